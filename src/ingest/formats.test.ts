@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { extractFromText, extractFromBytes, scanArrayElements, unwrapElement } from './formats.js';
+
+const rec = (n: number) => ({ eventTime: '2026-01-01T00:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', eventID: `id-${n}` });
+const records = (ex: ReturnType<typeof extractFromText>) => ex.items.filter((i) => 'record' in i).map((i) => (i as { record: unknown }).record);
+const rejects = (ex: ReturnType<typeof extractFromText>) => ex.items.filter((i) => 'reject' in i);
+
+test('delivery file {"Records":[…]}', () => {
+  const ex = extractFromText(JSON.stringify({ Records: [rec(1), rec(2)] }));
+  assert.equal(ex.kind, 'records');
+  assert.deepEqual(records(ex), [rec(1), rec(2)]);
+});
+
+test('bare array, single record, and a BOM', () => {
+  assert.equal(extractFromText(JSON.stringify([rec(1), rec(2)])).kind, 'array');
+  const single = extractFromText('\uFEFF' + JSON.stringify(rec(3)));
+  assert.equal(single.kind, 'single');
+  assert.deepEqual(records(single), [rec(3)]);
+});
+
+test('JSON Lines, with a bad line reported by number and the rest kept', () => {
+  const text = [JSON.stringify(rec(1)), '{not json', '', JSON.stringify(rec(2))].join('\n');
+  const ex = extractFromText(text);
+  assert.equal(ex.kind, 'jsonl');
+  assert.deepEqual(records(ex), [rec(1), rec(2)]);
+  const bad = rejects(ex);
+  assert.equal(bad.length, 1);
+  assert.equal(bad[0]!.line, 2);
+  assert.match((bad[0] as { reject: { reason: string } }).reject.reason, /line 2 is not valid JSON/);
+});
+
+test('EventBridge envelopes are unwrapped, alone and in JSON Lines', () => {
+  const env = { version: '0', id: 'x', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.s3', detail: rec(5) };
+  const ex = extractFromText(JSON.stringify(env));
+  assert.equal(ex.kind, 'eventbridge');
+  assert.deepEqual(records(ex), [rec(5)]);
+  assert.deepEqual(records(extractFromText(JSON.stringify(env) + '\n' + JSON.stringify(env))), [rec(5), rec(5)]);
+});
+
+test('lookup-events output: CloudTrailEvent strings are parsed; a bad one is rejected alone', () => {
+  const out = { Events: [{ EventId: 'id-1', CloudTrailEvent: JSON.stringify(rec(1)) }, { EventId: 'x', CloudTrailEvent: '{oops' }] };
+  const ex = extractFromText(JSON.stringify(out));
+  assert.equal(ex.kind, 'lookup-events');
+  assert.deepEqual(records(ex), [rec(1)]);
+  assert.equal(rejects(ex).length, 1);
+});
+
+test('test wrappers {tests:[{log}]} and {event:{…}} wrappers', () => {
+  assert.deepEqual(records(extractFromText(JSON.stringify({ tests: [{ name: 'a', log: rec(1) }, { log: rec(2) }] }))), [rec(1), rec(2)]);
+  assert.deepEqual(unwrapElement({ _source: { repo: 'x' }, event: rec(4) }), { record: rec(4) });
+});
+
+test('a truncated delivery file keeps its complete records and reports the rest', () => {
+  const full = JSON.stringify({ Records: [rec(1), rec(2), rec(3)] });
+  const cut = full.slice(0, full.length - 40);
+  const ex = extractFromText(cut);
+  assert.deepEqual(records(ex), [rec(1), rec(2)]);
+  const bad = rejects(ex);
+  assert.equal(bad.length, 1);
+  assert.match((bad[0] as { reject: { reason: string } }).reject.reason, /truncated or damaged after record 2/);
+});
+
+test('non-JSON text is one reject with the parse error', () => {
+  const ex = extractFromText('hello, this is not json');
+  assert.equal(records(ex).length, 0);
+  assert.equal(rejects(ex).length, 1);
+  assert.match((rejects(ex)[0] as { reject: { reason: string } }).reject.reason, /not valid JSON/);
+});
+
+test('scanArrayElements handles strings with brackets and escapes', () => {
+  const text = '[{"a":"x]y\\"}"},[1,2],"s,t"]';
+  const r = scanArrayElements(text, 0);
+  assert.equal(r.complete, true);
+  assert.deepEqual(r.elements, ['{"a":"x]y\\"}"}', '[1,2]', '"s,t"']);
+});
+
+test('gzip: whole, and a truncated stream recovers the records before the damage', async () => {
+  const body = JSON.stringify({ Records: Array.from({ length: 200 }, (_, i) => rec(i)) });
+  const gz = gzipSync(body);
+  assert.equal(records(await extractFromBytes(gz)).length, 200);
+  const broken = await extractFromBytes(gz.subarray(0, Math.floor(gz.length * 0.6)));
+  const kept = records(broken).length;
+  assert.ok(kept > 0 && kept < 200, `kept ${kept}`);
+  assert.ok(rejects(broken).some((r) => (r as { reject: { code: string } }).reject.code === 'INGEST_BAD_GZIP'));
+});

@@ -1,0 +1,290 @@
+/**
+ * Format detection and record extraction for every container CloudTrail records arrive in:
+ * delivery files `{"Records":[…]}`, JSON arrays, single records, JSON Lines, EventBridge
+ * envelopes, `lookup-events` output, and test wrappers. Pure: text in, items out.
+ */
+import { gunzip, gunzipSync, constants as zc } from 'node:zlib';
+import { promisify } from 'node:util';
+
+/** One item found in a file: a candidate record, or a piece of input that could not be read. */
+export type ExtractedItem =
+  | { idx: number; line: number | null; record: unknown; raw?: string }
+  | { idx: number | null; line: number | null; reject: { code: RejectCode; reason: string; raw: string } };
+
+/** Reject codes produced by readers. */
+export type RejectCode = 'INGEST_BAD_GZIP' | 'INGEST_BAD_JSON' | 'INGEST_BAD_RECORD';
+
+/** The container kind a file turned out to be. */
+export type ContainerKind =
+  | 'records'
+  | 'array'
+  | 'single'
+  | 'jsonl'
+  | 'lookup-events'
+  | 'eventbridge'
+  | 'test-wrapper'
+  | 'empty'
+  | 'unreadable';
+
+/** Items of one file plus what it looked like. */
+export interface Extraction {
+  kind: ContainerKind;
+  items: ExtractedItem[];
+}
+
+const gunzipAsync = promisify(gunzip);
+
+/** True when the bytes start with the gzip magic number. */
+export function isGzip(buf: Uint8Array): boolean {
+  return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+}
+
+/**
+ * Decompresses gzip leniently: a truncated stream yields what could be inflated plus an error,
+ * so that the complete records before the damage are kept.
+ */
+export async function gunzipLenient(buf: Buffer): Promise<{ data: Buffer; error?: string }> {
+  try {
+    return { data: await gunzipAsync(buf) };
+  } catch (e) {
+    // Find the longest prefix that still inflates: everything before the damage.
+    const message = (e as Error).message;
+    let lo = 0;
+    let hi = buf.length;
+    let best = Buffer.alloc(0);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      try {
+        best = gunzipSync(buf.subarray(0, mid), { finishFlush: zc.Z_SYNC_FLUSH });
+        lo = mid;
+      } catch {
+        hi = mid - 1;
+      }
+    }
+    if (lo > 0 && best.length === 0) best = gunzipSync(buf.subarray(0, lo), { finishFlush: zc.Z_SYNC_FLUSH });
+    return { data: best, error: message };
+  }
+}
+
+const RAW_LIMIT = 64 * 1024;
+/** Cuts raw text kept in the rejects table to a readable size (the whole file is kept on disk). */
+export function clip(raw: string): string {
+  return raw.length > RAW_LIMIT ? raw.slice(0, RAW_LIMIT) + `…[${raw.length - RAW_LIMIT} more characters]` : raw;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function looksLikeRecord(o: Record<string, unknown>): boolean {
+  return 'eventName' in o || 'eventTime' in o || 'eventSource' in o || 'eventID' in o || 'insightDetails' in o;
+}
+
+/**
+ * Unwraps one element: EventBridge envelopes (`detail`), `{event: …}` / `{log: …}` wrappers,
+ * and lookup-events entries (`CloudTrailEvent` as a JSON string).
+ */
+export function unwrapElement(el: unknown): { record: unknown; via?: ContainerKind } | { error: string } {
+  if (!isObject(el) || looksLikeRecord(el)) return { record: el };
+  if (isObject(el.detail) && ('detail-type' in el || 'source' in el)) return { record: el.detail, via: 'eventbridge' };
+  if (typeof el.CloudTrailEvent === 'string') {
+    try {
+      return { record: JSON.parse(el.CloudTrailEvent), via: 'lookup-events' };
+    } catch (e) {
+      return { error: `CloudTrailEvent is not valid JSON: ${(e as Error).message}` };
+    }
+  }
+  if (isObject(el.event) && looksLikeRecord(el.event)) return { record: el.event };
+  if (isObject(el.log) && looksLikeRecord(el.log)) return { record: el.log, via: 'test-wrapper' };
+  return { record: el };
+}
+
+function elementsOf(value: unknown): { kind: ContainerKind; elements: unknown[] } {
+  if (Array.isArray(value)) return { kind: 'array', elements: value };
+  if (isObject(value)) {
+    if (Array.isArray(value.Records)) return { kind: 'records', elements: value.Records };
+    if (Array.isArray(value.Events) && value.Events.every((e) => isObject(e) && 'CloudTrailEvent' in e)) {
+      return { kind: 'lookup-events', elements: value.Events };
+    }
+    if (Array.isArray(value.tests) && value.tests.every((e) => isObject(e) && 'log' in e)) {
+      return { kind: 'test-wrapper', elements: value.tests.map((t) => (t as Record<string, unknown>).log) };
+    }
+  }
+  return { kind: 'single', elements: [value] };
+}
+
+function pushElements(items: ExtractedItem[], elements: unknown[], line: number | null, start: number, raws?: string[]): number {
+  let idx = start;
+  for (let i = 0; i < elements.length; i++) {
+    const el = elements[i];
+    const u = unwrapElement(el);
+    if ('error' in u) items.push({ idx, line, reject: { code: 'INGEST_BAD_JSON', reason: u.error, raw: clip(JSON.stringify(el)) } });
+    else if (u.record === el && raws?.[i] !== undefined) items.push({ idx, line, record: u.record, raw: raws[i] });
+    else items.push({ idx, line, record: u.record });
+    idx++;
+  }
+  return idx;
+}
+
+/**
+ * The source text of each element of a container, when it can be cut out exactly, so that
+ * numbers keep their digits (JSON.parse would round 64-bit integers).
+ */
+function elementTexts(text: string, kind: ContainerKind, count: number): string[] | undefined {
+  let open = -1;
+  if (kind === 'array') open = text.indexOf('[');
+  else if (kind === 'records') {
+    const m = /^\s*\{\s*"Records"\s*:\s*\[/.exec(text);
+    if (m) open = m[0].length - 1;
+  } else if (kind === 'single') return [text.trim()];
+  if (open < 0) return undefined;
+  const { elements, complete } = scanArrayElements(text, open);
+  return complete && elements.length === count ? elements : undefined;
+}
+
+/**
+ * Scans the elements of the JSON array starting at `open` (the index of `[`), returning the
+ * complete elements' text and where scanning stopped. Used to keep the good records of a
+ * truncated or damaged file.
+ */
+export function scanArrayElements(text: string, open: number): { elements: string[]; end: number; complete: boolean } {
+  const elements: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = -1;
+  for (let i = open + 1; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+      continue;
+    }
+    if (ch === 34) {
+      inString = true;
+      if (start < 0) start = i;
+    } else if (ch === 123 || ch === 91) {
+      if (start < 0) start = i;
+      depth++;
+    } else if (ch === 125 || ch === 93) {
+      if (depth === 0 && ch === 93) {
+        if (start >= 0) elements.push(text.slice(start, i).trim());
+        return { elements, end: i + 1, complete: true };
+      }
+      depth--;
+    } else if (ch === 44 /* , */ && depth === 0) {
+      if (start >= 0) elements.push(text.slice(start, i).trim());
+      start = -1;
+    } else if (start < 0 && ch > 32) {
+      start = i;
+    }
+  }
+  return { elements, end: start >= 0 ? start : text.length, complete: false };
+}
+
+function salvage(text: string, parseError: string): Extraction | undefined {
+  const head = text.slice(0, 4096);
+  const m = /^\s*\{\s*"Records"\s*:\s*\[/.exec(head) ?? /^\s*\[/.exec(head);
+  if (!m) return undefined;
+  const open = m[0].length - 1;
+  const { elements, end, complete } = scanArrayElements(text, open);
+  const items: ExtractedItem[] = [];
+  let idx = 0;
+  for (const el of elements) {
+    try {
+      idx = pushElements(items, [JSON.parse(el)], null, idx, [el]);
+    } catch (e) {
+      items.push({ idx, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `record ${idx} is not valid JSON: ${(e as Error).message}`, raw: clip(el) } });
+      idx++;
+    }
+  }
+  const rest = text.slice(end);
+  if (!complete || (rest.trim() !== '' && !/^\s*\}\s*$/.test(rest))) {
+    items.push({
+      idx: null,
+      line: null,
+      reject: {
+        code: 'INGEST_BAD_JSON',
+        reason: complete
+          ? `unexpected text after the records (${parseError}); ${idx} complete records kept`
+          : `file is truncated or damaged after record ${idx} (${parseError}); ${idx} complete records kept`,
+        raw: clip(rest),
+      },
+    });
+  }
+  return { kind: m[0].includes('Records') ? 'records' : 'array', items };
+}
+
+/** Extracts the records of one file's text, whatever its container. */
+export function extractFromText(input: string): Extraction {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  if (text.trim() === '') return { kind: 'empty', items: [] };
+  let parsed: unknown;
+  let parseError: string | undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    parseError = (e as Error).message;
+  }
+  if (parseError === undefined) {
+    const { kind, elements } = elementsOf(parsed);
+    const items: ExtractedItem[] = [];
+    pushElements(items, elements, null, 0, elementTexts(text, kind, elements.length));
+    let k: ContainerKind = kind;
+    if (kind === 'single' && items.length === 1 && isObject(parsed)) {
+      const u = unwrapElement(parsed);
+      if (!('error' in u) && u.via) k = u.via;
+    }
+    return { kind: k, items };
+  }
+  // Not one JSON document: JSON Lines when there are several lines, else a damaged document.
+  const lines = text.split(/\r?\n/);
+  const nonEmpty = lines.filter((l) => l.trim() !== '').length;
+  if (nonEmpty <= 1 || /^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200))) {
+    return salvage(text, parseError) ?? {
+      kind: 'unreadable',
+      items: [{ idx: null, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `not valid JSON: ${parseError}`, raw: clip(text) } }],
+    };
+  }
+  const items: ExtractedItem[] = [];
+  let idx = 0;
+  let good = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    try {
+      const v = JSON.parse(line);
+      const { kind, elements } = elementsOf(v);
+      idx = pushElements(items, elements, i + 1, idx, elementTexts(line, kind, elements.length));
+      good++;
+    } catch (e) {
+      items.push({ idx: null, line: i + 1, reject: { code: 'INGEST_BAD_JSON', reason: `line ${i + 1} is not valid JSON: ${(e as Error).message}`, raw: clip(line) } });
+    }
+  }
+  if (good === 0) {
+    const s = salvage(text, parseError);
+    if (s) return s;
+  }
+  return { kind: 'jsonl', items };
+}
+
+/** Reads a file's bytes (gzip or not) and extracts its records. */
+export async function extractFromBytes(buf: Buffer): Promise<Extraction> {
+  if (isGzip(buf)) {
+    const { data, error } = await gunzipLenient(buf);
+    if (error) {
+      const inner = data.length > 0 ? extractFromText(data.toString('utf8')) : { kind: 'unreadable' as const, items: [] };
+      inner.items.push({
+        idx: null,
+        line: null,
+        reject: {
+          code: 'INGEST_BAD_GZIP',
+          reason: `corrupt gzip (${error}); ${inner.items.filter((i) => 'record' in i).length} records recovered before the damage`,
+          raw: '',
+        },
+      });
+      return { kind: inner.kind === 'empty' ? 'unreadable' : inner.kind, items: inner.items };
+    }
+    return extractFromText(data.toString('utf8'));
+  }
+  return extractFromText(buf.toString('utf8'));
+}

@@ -1,0 +1,42 @@
+/**
+ * Ingest entry point: resolves source arguments (paths, s3:// URIs, `-` for stdin) into
+ * objects and runs the pipeline over them.
+ */
+import type { Store } from '../store/db.js';
+import { ingestObjects, type IngestOptions, type IngestSummary } from './pipeline.js';
+import { listLocal, listS3, makeS3Client, spoolStdin, type InputObject, type SkipReason } from './sources.js';
+
+export type { IngestSummary, IngestProblem, IngestProgress } from './pipeline.js';
+
+/** Options for `ingest`. */
+export interface IngestRunOptions extends IngestOptions {
+  startTime?: Date;
+  endTime?: Date;
+  endpointUrl?: string;
+  region?: string;
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** Ingests every source into the store and returns the run's summary. */
+export async function ingest(store: Store, sources: string[], opts: IngestRunOptions = {}): Promise<IngestSummary> {
+  const objects: InputObject[] = [];
+  const skipped: { uri: string; reason: SkipReason }[] = [];
+  const onSkip = (uri: string, reason: SkipReason) => skipped.push({ uri, reason });
+  const range = { start: opts.startTime, end: opts.endTime };
+  let s3: ReturnType<typeof makeS3Client> | undefined;
+  for (const src of sources) {
+    if (src === '-') {
+      objects.push(await spoolStdin(store.tmpDir(`stdin-${process.pid}`), opts.stdin));
+    } else if (src.startsWith('s3://')) {
+      s3 ??= makeS3Client(opts.endpointUrl, opts.region);
+      objects.push(...(await listS3(s3, src, onSkip, range)));
+    } else {
+      objects.push(...(await listLocal(src, onSkip, range)));
+    }
+  }
+  try {
+    return await ingestObjects(store, objects, skipped, opts);
+  } finally {
+    s3?.destroy();
+  }
+}

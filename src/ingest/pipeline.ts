@@ -1,0 +1,373 @@
+/**
+ * The ingest pipeline: sources → manifest check → batches → DuckDB bulk load.
+ * Standard delivery files (`{"Records":[…]}`) are parsed by DuckDB itself in batches (the fast
+ * path); every other container, and any batch DuckDB cannot read, goes through the JavaScript
+ * readers in formats.ts and a staged JSON Lines file. Each batch commits atomically with its
+ * manifest rows, so a killed run resumes with every event exactly once.
+ */
+import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
+import { gunzipSync, constants as zc } from 'node:zlib';
+import { join, basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
+import { AitrailError } from '../model/errors.js';
+import { sqlString, type Store } from '../store/db.js';
+import { loadRelation, type LoadResult } from '../store/load.js';
+import { extractFromBytes, isGzip } from './formats.js';
+import { readHead, type InputObject, type SkipReason } from './sources.js';
+
+/** Options of one ingest run. */
+export interface IngestOptions {
+  /** Files per DuckDB batch. */
+  batchFiles?: number;
+  /** Uncompressed bytes per batch. */
+  batchBytes?: number;
+  /** Parallel fetches (S3 downloads). */
+  concurrency?: number;
+  onProgress?: (p: IngestProgress) => void;
+}
+
+/** Live counters, reported after each batch. */
+export interface IngestProgress {
+  filesDone: number;
+  filesTotal: number;
+  eventsAdded: number;
+  bytesRead: number;
+}
+
+/** A problem with one file or record, for the summary. */
+export interface IngestProblem {
+  uri: string;
+  index: number | null;
+  line: number | null;
+  code: string;
+  reason: string;
+}
+
+/** The summary of an ingest run. */
+export interface IngestSummary {
+  filesSeen: number;
+  filesRead: number;
+  filesUnchanged: number;
+  filesSkipped: Record<SkipReason, number>;
+  filesRejected: number;
+  records: number;
+  eventsAdded: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+  bytesRead: number;
+  seconds: number;
+  eventsPerSecond: number;
+  megabytesPerSecond: number;
+  problems: IngestProblem[];
+  problemsTotal: number;
+}
+
+interface ManifestRow {
+  sourceId: number;
+  size: number | null;
+  etag: string | null;
+  mtimeMs: number | null;
+}
+
+interface Fetched {
+  obj: InputObject;
+  path: string;
+  sourceId: number;
+  bytes: number;
+  /** Uncompressed size estimate. */
+  plainBytes: number;
+  fast: boolean;
+  gzip: boolean;
+}
+
+const MAX_PROBLEMS = 200;
+
+/** Creates an empty summary. */
+export function emptySummary(): IngestSummary {
+  return {
+    filesSeen: 0,
+    filesRead: 0,
+    filesUnchanged: 0,
+    filesSkipped: { digest: 0, 'not-a-log-file': 0, 'folder-marker': 0, 'outside-time-range': 0 },
+    filesRejected: 0,
+    records: 0,
+    eventsAdded: 0,
+    duplicates: 0,
+    conflicts: 0,
+    rejected: 0,
+    bytesRead: 0,
+    seconds: 0,
+    eventsPerSecond: 0,
+    megabytesPerSecond: 0,
+    problems: [],
+    problemsTotal: 0,
+  };
+}
+
+async function gzipPlainSize(path: string, size: number): Promise<number> {
+  if (size < 18) return size;
+  const fh = await fsp.open(path, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    await fh.read(buf, 0, 4, size - 4);
+    return buf.readUInt32LE(0);
+  } finally {
+    await fh.close();
+  }
+}
+
+function sniffRecords(head: Buffer): boolean {
+  let text: string;
+  if (isGzip(head)) {
+    try {
+      text = gunzipSync(head, { finishFlush: zc.Z_SYNC_FLUSH }).subarray(0, 256).toString('utf8');
+    } catch {
+      return false;
+    }
+  } else {
+    text = head.subarray(0, 256).toString('utf8');
+  }
+  return /^\uFEFF?\s*\{\s*"Records"\s*:\s*\[/.test(text);
+}
+
+/** Runs one ingest over the given objects. */
+export async function ingestObjects(
+  store: Store,
+  objects: InputObject[],
+  skipped: { uri: string; reason: SkipReason }[],
+  opts: IngestOptions = {},
+): Promise<IngestSummary> {
+  const started = Date.now();
+  const summary = emptySummary();
+  summary.filesSeen = objects.length + skipped.length;
+  for (const s of skipped) summary.filesSkipped[s.reason]++;
+  const cfg = (await store.getSetting<AiClassificationConfig>('aiClassification')) ?? defaultAiConfig();
+  const tmp = store.tmpDir(`ingest-${process.pid}`);
+  const manifest = new Map<string, ManifestRow>();
+  for (const r of await store.all('SELECT uri, sourceId, size, etag, mtimeMs FROM ingested_objects')) {
+    manifest.set(String(r.uri), {
+      sourceId: Number(r.sourceId),
+      size: r.size === null ? null : Number(r.size),
+      etag: r.etag === null ? null : String(r.etag),
+      mtimeMs: r.mtimeMs === null ? null : Number(r.mtimeMs),
+    });
+  }
+  let nextId = Number((await store.one('SELECT coalesce(max(sourceId), 0) + 1 AS n FROM ingested_objects'))?.n ?? 1);
+  const todo: { obj: InputObject; sourceId: number }[] = [];
+  for (const obj of objects) {
+    const known = manifest.get(obj.uri);
+    if (known) {
+      const same = known.size === obj.size && (obj.etag ? known.etag === obj.etag : known.mtimeMs === (obj.mtimeMs ?? null));
+      if (same) {
+        summary.filesUnchanged++;
+        continue;
+      }
+      todo.push({ obj, sourceId: known.sourceId });
+    } else {
+      todo.push({ obj, sourceId: nextId++ });
+    }
+  }
+
+  const batchFiles = opts.batchFiles ?? 64;
+  const batchBytes = opts.batchBytes ?? 96 * 1024 * 1024;
+  const concurrency = opts.concurrency ?? 8;
+  const progress: IngestProgress = { filesDone: 0, filesTotal: todo.length, eventsAdded: 0, bytesRead: 0 };
+
+  const addProblems = (res: LoadResult, uris: Map<number, string>) => {
+    summary.problemsTotal += res.rejected;
+    for (const r of res.rejects) {
+      if (summary.problems.length >= MAX_PROBLEMS) break;
+      summary.problems.push({ uri: uris.get(r.sourceId) ?? '?', index: r.idx, line: r.line, code: r.code, reason: r.reason });
+    }
+  };
+  const account = (res: LoadResult, batch: Fetched[]) => {
+    summary.records += res.records;
+    summary.eventsAdded += res.added;
+    summary.duplicates += res.duplicates;
+    summary.conflicts += res.conflicts;
+    summary.rejected += res.rejected;
+    summary.filesRead += batch.length;
+    for (const f of batch) summary.bytesRead += f.bytes;
+    progress.filesDone += batch.length;
+    progress.eventsAdded = summary.eventsAdded;
+    progress.bytesRead = summary.bytesRead;
+    opts.onProgress?.({ ...progress });
+  };
+
+  const writeManifest = async (batch: Fetched[], res: LoadResult, fileRejects: Map<number, string>) => {
+    for (const f of batch) {
+      const c = res.perSource.get(f.sourceId);
+      const bad = fileRejects.get(f.sourceId);
+      const status = bad ? (c && c.added + c.duplicates > 0 ? 'partial' : 'rejected') : c && c.rejected > 0 ? 'partial' : 'ok';
+      await store.run(
+        `INSERT INTO ingested_objects (sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, ingestedAt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())
+         ON CONFLICT (sourceId) DO UPDATE SET size = excluded.size, etag = excluded.etag, mtimeMs = excluded.mtimeMs,
+           status = excluded.status, events = excluded.events, duplicates = excluded.duplicates, rejected = excluded.rejected,
+           message = excluded.message, ingestedAt = excluded.ingestedAt`,
+        [
+          f.sourceId,
+          f.obj.uri,
+          f.obj.size,
+          f.obj.etag ?? null,
+          f.obj.mtimeMs ?? null,
+          status,
+          c?.added ?? 0,
+          c?.duplicates ?? 0,
+          c?.rejected ?? 0,
+          bad ?? null,
+        ],
+      );
+    }
+  };
+
+  // Fast path: DuckDB reads the delivery files itself.
+  const loadFast = async (batch: Fetched[]): Promise<boolean> => {
+    const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
+    const maxObj = Math.max(...batch.map((f) => f.plainBytes)) + 1024;
+    const compression = batch[0]!.gzip ? 'gzip' : 'none';
+    const files = `[${batch.map((f) => sqlString(f.path)).join(', ')}]`;
+    const ids = batch.map((f) => `(${sqlString(f.path)}, ${f.sourceId})`).join(', ');
+    const rel = `SELECT m.sid AS sourceId, CAST(r.idx AS INTEGER) AS idx, NULL::INTEGER AS line, r.rec AS rec,
+        NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath
+      FROM (SELECT filename, unnest(recs) AS rec, unnest(range(len(recs))) AS idx FROM (
+              SELECT filename, json_extract(json, '$.Records[*]') AS recs
+              FROM read_json_objects(${files}, filename = true, format = 'unstructured', compression = '${compression}',
+                maximum_object_size = ${Math.min(maxObj, 2 ** 31 - 1)}))) r
+      JOIN (VALUES ${ids}) m(path, sid) ON m.path = r.filename`;
+    try {
+      await store.transaction(async () => {
+        const res = await loadRelation(store, rel, uris, cfg);
+        await writeManifest(batch, res, new Map());
+        addProblems(res, uris);
+        account(res, batch);
+      });
+      return true;
+    } catch {
+      // Some file in the batch is damaged: the JavaScript path isolates it.
+      return false;
+    }
+  };
+
+  // JavaScript path: readers for every container, staged as JSON Lines for DuckDB.
+  const loadSlow = async (batch: Fetched[]): Promise<void> => {
+    const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
+    const stagePath = join(tmp, `stage-${batch[0]!.sourceId}.jsonl`);
+    const out = createWriteStream(stagePath);
+    const fileRejects = new Map<number, string>();
+    let longest = 0;
+    const write = (line: string) => {
+      longest = Math.max(longest, Buffer.byteLength(line));
+      return writeLine(out, line);
+    };
+    for (const f of batch) {
+      const buf = await fsp.readFile(f.path);
+      const ex = await extractFromBytes(buf);
+      let keptCopy: string | null = null;
+      for (const item of ex.items) {
+        if ('record' in item) {
+          // JSON whitespace can be folded; newlines inside strings are always escaped.
+          const text = item.raw !== undefined ? item.raw.replace(/[\r\n]+/g, ' ') : JSON.stringify(item.record) ?? 'null';
+          await write(`{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`);
+        } else {
+          if (item.idx === null) {
+            fileRejects.set(f.sourceId, item.reject.reason);
+            keptCopy ??= await keepRejectedFile(store.dataDir, f, buf);
+          }
+          await write(
+            JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: item.reject.code, x: item.reject.reason, raw: item.reject.raw, rp: item.idx === null ? keptCopy : null }) + '\n',
+          );
+        }
+      }
+    }
+    await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
+    const rel = `SELECT CAST(json->>'$.s' AS INTEGER) AS sourceId, CAST(json->>'$.i' AS INTEGER) AS idx, CAST(json->>'$.l' AS INTEGER) AS line,
+        CASE WHEN json->>'$.xc' IS NULL THEN json->'$.r' END AS rec, json->>'$.xc' AS xcode, json->>'$.x' AS xreason,
+        json->>'$.raw' AS xraw, json->>'$.rp' AS xpath
+      FROM read_json_objects(${sqlString(stagePath)}, format = 'newline_delimited', maximum_object_size = ${longest + 1024})`;
+    await store.transaction(async () => {
+      const res = await loadRelation(store, rel, uris, cfg);
+      await writeManifest(batch, res, fileRejects);
+      addProblems(res, uris);
+      account(res, batch);
+      summary.filesRejected += fileRejects.size;
+    });
+    await fsp.rm(stagePath, { force: true });
+  };
+
+  // Fetch with bounded parallelism, in order; flush batches as they fill.
+  let fast: Fetched[] = [];
+  let slow: Fetched[] = [];
+  let fastBytes = 0;
+  let slowBytes = 0;
+  const flushFast = async () => {
+    if (fast.length === 0) return;
+    const batch = fast;
+    fast = [];
+    fastBytes = 0;
+    if (!(await loadFast(batch))) {
+      for (const f of batch) await loadSlow([f]);
+    }
+    await Promise.all(batch.map((f) => f.obj.release()));
+  };
+  const flushSlow = async () => {
+    if (slow.length === 0) return;
+    const batch = slow;
+    slow = [];
+    slowBytes = 0;
+    await loadSlow(batch);
+    await Promise.all(batch.map((f) => f.obj.release()));
+  };
+  const prepare = async (t: { obj: InputObject; sourceId: number }): Promise<Fetched> => {
+    let path: string;
+    try {
+      path = await t.obj.fetch(tmp);
+    } catch (e) {
+      throw new AitrailError('INGEST_SOURCE', `cannot fetch ${t.obj.uri}: ${(e as Error).message}`, { cause: e });
+    }
+    const head = await readHead(path);
+    const gzip = isGzip(head);
+    const size = (await fsp.stat(path)).size;
+    const plainBytes = gzip ? await gzipPlainSize(path, size) : size;
+    return { obj: t.obj, path, sourceId: t.sourceId, bytes: size, plainBytes, gzip, fast: sniffRecords(head) };
+  };
+  const queue = todo.slice();
+  const inflight: Promise<Fetched>[] = [];
+  while (queue.length > 0 || inflight.length > 0) {
+    while (inflight.length < concurrency && queue.length > 0) inflight.push(prepare(queue.shift()!));
+    const f = await inflight.shift()!;
+    if (f.fast) {
+      if (fast.length > 0 && (fast[0]!.gzip !== f.gzip || fast.length >= batchFiles || fastBytes + f.plainBytes > batchBytes)) await flushFast();
+      fast.push(f);
+      fastBytes += f.plainBytes;
+    } else {
+      if (slow.length >= batchFiles || slowBytes + f.plainBytes > batchBytes) await flushSlow();
+      slow.push(f);
+      slowBytes += f.plainBytes;
+    }
+  }
+  await flushFast();
+  await flushSlow();
+  await fsp.rm(tmp, { recursive: true, force: true });
+
+  summary.seconds = (Date.now() - started) / 1000;
+  summary.eventsPerSecond = summary.seconds > 0 ? Math.round(summary.records / summary.seconds) : summary.records;
+  summary.megabytesPerSecond = summary.seconds > 0 ? Math.round((summary.bytesRead / 1e6 / summary.seconds) * 10) / 10 : 0;
+  return summary;
+}
+
+function writeLine(out: WriteStream, s: string): Promise<void> | void {
+  if (!out.write(s)) return new Promise((r) => out.once('drain', () => r()));
+}
+
+/** Keeps a copy of a file that could not be fully read, under <data-dir>/rejects/. */
+async function keepRejectedFile(dataDir: string, f: Fetched, buf: Buffer): Promise<string> {
+  const dir = join(dataDir, 'rejects');
+  await fsp.mkdir(dir, { recursive: true });
+  const name = `${createHash('sha256').update(buf).digest('hex').slice(0, 16)}-${basename(f.obj.uri).replace(/[^\w.-]/g, '_')}`;
+  const p = join(dir, name);
+  await fsp.writeFile(p, buf);
+  return p;
+}

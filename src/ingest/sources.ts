@@ -1,0 +1,206 @@
+/**
+ * Input sources: local files and folders (recursive), S3 prefixes (AWS SDK v3), and stdin.
+ * Each yields InputObjects that the pipeline fetches to a local path, in delivery-time order.
+ */
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve, basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { S3Client, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { AitrailError } from '../model/errors.js';
+
+/** One file or object to read. */
+export interface InputObject {
+  uri: string;
+  size: number;
+  etag?: string;
+  mtimeMs?: number;
+  /** Was it named explicitly (always read) or found by a walk (filtered by name)? */
+  explicit: boolean;
+  /** A local path to read: the file itself, or a download made on demand. */
+  fetch(tmpDir: string): Promise<string>;
+  /** Removes a temporary download, if any. */
+  release(): Promise<void>;
+}
+
+/** Why a found object is not read. */
+export type SkipReason = 'digest' | 'not-a-log-file' | 'folder-marker' | 'outside-time-range';
+
+const LOG_NAME = /\.(json|jsonl|ndjson|cloudtrail|log)(\.gz)?$|\.gz$/i;
+const DATE_IN_KEY = /(?:^|\/)(\d{4})\/(\d{2})\/(\d{2})\//;
+const DELIVERY_STAMP = /_(\d{8}T\d{4,6}Z)_/;
+
+/** Decides whether a found key is skipped, by its name and (optionally) its date folder. */
+export function skipReason(key: string, explicit: boolean, range?: { start?: Date; end?: Date }): SkipReason | undefined {
+  if (key.endsWith('/')) return 'folder-marker';
+  if (/(^|\/)CloudTrail-Digest\//.test(key) || /_CloudTrail-Digest_/.test(basename(key))) return 'digest';
+  if (!explicit && !LOG_NAME.test(basename(key))) return 'not-a-log-file';
+  if (range && (range.start || range.end)) {
+    const m = DATE_IN_KEY.exec(key);
+    if (m) {
+      const day = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+      // Files sit under their delivery date: events of day D can be in the folders of D and D+1.
+      if (range.start && day + 2 * 86_400_000 <= range.start.getTime()) return 'outside-time-range';
+      if (range.end && day > range.end.getTime()) return 'outside-time-range';
+    }
+  }
+  return undefined;
+}
+
+/** A sort key that orders delivery files by delivery time, then by name. */
+export function deliveryOrderKey(key: string): string {
+  const m = DELIVERY_STAMP.exec(basename(key));
+  return (m ? m[1]! : '99999999T9999Z') + '|' + key;
+}
+
+/** Walks a local file or folder. */
+export async function listLocal(
+  target: string,
+  onSkip: (uri: string, reason: SkipReason) => void,
+  range?: { start?: Date; end?: Date },
+): Promise<InputObject[]> {
+  const root = resolve(target);
+  let st;
+  try {
+    st = await fsp.stat(root);
+  } catch (e) {
+    throw new AitrailError('INGEST_SOURCE', `cannot read ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  const out: InputObject[] = [];
+  const add = (path: string, size: number, mtimeMs: number, explicit: boolean) => {
+    out.push({
+      uri: path,
+      size,
+      mtimeMs: Math.trunc(mtimeMs),
+      explicit,
+      fetch: async () => path,
+      release: async () => undefined,
+    });
+  };
+  if (st.isFile()) {
+    add(root, st.size, st.mtimeMs, true);
+    return out;
+  }
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await fsp.readdir(dir, { withFileTypes: true });
+    for (const ent of entries) {
+      const p = join(dir, ent.name);
+      if (ent.isDirectory()) {
+        await walk(p);
+      } else if (ent.isFile()) {
+        const rel = p.slice(root.length + 1);
+        const reason = skipReason(rel, false, range);
+        if (reason) {
+          onSkip(p, reason);
+          continue;
+        }
+        const s = await fsp.stat(p);
+        add(p, s.size, s.mtimeMs, false);
+      }
+    }
+  };
+  await walk(root);
+  out.sort((a, b) => (deliveryOrderKey(a.uri) < deliveryOrderKey(b.uri) ? -1 : 1));
+  return out;
+}
+
+/** Parses `s3://bucket/prefix`. */
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) throw new AitrailError('USAGE', `not an S3 URI: ${uri} (expected s3://bucket/prefix)`);
+  return { bucket: m[1]!, prefix: m[2]! };
+}
+
+/** Creates an S3 client with the standard credential chain and an optional custom endpoint. */
+export function makeS3Client(endpointUrl?: string, region?: string): S3Client {
+  return new S3Client({
+    region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpointUrl ? { endpoint: endpointUrl, forcePathStyle: true } : {}),
+  });
+}
+
+/** Lists an S3 prefix, skipping digests and other non-log objects, pruning by key date. */
+export async function listS3(
+  client: S3Client,
+  uri: string,
+  onSkip: (uri: string, reason: SkipReason) => void,
+  range?: { start?: Date; end?: Date },
+): Promise<InputObject[]> {
+  const { bucket, prefix } = parseS3Uri(uri);
+  const out: InputObject[] = [];
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    } catch (e) {
+      throw new AitrailError('INGEST_SOURCE', `cannot list ${uri}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
+    }
+    for (const obj of page.Contents ?? []) {
+      const key = obj.Key!;
+      const objUri = `s3://${bucket}/${key}`;
+      const rel = key.slice(prefix.length).replace(/^\//, '');
+      const reason = skipReason(key, key === prefix, range) ?? (rel === '' ? undefined : undefined);
+      if (reason) {
+        onSkip(objUri, reason);
+        continue;
+      }
+      let local: string | undefined;
+      out.push({
+        uri: objUri,
+        size: obj.Size ?? 0,
+        etag: obj.ETag?.replaceAll('"', ''),
+        explicit: key === prefix,
+        fetch: async (tmpDir: string) => {
+          local = join(tmpDir, createHash('sha1').update(objUri).digest('hex') + '-' + basename(key));
+          const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          await pipeline(res.Body as Readable, createWriteStream(local));
+          return local;
+        },
+        release: async () => {
+          if (local) await fsp.rm(local, { force: true });
+        },
+      });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  out.sort((a, b) => (deliveryOrderKey(a.uri) < deliveryOrderKey(b.uri) ? -1 : 1));
+  return out;
+}
+
+/** Spools stdin to a file so it is read like any other input; its URI names its content hash. */
+export async function spoolStdin(tmpDir: string, stream: NodeJS.ReadableStream = process.stdin): Promise<InputObject> {
+  const path = join(tmpDir, `stdin-${process.pid}-${Date.now()}`);
+  const hash = createHash('sha256');
+  let size = 0;
+  const out = createWriteStream(path);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
+  const uri = `stdin:sha256:${hash.digest('hex')}`;
+  return {
+    uri,
+    size,
+    explicit: true,
+    fetch: async () => path,
+    release: async () => fsp.rm(path, { force: true }),
+  };
+}
+
+/** Reads the first bytes of a (possibly gzipped) file, for sniffing its container. */
+export async function readHead(path: string, bytes = 4096): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const stream = createReadStream(path, { start: 0, end: 65535 });
+  for await (const c of stream) {
+    chunks.push(c as Buffer);
+    total += (c as Buffer).length;
+    if (total >= bytes) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,299 @@
+/**
+ * LookupEvents semantics compiled to parameterized SQL over the `event_store` table.
+ * Pure: no I/O. Beyond AWS: several attributes (AND), no 90-day or 50-result limit,
+ * and `--filter` expressions on any column or record path.
+ */
+import { createHash } from 'node:crypto';
+import { AitrailError } from '../model/errors.js';
+
+/** The eight LookupEvents attribute keys (case-sensitive, as in AWS). */
+export const LOOKUP_ATTRIBUTE_KEYS = [
+  'EventId',
+  'EventName',
+  'ReadOnly',
+  'Username',
+  'ResourceType',
+  'ResourceName',
+  'EventSource',
+  'AccessKeyId',
+] as const;
+/** One attribute key. */
+export type LookupAttributeKey = (typeof LOOKUP_ATTRIBUTE_KEYS)[number];
+
+/** One lookup attribute. */
+export interface LookupAttribute {
+  AttributeKey: LookupAttributeKey;
+  AttributeValue: string;
+}
+
+/** A lookup request (the AWS shape plus aitrail's `Filters`). */
+export interface LookupRequest {
+  LookupAttributes?: LookupAttribute[];
+  StartTime?: Date;
+  EndTime?: Date;
+  EventCategory?: 'insight';
+  MaxResults?: number;
+  NextToken?: string;
+  /** aitrail: `field=value`, `field!=value`, with `*` wildcards; field is a column or a record path. */
+  Filters?: string[];
+}
+
+/** A parameterized SQL query. */
+export interface SqlQuery {
+  sql: string;
+  params: (string | number | boolean | null)[];
+}
+
+/** Columns of event_store a filter may name directly (case-insensitive), with their SQL types. */
+export const FILTER_COLUMNS: Record<string, 'text' | 'bool' | 'time' | 'list'> = {
+  eventId: 'text', eventTime: 'time', eventVersion: 'text', eventSource: 'text', eventName: 'text', awsRegion: 'text',
+  sourceIPAddress: 'text', userAgent: 'text', errorCode: 'text', errorMessage: 'text', readOnly: 'bool', eventType: 'text',
+  eventCategory: 'text', managementEvent: 'bool', recipientAccountId: 'text', accountId: 'text', requestId: 'text',
+  sharedEventId: 'text', vpcEndpointId: 'text', userIdentityType: 'text', userIdentityArn: 'text', userIdentityAccountId: 'text',
+  userIdentityPrincipalId: 'text', userIdentityUserName: 'text', userIdentityAccessKeyId: 'text', userIdentityInvokedBy: 'text',
+  sessionIssuerArn: 'text', sessionIssuerType: 'text', sessionIssuerUserName: 'text', mfaAuthenticated: 'bool', username: 'text',
+  resourceTypes: 'list', resourceArns: 'list', aiService: 'text', aiActivity: 'text', modelId: 'text', flags: 'list',
+};
+
+/** Record paths that map onto a typed column (so `userIdentity.arn=…` uses the column). */
+const PATH_ALIASES: Record<string, string> = {
+  'userIdentity.type': 'userIdentityType', 'userIdentity.arn': 'userIdentityArn', 'userIdentity.accountId': 'userIdentityAccountId',
+  'userIdentity.principalId': 'userIdentityPrincipalId', 'userIdentity.userName': 'userIdentityUserName',
+  'userIdentity.accessKeyId': 'userIdentityAccessKeyId', 'userIdentity.invokedBy': 'userIdentityInvokedBy',
+  'userIdentity.sessionContext.sessionIssuer.arn': 'sessionIssuerArn', 'userIdentity.sessionContext.sessionIssuer.type': 'sessionIssuerType',
+  'userIdentity.sessionContext.sessionIssuer.userName': 'sessionIssuerUserName', requestID: 'requestId', eventID: 'eventId',
+  sharedEventID: 'sharedEventId', 'resources.type': 'resourceTypes', 'resources.ARN': 'resourceArns',
+};
+
+const columnByLower = new Map(Object.keys(FILTER_COLUMNS).map((c) => [c.toLowerCase(), c]));
+
+function likePattern(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    if (ch === '*') out += '%';
+    else if (ch === '%' || ch === '_' || ch === '\\') out += '\\' + ch;
+    else out += ch;
+  }
+  return out;
+}
+
+/** Compiles one `field=value` / `field!=value` filter into SQL. */
+export function compileFilter(expr: string): SqlQuery {
+  const m = /^\s*([A-Za-z0-9_.@$[\]-]+)\s*(!=|=)\s*(.*)$/s.exec(expr);
+  if (!m) throw new AitrailError('USAGE', `bad filter '${expr}': expected field=value or field!=value (value may use * wildcards)`);
+  const [, rawField, op, value] = m as unknown as [string, string, string, string];
+  const neg = op === '!=';
+  const field = PATH_ALIASES[rawField] ?? rawField;
+  const col = columnByLower.get(field.toLowerCase());
+  let target: string;
+  let kind: 'text' | 'bool' | 'time' | 'list';
+  const params: SqlQuery['params'] = [];
+  if (col) {
+    target = `"${col}"`;
+    kind = FILTER_COLUMNS[col]!;
+  } else {
+    if (!/^[A-Za-z0-9_@-]+(\.[A-Za-z0-9_@-]+|\[\d+\])*$/.test(field.replace(/^\$\./, ''))) {
+      throw new AitrailError('USAGE', `bad filter field '${rawField}': expected a column (e.g. eventName) or a record path (e.g. requestParameters.modelId)`);
+    }
+    const path = '$.' + field.replace(/^\$\./, '').split('.').map((p) => (/^[A-Za-z0-9_]+(\[\d+\])*$/.test(p) ? p : `"${p}"`)).join('.');
+    target = `json_extract_string(record, ?)`;
+    params.push(path);
+    kind = 'text';
+  }
+  let cond: string;
+  if (value === 'null' || value === '') {
+    cond = `${target} IS NULL`;
+  } else if (kind === 'bool') {
+    if (!/^(true|false)$/i.test(value)) throw new AitrailError('USAGE', `filter ${rawField} takes true or false, not '${value}'`);
+    cond = `${target} = ?`;
+    params.push(value.toLowerCase() === 'true');
+  } else if (kind === 'list') {
+    if (value.includes('*')) {
+      cond = `len(list_filter(${target}, x -> x LIKE ? ESCAPE '\\')) > 0`;
+      params.push(likePattern(value));
+    } else {
+      cond = `list_contains(${target}, ?)`;
+      params.push(value);
+    }
+  } else if (kind === 'time') {
+    cond = `${target} = CAST(? AS TIMESTAMP)`;
+    params.push(value);
+  } else if (value.includes('*')) {
+    cond = `${target} LIKE ? ESCAPE '\\'`;
+    params.push(likePattern(value));
+  } else {
+    cond = `${target} = ?`;
+    params.push(value);
+  }
+  return { sql: neg ? `NOT coalesce(${cond}, FALSE)` : `(${cond})`, params };
+}
+
+function attributeSql(a: LookupAttribute): SqlQuery {
+  const v = a.AttributeValue;
+  switch (a.AttributeKey) {
+    case 'EventId':
+      return { sql: 'eventId = ?', params: [v] };
+    case 'EventName':
+      return { sql: 'eventName = ?', params: [v] };
+    case 'ReadOnly':
+      if (v !== 'true' && v !== 'false') {
+        throw new AitrailError('InvalidLookupAttributesException', `ReadOnly takes 'true' or 'false', not '${v}'`);
+      }
+      return { sql: 'readOnly = ?', params: [v === 'true'] };
+    case 'Username':
+      return { sql: 'username = ?', params: [v] };
+    case 'ResourceType':
+      return { sql: 'list_contains(resourceTypes, ?)', params: [v] };
+    case 'ResourceName':
+      // Matches a resource ARN, or the name at its end (bucket, function, instance id, ...).
+      return {
+        sql: `len(list_filter(resourceArns, x -> x = ? OR regexp_extract(x, '[^/:]+$') = ?)) > 0`,
+        params: [v, v],
+      };
+    case 'EventSource':
+      return { sql: 'eventSource = ?', params: [v] };
+    case 'AccessKeyId':
+      return { sql: 'userIdentityAccessKeyId = ?', params: [v] };
+  }
+}
+
+/** Validates a request the way LookupEvents does. */
+export function validateLookup(req: LookupRequest): void {
+  for (const a of req.LookupAttributes ?? []) {
+    if (!(LOOKUP_ATTRIBUTE_KEYS as readonly string[]).includes(a.AttributeKey)) {
+      throw new AitrailError(
+        'InvalidLookupAttributesException',
+        `unknown AttributeKey '${a.AttributeKey}': expected one of ${LOOKUP_ATTRIBUTE_KEYS.join(', ')}`,
+      );
+    }
+    if (typeof a.AttributeValue !== 'string' || a.AttributeValue.length < 1 || a.AttributeValue.length > 2000) {
+      throw new AitrailError('InvalidLookupAttributesException', `AttributeValue for ${a.AttributeKey} must be 1 to 2000 characters`);
+    }
+  }
+  if (req.StartTime && req.EndTime && req.StartTime.getTime() > req.EndTime.getTime()) {
+    throw new AitrailError('InvalidTimeRangeException', 'StartTime must be before or equal to EndTime');
+  }
+  if (req.MaxResults !== undefined && (!Number.isInteger(req.MaxResults) || req.MaxResults < 1)) {
+    throw new AitrailError('InvalidMaxResultsException', `MaxResults must be a positive integer, not ${req.MaxResults}`);
+  }
+  if (req.EventCategory !== undefined && req.EventCategory !== 'insight') {
+    throw new AitrailError('InvalidEventCategoryException', `EventCategory must be 'insight'`);
+  }
+}
+
+/** A fingerprint of the parameters a NextToken belongs to (everything but the token and page size). */
+function paramsFingerprint(req: LookupRequest): string {
+  const canon = JSON.stringify([
+    req.LookupAttributes ?? [],
+    req.StartTime?.toISOString() ?? null,
+    req.EndTime?.toISOString() ?? null,
+    req.EventCategory ?? null,
+    req.Filters ?? [],
+  ]);
+  return createHash('sha256').update(canon).digest('hex').slice(0, 16);
+}
+
+/** The position after which the next page starts. */
+export interface Cursor {
+  t: string;
+  id: string;
+}
+
+/** Encodes a NextToken: the last row's (eventTime, rowid) plus the request fingerprint. */
+export function encodeNextToken(req: LookupRequest, cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ v: 1, f: paramsFingerprint(req), ...cursor })).toString('base64url');
+}
+
+/** Decodes a NextToken, refusing one made for other parameters. */
+export function decodeNextToken(req: LookupRequest): Cursor | undefined {
+  if (!req.NextToken) return undefined;
+  let obj: { v?: number; f?: string; t?: string; id?: string };
+  try {
+    obj = JSON.parse(Buffer.from(req.NextToken, 'base64url').toString('utf8'));
+  } catch {
+    throw new AitrailError('InvalidNextTokenException', 'NextToken is not a token aitrail issued');
+  }
+  if (obj.v !== 1 || typeof obj.t !== 'string' || typeof obj.id !== 'string') {
+    throw new AitrailError('InvalidNextTokenException', 'NextToken is not a token aitrail issued');
+  }
+  if (obj.f !== paramsFingerprint(req)) {
+    throw new AitrailError('InvalidNextTokenException', 'NextToken must be used with the same parameters as the call that returned it');
+  }
+  return { t: obj.t, id: obj.id };
+}
+
+/** Default page size, as in AWS. */
+export const DEFAULT_MAX_RESULTS = 50;
+
+/**
+ * Builds the page query: matching rows newest first, keyset-paginated on (eventTime, eventId).
+ * Selects one extra row to know whether a next page exists.
+ */
+export function buildLookupQuery(req: LookupRequest, table = 'event_store'): SqlQuery & { limit: number } {
+  validateLookup(req);
+  const where: string[] = [];
+  const params: SqlQuery['params'] = [];
+  for (const a of req.LookupAttributes ?? []) {
+    const q = attributeSql(a);
+    where.push(q.sql);
+    params.push(...q.params);
+  }
+  for (const f of req.Filters ?? []) {
+    const q = compileFilter(f);
+    where.push(q.sql);
+    params.push(...q.params);
+  }
+  if (req.StartTime) {
+    where.push('eventTime >= CAST(? AS TIMESTAMP)');
+    params.push(sqlTime(req.StartTime));
+  }
+  if (req.EndTime) {
+    where.push('eventTime <= CAST(? AS TIMESTAMP)');
+    params.push(sqlTime(req.EndTime));
+  }
+  // Insights events are returned only when asked for, as in AWS.
+  where.push(req.EventCategory === 'insight' ? "eventType = 'AwsCloudTrailInsight'" : "eventType IS DISTINCT FROM 'AwsCloudTrailInsight'");
+  const cursor = decodeNextToken(req);
+  if (cursor) {
+    where.push('(eventTime < CAST(? AS TIMESTAMP) OR (eventTime = CAST(? AS TIMESTAMP) AND coalesce(eventId, \'\') < ?))');
+    params.push(cursor.t, cursor.t, cursor.id);
+  }
+  const limit = req.MaxResults ?? DEFAULT_MAX_RESULTS;
+  const sql = `SELECT rowid AS rid, eventTime, coalesce(eventId, '') AS cursorId FROM ${table}
+    WHERE ${where.join(' AND ')}
+    ORDER BY eventTime DESC, coalesce(eventId, '') DESC
+    LIMIT ${limit + 1}`;
+  return { sql, params, limit };
+}
+
+/** Formats a Date for a TIMESTAMP parameter (UTC, microseconds). */
+export function sqlTime(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Parses a CLI/API time: ISO 8601, a date, or epoch seconds (as the AWS CLI accepts). */
+export function parseTime(s: string, what: string): Date {
+  const trimmed = s.trim();
+  const d = /^\d+(\.\d+)?$/.test(trimmed) ? new Date(Number(trimmed) * 1000) : new Date(trimmed);
+  if (Number.isNaN(d.getTime())) throw new AitrailError('USAGE', `${what} '${s}' is not a time (expected ISO 8601, e.g. 2026-11-01T00:00:00Z, or epoch seconds)`);
+  return d;
+}
+
+/** Parses `AttributeKey=EventName,AttributeValue=InvokeModel` (the AWS CLI shorthand) or JSON. */
+export function parseLookupAttribute(s: string): LookupAttribute {
+  const t = s.trim();
+  if (t.startsWith('{') || t.startsWith('[')) {
+    const v = JSON.parse(t) as LookupAttribute | LookupAttribute[];
+    const one = Array.isArray(v) ? v[0] : v;
+    if (!one) throw new AitrailError('InvalidLookupAttributesException', 'empty lookup attributes');
+    return one;
+  }
+  const m = /^AttributeKey=([^,]+),AttributeValue=(.*)$/s.exec(t);
+  if (!m) {
+    throw new AitrailError(
+      'InvalidLookupAttributesException',
+      `bad --lookup-attributes '${s}': expected AttributeKey=KEY,AttributeValue=VALUE`,
+    );
+  }
+  return { AttributeKey: m[1] as LookupAttributeKey, AttributeValue: m[2]! };
+}

@@ -1,0 +1,184 @@
+/**
+ * The embedded DuckDB store: the only module family that imports @duckdb/node-api.
+ * One writable instance per data directory; read-only opens for queries while nothing writes.
+ */
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { mkdirSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AitrailError } from '../model/errors.js';
+
+/** Options for opening a store. */
+export interface StoreOptions {
+  dataDir?: string;
+  readOnly?: boolean;
+  /** DuckDB memory limit, e.g. '768MB'. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+/** A row as a plain JS object (numbers, strings, booleans, Dates, arrays). */
+export type Row = Record<string, unknown>;
+
+/** The data directory from an explicit option, $AITRAIL_DATA_DIR, or ./aitrail-data. */
+export function resolveDataDir(explicit?: string): string {
+  return resolve(explicit ?? process.env.AITRAIL_DATA_DIR ?? './aitrail-data');
+}
+
+/** Finds the package root (where package.json lives) from this compiled module. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new AitrailError('INTERNAL', 'cannot find the aitrail package root');
+    dir = up;
+  }
+}
+
+function migrationsDir(): string {
+  return join(packageRoot(), 'src', 'store', 'migrations');
+}
+
+/** The numbered migrations shipped with this version, in order. */
+export function listMigrations(): { version: number; name: string; sql: string }[] {
+  const dir = migrationsDir();
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 4)), name: f, sql: readFileSync(join(dir, f), 'utf8') }));
+}
+
+/** An open store: a DuckDB instance and one connection, with small query helpers. */
+export class Store {
+  readonly dataDir: string;
+  readonly dbPath: string;
+  readonly readOnly: boolean;
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly conn: DuckDBConnection,
+    dataDir: string,
+    readOnly: boolean,
+  ) {
+    this.dataDir = dataDir;
+    this.dbPath = join(dataDir, 'aitrail.duckdb');
+    this.readOnly = readOnly;
+  }
+
+  /** Opens (and, for writers, creates and migrates) the store in `opts.dataDir`. */
+  static async open(opts: StoreOptions): Promise<Store> {
+    const dataDir = resolveDataDir(opts.dataDir);
+    const dbPath = join(dataDir, 'aitrail.duckdb');
+    const readOnly = opts.readOnly ?? false;
+    if (readOnly && !existsSync(dbPath)) {
+      throw new AitrailError('NOT_FOUND', `no aitrail store in ${dataDir}: run 'aitrail ingest' or 'aitrail demo' first`);
+    }
+    mkdirSync(join(dataDir, 'tmp'), { recursive: true });
+    const config: Record<string, string> = {
+      memory_limit: opts.memoryLimit ?? process.env.AITRAIL_MEMORY_LIMIT ?? '768MB',
+      threads: String(opts.threads ?? 2),
+      preserve_insertion_order: 'false',
+      temp_directory: join(dataDir, 'tmp', 'duckdb'),
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'true',
+    };
+    if (readOnly) config.access_mode = 'READ_ONLY';
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(dbPath, config);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/lock/i.test(msg)) {
+        throw new AitrailError(
+          'STORE_LOCKED',
+          `the store in ${dataDir} is in use by another aitrail process (${readOnly ? 'a writer holds it' : 'only one writer at a time'}); stop it or query through its server`,
+          { cause: e },
+        );
+      }
+      throw new AitrailError('INTERNAL', `cannot open the store ${dbPath}: ${msg}`, { cause: e });
+    }
+    const conn = await instance.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+    const store = new Store(instance, conn, dataDir, readOnly);
+    if (!readOnly) await store.migrate();
+    return store;
+  }
+
+  /** Applies the migrations that this store has not seen yet, each in its own transaction. */
+  private async migrate(): Promise<void> {
+    await this.conn.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, appliedAt TIMESTAMP)');
+    const done = new Set((await this.all('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+    for (const m of listMigrations()) {
+      if (done.has(m.version)) continue;
+      try {
+        await this.conn.run('BEGIN TRANSACTION');
+        await this.conn.run(m.sql);
+        await this.conn.run('INSERT INTO schema_migrations VALUES (?, ?, now())', [m.version, m.name]);
+        await this.conn.run('COMMIT');
+      } catch (e) {
+        await this.conn.run('ROLLBACK').catch(() => undefined);
+        throw new AitrailError('STORE_MIGRATION', `migration ${m.name} failed: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
+
+  /** Runs a statement, ignoring its result. */
+  async run(sql: string, params?: DuckDBValue[]): Promise<void> {
+    await this.conn.run(sql, params);
+  }
+
+  /** Runs a query and returns rows as plain JS objects. */
+  async all(sql: string, params?: DuckDBValue[]): Promise<Row[]> {
+    const reader = await this.conn.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as Row[];
+  }
+
+  /** Runs a query and returns its first row, or undefined. */
+  async one(sql: string, params?: DuckDBValue[]): Promise<Row | undefined> {
+    return (await this.all(sql, params))[0];
+  }
+
+  /** Runs `fn` inside a transaction, rolling back on error. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await fn();
+      await this.conn.run('COMMIT');
+      return out;
+    } catch (e) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** A fresh scratch folder under the data dir, for staging files. */
+  tmpDir(name: string): string {
+    const dir = join(this.dataDir, 'tmp', name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Reads a JSON setting. */
+  async getSetting<T>(key: string): Promise<T | undefined> {
+    const row = await this.one('SELECT CAST(value AS VARCHAR) AS v FROM settings WHERE key = ?', [key]);
+    return row ? (JSON.parse(String(row.v)) as T) : undefined;
+  }
+
+  /** Writes a JSON setting. */
+  async setSetting(key: string, value: unknown): Promise<void> {
+    await this.run('INSERT OR REPLACE INTO settings VALUES (?, ?)', [key, JSON.stringify(value)]);
+  }
+
+  /** Checkpoints (for writers) and closes the instance. */
+  async close(): Promise<void> {
+    if (!this.readOnly) await this.conn.run('CHECKPOINT').catch(() => undefined);
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Quotes an SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}

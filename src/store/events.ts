@@ -1,0 +1,162 @@
+/**
+ * Read paths over the lake: LookupEvents pages, single events, read-only SQL, and summaries.
+ */
+import { AitrailError } from '../model/errors.js';
+import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '../query/lookup.js';
+import type { Row, Store } from './db.js';
+
+/** One event in the LookupEvents response shape. */
+export interface LookupEvent {
+  EventId: string | null;
+  EventName: string;
+  ReadOnly: string | null;
+  AccessKeyId: string | null;
+  EventTime: string;
+  EventSource: string;
+  Username: string | null;
+  Resources: { ResourceType: string | null; ResourceName: string }[];
+  CloudTrailEvent: string;
+}
+
+/** The LookupEvents response. */
+export interface LookupResponse {
+  Events: LookupEvent[];
+  NextToken?: string;
+}
+
+/** Formats a timestamp the way the AWS CLI prints them (ISO 8601 with +00:00). */
+export function awsTime(d: Date): string {
+  return d.toISOString().replace(/\.000Z$/, 'Z').replace(/Z$/, '+00:00');
+}
+
+/** Converts DuckDB JS values (bigint, Date, nested) into JSON-safe values. */
+export function plain(v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    return out;
+  }
+  return v;
+}
+
+/** Runs a LookupEvents request. */
+export async function lookupEvents(store: Store, req: LookupRequest): Promise<LookupResponse> {
+  const q = buildLookupQuery(req);
+  const ids = await store.all(q.sql, q.params);
+  const page = ids.slice(0, q.limit);
+  const out: LookupResponse = { Events: [] };
+  if (page.length === 0) return out;
+  const rows = await store.all(
+    `SELECT rowid AS rid, eventId, eventName, readOnly, userIdentityAccessKeyId, eventTime, eventSource, username,
+       resourceTypes, resourceArns, CAST(record AS VARCHAR) AS record
+     FROM event_store WHERE rowid IN (${page.map((r) => Number(r.rid)).join(',')})`,
+  );
+  const byId = new Map(rows.map((r) => [Number(r.rid), r]));
+  for (const p of page) {
+    const r = byId.get(Number(p.rid))!;
+    out.Events.push(toLookupEvent(r));
+  }
+  if (ids.length > q.limit) {
+    const last = page[page.length - 1]!;
+    out.NextToken = encodeNextToken(req, { t: sqlTime(last.eventTime as Date), id: String(last.cursorId) });
+  }
+  return out;
+}
+
+function toLookupEvent(r: Row): LookupEvent {
+  const types = (r.resourceTypes as (string | null)[] | null) ?? [];
+  const arns = (r.resourceArns as (string | null)[] | null) ?? [];
+  const n = Math.max(types.length, arns.length);
+  const resources: LookupEvent['Resources'] = [];
+  for (let i = 0; i < n; i++) resources.push({ ResourceType: types[i] ?? null, ResourceName: arns[i] ?? '' });
+  return {
+    EventId: (r.eventId as string | null) ?? null,
+    EventName: String(r.eventName),
+    ReadOnly: r.readOnly === null || r.readOnly === undefined ? null : String(r.readOnly),
+    AccessKeyId: (r.userIdentityAccessKeyId as string | null) ?? null,
+    EventTime: awsTime(r.eventTime as Date),
+    EventSource: String(r.eventSource),
+    Username: (r.username as string | null) ?? null,
+    Resources: resources,
+    CloudTrailEvent: String(r.record),
+  };
+}
+
+/** One stored event by eventId, with its raw record and aitrail's derived fields. */
+export async function getEvent(store: Store, eventId: string): Promise<Record<string, unknown> | undefined> {
+  const row = await store.one(`SELECT * EXCLUDE (record), CAST(record AS VARCHAR) AS record FROM events WHERE eventId = ? LIMIT 1`, [eventId]);
+  if (!row) return undefined;
+  const { record, ...rest } = row;
+  return { ...(plain(rest) as Record<string, unknown>), record: JSON.parse(String(record)) };
+}
+
+/** The result of a SQL query. */
+export interface SqlResult {
+  columns: string[];
+  types: string[];
+  rows: unknown[][];
+  truncated: boolean;
+}
+
+/** Statement types a read-only query may be. */
+const READ_TYPES = new Set(['SELECT', 'EXPLAIN']);
+
+/** Runs one read-only statement, returning at most `maxRows` rows. */
+export async function runSql(store: Store, sql: string, maxRows = 10_000): Promise<SqlResult> {
+  let extracted;
+  try {
+    extracted = await store.conn.extractStatements(sql);
+  } catch (e) {
+    throw new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+  }
+  if (extracted.count !== 1) throw new AitrailError('QUERY_INVALID', `expected exactly one SQL statement, found ${extracted.count}`);
+  let prepared;
+  try {
+    prepared = await extracted.prepare(0);
+  } catch (e) {
+    throw new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+  }
+  const typeName = String(prepared.statementType);
+  const kind = typeName in STATEMENT_NAMES ? STATEMENT_NAMES[typeName]! : typeName;
+  if (!READ_TYPES.has(kind)) {
+    throw new AitrailError('QUERY_NOT_READ_ONLY', `only read-only queries are allowed (this statement is ${kind})`);
+  }
+  let reader;
+  try {
+    reader = await prepared.runAndReadUntil(maxRows + 1);
+  } catch (e) {
+    throw new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+  }
+  const rows = reader.getRowsJS().map((r) => r.map(plain));
+  return {
+    columns: reader.columnNames(),
+    types: reader.columnTypes().map((t) => t.toString()),
+    rows: rows.slice(0, maxRows),
+    truncated: rows.length > maxRows,
+  };
+}
+
+// node-api reports statement types as enum numbers; map the ones we allow to names.
+const STATEMENT_NAMES: Record<string, string> = { '1': 'SELECT', '2': 'INSERT', '3': 'UPDATE', '4': 'EXPLAIN', '5': 'DELETE', '7': 'CREATE', '9': 'ALTER', '11': 'COPY', '15': 'DROP', '16': 'EXPORT', '17': 'PRAGMA', '20': 'SET', '21': 'LOAD', '25': 'ATTACH' };
+
+/** Removes DuckDB's noise from an error message. */
+export function cleanDuckError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/\n\s*\n/g, '\n').trim();
+}
+
+/** A short summary of the lake: counts by AI activity, principals, models and errors. */
+export async function summarize(store: Store): Promise<Record<string, unknown>> {
+  const total = await store.one(`SELECT count(*) AS events, min(eventTime) AS first, max(eventTime) AS last,
+      count(DISTINCT accountId) AS accounts, count(*) FILTER (WHERE errorCode IS NOT NULL) AS errors FROM event_store`);
+  const byActivity = await store.all(`SELECT coalesce(aiActivity, '(not AI)') AS aiActivity, count(*) AS events FROM event_store GROUP BY ALL ORDER BY events DESC`);
+  const principals = await store.all(`SELECT coalesce(userIdentityArn, userIdentityInvokedBy, '(none)') AS principal, count(*) AS events,
+      count(*) FILTER (WHERE aiService IS NOT NULL) AS aiEvents FROM event_store GROUP BY ALL ORDER BY aiEvents DESC, events DESC LIMIT 10`);
+  const models = await store.all(`SELECT modelId, count(*) AS invocations, count(DISTINCT userIdentityArn) AS principals
+      FROM event_store WHERE aiActivity = 'inference' AND modelId IS NOT NULL GROUP BY ALL ORDER BY invocations DESC LIMIT 10`);
+  const errors = await store.all(`SELECT errorCode, count(*) AS events FROM event_store WHERE errorCode IS NOT NULL GROUP BY ALL ORDER BY events DESC LIMIT 10`);
+  return plain({ ...total, byActivity, principals, models, errors }) as Record<string, unknown>;
+}

@@ -1,0 +1,279 @@
+/**
+ * The bulk load step shared by every input path: a relation of (sourceId, idx, line, rec JSON)
+ * rows is validated per record, classified, deduplicated and written to the lake in one
+ * transaction together with the manifest rows of the files it came from.
+ */
+import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
+import { classificationSql, modelIdSql, normalizedEventNameSql } from './classify.js';
+import { sqlString, type Store } from './db.js';
+
+/** Paths extracted once per record (index+1 is the SQL list position). */
+const PATHS = [
+  'eventVersion', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent', 'errorCode',
+  'errorMessage', 'readOnly', 'eventType', 'eventCategory', 'managementEvent', 'recipientAccountId', 'requestID', 'eventID',
+  'sharedEventID', 'vpcEndpointId', 'userIdentity.type', 'userIdentity.arn', 'userIdentity.accountId',
+  'userIdentity.principalId', 'userIdentity.userName', 'userIdentity.accessKeyId', 'userIdentity.invokedBy',
+  'userIdentity.sessionContext.sessionIssuer.arn', 'userIdentity.sessionContext.sessionIssuer.type',
+  'userIdentity.sessionContext.sessionIssuer.userName', 'userIdentity.sessionContext.sessionIssuer.accountId',
+  'userIdentity.sessionContext.attributes.mfaAuthenticated', 'requestParameters.bucketName', 'requestParameters.functionName',
+  'requestParameters.repositoryName', 'requestParameters.instanceType', 'responseElements.instancesSet.items[0].instanceType',
+  'requestParameters.modelId', 'requestParameters.modelIdentifier', 'requestParameters.baseModelIdentifier',
+  'requestParameters.modelName', 'requestParameters.endpointName', 'requestParameters.modelArn', 'insightDetails.eventSource',
+  'insightDetails.eventName', '"@timestamp"', 'userIdentity.onBehalfOf.userId', 'resources[0].ARN', 'resources[0].type',
+  'resources[1].ARN', 'resources[1].type', 'resources[2].ARN', 'resources[2].type',
+] as const;
+type PathName = (typeof PATHS)[number];
+const v = (p: PathName): string => `v[${PATHS.indexOf(p) + 1}]`;
+
+/**
+ * JSON type of a field, computed (with a second parse) only when its extracted text could be
+ * something other than a string: most records never pay for it.
+ */
+function lazyType(text: string, path: string): string {
+  return `CASE WHEN ${text} IS NULL THEN json_type(rec, ${sqlString(path)}) WHEN left(${text}, 1) IN ('{', '[') OR ${text} IN ('true', 'false') OR try_cast(${text} AS DOUBLE) IS NOT NULL THEN json_type(rec, ${sqlString(path)}) ELSE 'VARCHAR' END`;
+}
+
+const IPV4 = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
+const IPV6 = '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$';
+const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
+const REGION = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
+
+/** Builds the SELECT that validates and derives every typed column from `rel`. */
+function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs: string): string {
+  const extract = `json_extract_string(rec, [${PATHS.map((p) => sqlString('$.' + p)).join(', ')}])`;
+  const isInsight = `(${v('eventType')} = 'AwsCloudTrailInsight')`;
+  const tstr = `CASE WHEN tTime = 'VARCHAR' THEN ${v('eventTime')} WHEN tTime IS NULL THEN ${v('"@timestamp"')} END`;
+  const es = `CASE WHEN tSource = 'VARCHAR' THEN ${v('eventSource')} WHEN tSource IS NULL AND ${isInsight} THEN ${v('insightDetails.eventSource')} END`;
+  const en = `CASE WHEN tName = 'VARCHAR' THEN ${v('eventName')} WHEN tName IS NULL AND ${isInsight} THEN ${v('insightDetails.eventName')} END`;
+  const bool = (p: 'readOnly' | 'managementEvent') =>
+    `CASE WHEN ${v(p)} IN ('true', 'false') THEN ${v(p)} = 'true' END`;
+  const fnRaw = `coalesce(${v('requestParameters.functionName')}, CASE WHEN starts_with(${v('resources[0].ARN')}, 'arn:aws:lambda') THEN ${v('resources[0].ARN')} END)`;
+  const fn = `CASE WHEN starts_with(${fnRaw}, 'arn:') THEN split_part(${fnRaw}, ':', 7) ELSE split_part(${fnRaw}, ':', 1) END`;
+  const cls = classificationSql(
+    {
+      eventSource: 'es',
+      eventName: 'nm',
+      bucketName: v('requestParameters.bucketName'),
+      functionName: fn,
+      repositoryName: v('requestParameters.repositoryName'),
+      instanceType: `coalesce(${v('requestParameters.instanceType')}, ${v('responseElements.instancesSet.items[0].instanceType')})`,
+    },
+    cfg,
+  );
+  const reject = `CASE
+      WHEN xcode IS NOT NULL THEN xcode
+      WHEN rec IS NULL OR (tTime IS NULL AND tSource IS NULL AND tName IS NULL AND json_type(rec) <> 'OBJECT') THEN 'INGEST_BAD_RECORD'
+      WHEN ts IS NULL OR es IS NULL OR en IS NULL THEN 'INGEST_BAD_RECORD' END`;
+  const reason = `CASE
+      WHEN xcode IS NOT NULL THEN xreason
+      WHEN rec IS NULL OR (tTime IS NULL AND tSource IS NULL AND tName IS NULL AND json_type(rec) <> 'OBJECT') THEN 'record is not a JSON object (found ' || coalesce(lower(json_type(rec)), 'nothing') || ')'
+      WHEN tTime IS NULL AND ${v('"@timestamp"')} IS NULL THEN 'missing eventTime'
+      WHEN tTime IS NOT NULL AND tTime <> 'VARCHAR' THEN 'eventTime must be a string, found ' || lower(tTime)
+      WHEN ts IS NULL THEN 'eventTime ' || to_json(tstr) || ' is not a timestamp'
+      WHEN es IS NULL AND tSource IS NULL THEN 'missing eventSource'
+      WHEN es IS NULL THEN 'eventSource must be a string, found ' || lower(tSource)
+      WHEN en IS NULL AND tName IS NULL THEN 'missing eventName'
+      WHEN en IS NULL THEN 'eventName must be a string, found ' || lower(tName) END`;
+  const flags = `list_filter([
+      CASE WHEN tTime IS NULL AND ${v('"@timestamp"')} IS NOT NULL THEN 'eventTime-from-@timestamp' END,
+      CASE WHEN ${v('readOnly')} NOT IN ('true', 'false') THEN 'odd-readOnly' END,
+      CASE WHEN ${v('managementEvent')} NOT IN ('true', 'false') THEN 'odd-managementEvent' END,
+      CASE WHEN ${v('userIdentity.type')} IS NULL AND json_type(rec, '$.userIdentity') NOT IN ('OBJECT', 'NULL') THEN 'odd-userIdentity' END,
+      CASE WHEN ${v('sourceIPAddress')} IS NOT NULL AND NOT (regexp_matches(${v('sourceIPAddress')}, '${IPV4}')
+        OR regexp_matches(${v('sourceIPAddress')}, '${IPV6}') OR regexp_matches(${v('sourceIPAddress')}, '${HOST}')
+        OR starts_with(${v('sourceIPAddress')}, 'AWS Internal')) THEN 'odd-source-ip' END,
+      CASE WHEN ${v('awsRegion')} IS NOT NULL AND NOT regexp_matches(${v('awsRegion')}, '${REGION}') THEN 'odd-region' END
+    ], x -> x IS NOT NULL)`;
+  const ut = v('userIdentity.type');
+  const arn = v('userIdentity.arn');
+  const username = `nullif(CASE ${ut}
+      WHEN 'IAMUser' THEN ${v('userIdentity.userName')}
+      WHEN 'Root' THEN 'root'
+      WHEN 'AssumedRole' THEN regexp_extract(${arn}, '/([^/]+)$', 1)
+      WHEN 'FederatedUser' THEN regexp_extract(${arn}, 'federated-user/(.+)$', 1)
+      WHEN 'AWSService' THEN ${v('userIdentity.invokedBy')}
+      WHEN 'IdentityCenterUser' THEN coalesce(${v('userIdentity.userName')}, ${v('userIdentity.onBehalfOf.userId')})
+      ELSE coalesce(${v('userIdentity.userName')}, nullif(regexp_extract(${arn}, '/([^/]+)$', 1), ''), ${v('userIdentity.principalId')}) END, '')`;
+  return `
+  SELECT sourceId, idx, line, rec, xraw, xpath,
+    ${reject} AS rejectCode, ${reason} AS rejectReason,
+    ${v('eventID')} AS eventId, ts AS eventTime, ${v('eventVersion')} AS eventVersion, es AS eventSource, en AS eventName,
+    ${v('awsRegion')} AS awsRegion, ${v('sourceIPAddress')} AS sourceIPAddress, ${v('userAgent')} AS userAgent,
+    ${v('errorCode')} AS errorCode, ${v('errorMessage')} AS errorMessage, ${bool('readOnly')} AS readOnly,
+    ${v('eventType')} AS eventType, ${v('eventCategory')} AS eventCategory, ${bool('managementEvent')} AS managementEvent,
+    ${v('recipientAccountId')} AS recipientAccountId,
+    coalesce(${v('recipientAccountId')}, ${v('userIdentity.accountId')}, ${v('userIdentity.sessionContext.sessionIssuer.accountId')}) AS accountId,
+    ${v('requestID')} AS requestId, ${v('sharedEventID')} AS sharedEventId, ${v('vpcEndpointId')} AS vpcEndpointId,
+    ${ut} AS userIdentityType, ${arn} AS userIdentityArn, ${v('userIdentity.accountId')} AS userIdentityAccountId,
+    ${v('userIdentity.principalId')} AS userIdentityPrincipalId, ${v('userIdentity.userName')} AS userIdentityUserName,
+    nullif(${v('userIdentity.accessKeyId')}, '') AS userIdentityAccessKeyId, ${v('userIdentity.invokedBy')} AS userIdentityInvokedBy,
+    ${v('userIdentity.sessionContext.sessionIssuer.arn')} AS sessionIssuerArn,
+    ${v('userIdentity.sessionContext.sessionIssuer.type')} AS sessionIssuerType,
+    ${v('userIdentity.sessionContext.sessionIssuer.userName')} AS sessionIssuerUserName,
+    CASE ${v('userIdentity.sessionContext.attributes.mfaAuthenticated')} WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END AS mfaAuthenticated,
+    ${username} AS username,
+    CASE WHEN ${v('resources[2].ARN')} IS NOT NULL OR ${v('resources[2].type')} IS NOT NULL THEN json_extract_string(rec, '$.resources[*].type')
+      WHEN ${v('resources[0].ARN')} IS NOT NULL OR ${v('resources[0].type')} IS NOT NULL THEN list_filter([${v('resources[0].type')}, ${v('resources[1].type')}], x -> x IS NOT NULL) END AS resourceTypes,
+    CASE WHEN ${v('resources[2].ARN')} IS NOT NULL OR ${v('resources[2].type')} IS NOT NULL THEN json_extract_string(rec, '$.resources[*].ARN')
+      WHEN ${v('resources[0].ARN')} IS NOT NULL OR ${v('resources[0].type')} IS NOT NULL THEN list_filter([${v('resources[0].ARN')}, ${v('resources[1].ARN')}], x -> x IS NOT NULL) END AS resourceArns,
+    nullif(split_part(cls, '|', 1), '') AS aiService, nullif(split_part(cls, '|', 2), '') AS aiActivity,
+    ${modelIdSql("split_part(cls, '|', 1)", [
+      v('requestParameters.modelId'), v('requestParameters.modelIdentifier'), v('requestParameters.baseModelIdentifier'),
+      v('requestParameters.modelArn'), v('requestParameters.modelName'), v('requestParameters.endpointName'),
+      `CASE WHEN starts_with(${v('resources[0].ARN')}, 'arn:aws:bedrock') OR starts_with(${v('resources[0].ARN')}, 'arn:aws:sagemaker') THEN ${v('resources[0].ARN')} END`,
+    ])} AS modelId,
+    ${flags} AS flags,
+    CASE WHEN ${v('eventID')} IS NULL THEN md5_number(CAST(rec AS VARCHAR)) END AS recordHash,
+    TIMESTAMP ${sqlString(batchTs)} AS ingestedAt
+  FROM (
+    SELECT *, ${cls} AS cls FROM (
+      SELECT *, ${normalizedEventNameSql('en')} AS nm FROM (
+        SELECT *, ${tstr} AS tstr, try_cast(${tstr} AS TIMESTAMPTZ)::TIMESTAMP AS ts, ${es} AS es, ${en} AS en FROM (
+          SELECT *, ${lazyType(v('eventTime'), '$.eventTime')} AS tTime, ${lazyType(v('eventSource'), '$.eventSource')} AS tSource,
+            ${lazyType(v('eventName'), '$.eventName')} AS tName FROM (
+          SELECT sourceId, idx, line, rec, xcode, xreason, xraw, xpath, ${extract} AS v FROM (${rel})
+          )
+        )
+      )
+    )
+  )`;
+}
+
+/** Per-source outcome of one load. */
+export interface SourceCounts {
+  sourceId: number;
+  records: number;
+  added: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+}
+
+/** What a load did, in total and per source. */
+export interface LoadResult {
+  records: number;
+  added: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+  perSource: Map<number, SourceCounts>;
+  rejects: { sourceId: number; idx: number | null; line: number | null; code: string; reason: string }[];
+}
+
+/**
+ * Loads the rows of `rel` — columns (sourceId INTEGER, idx INTEGER, line INTEGER, rec JSON,
+ * xcode VARCHAR, xreason VARCHAR, xraw VARCHAR, xpath VARCHAR) — into the lake. Rows with `xcode` set were
+ * already rejected by the reader and go straight to `rejects`. Must run inside a transaction.
+ */
+export async function loadRelation(
+  store: Store,
+  rel: string,
+  sourceUris: Map<number, string>,
+  cfg: AiClassificationConfig = defaultAiConfig(),
+): Promise<LoadResult> {
+  const batchTs = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, batchTs)}`);
+  const range = await store.one(
+    `SELECT min(eventTime) AS lo, max(eventTime) AS hi, count(*) AS n FROM staged WHERE rejectCode IS NULL`,
+  );
+  const lo = range?.lo as Date | null;
+  const hi = range?.hi as Date | null;
+  const window = lo && hi ? `e.eventTime BETWEEN TIMESTAMP ${sqlString(fmt(lo))} AND TIMESTAMP ${sqlString(fmt(hi))}` : 'FALSE';
+  // Deduplicate on the eventID (or, without one, on a content hash). Only keys seen twice in
+  // the batch or already stored in the batch's time range are examined, usually none.
+  const keyOf = (alias: string) => `coalesce(${alias}.eventId, 'h:' || CAST(${alias}.recordHash AS VARCHAR))`;
+  await store.run(`CREATE OR REPLACE TEMP TABLE decided AS
+    WITH valid AS (SELECT sourceId, idx, ${keyOf('s')} AS k, rec FROM staged s WHERE rejectCode IS NULL),
+    stored AS (SELECT ${keyOf('e')} AS k, e.record FROM event_store e WHERE ${window} AND ${keyOf('e')} IN (SELECT k FROM valid)),
+    multi AS (SELECT k FROM valid GROUP BY k HAVING count(*) > 1),
+    cand AS (
+      SELECT v.sourceId, v.idx, v.k, v.rec, md5_number(CAST(v.rec AS VARCHAR)) AS h FROM valid v
+      WHERE v.k IN (SELECT k FROM multi) OR v.k IN (SELECT k FROM stored)),
+    ranked AS (
+      SELECT *, row_number() OVER (PARTITION BY k, h ORDER BY sourceId, idx) AS dupRank,
+        first_value(h) OVER (PARTITION BY k ORDER BY sourceId, idx) <> h AS batchConflict
+      FROM cand)
+    SELECT sourceId, idx,
+      dupRank > 1 OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) = CAST(ranked.rec AS VARCHAR)) AS isDup,
+      batchConflict OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) <> CAST(ranked.rec AS VARCHAR)) AS isConflict
+    FROM ranked`);
+  await store.run(`INSERT INTO event_store
+    SELECT s.eventId, s.eventTime, s.eventVersion, s.eventSource, s.eventName, s.awsRegion, s.sourceIPAddress, s.userAgent,
+      s.errorCode, s.errorMessage, s.readOnly, s.eventType, s.eventCategory, s.managementEvent, s.recipientAccountId, s.accountId,
+      s.requestId, s.sharedEventId, s.vpcEndpointId, s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId,
+      s.userIdentityPrincipalId, s.userIdentityUserName, s.userIdentityAccessKeyId, s.userIdentityInvokedBy, s.sessionIssuerArn,
+      s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.username, s.resourceTypes, s.resourceArns,
+      s.aiService, s.aiActivity, s.modelId,
+      CASE WHEN coalesce(d.isConflict, FALSE) THEN list_append(s.flags, 'eventid-conflict') ELSE s.flags END,
+      s.recordHash, s.sourceId, s.idx, s.ingestedAt, s.rec
+    FROM staged s LEFT JOIN decided d USING (sourceId, idx)
+    WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)`);
+  const uriCase = [...sourceUris].map(([id, uri]) => `WHEN ${id} THEN ${sqlString(uri)}`).join(' ');
+  await store.run(`INSERT INTO rejects (sourceUri, recordIndex, line, code, reason, raw, rawPath, rejectedAt)
+    SELECT CASE sourceId ${uriCase || 'WHEN -1 THEN NULL'} ELSE 'unknown' END, idx, line, rejectCode, rejectReason,
+      coalesce(xraw, CAST(rec AS VARCHAR)), xpath, ingestedAt
+    FROM staged WHERE rejectCode IS NOT NULL`);
+  const per = await store.all(`SELECT s.sourceId AS sourceId, count(*) AS records,
+      count(*) FILTER (WHERE s.rejectCode IS NOT NULL) AS rejected,
+      count(*) FILTER (WHERE coalesce(d.isDup, FALSE)) AS duplicates,
+      count(*) FILTER (WHERE coalesce(d.isConflict AND NOT d.isDup, FALSE)) AS conflicts
+    FROM staged s LEFT JOIN decided d USING (sourceId, idx) GROUP BY s.sourceId`);
+  const rejects = await store.all(
+    `SELECT sourceId, idx, line, rejectCode AS code, rejectReason AS reason FROM staged WHERE rejectCode IS NOT NULL ORDER BY sourceId, idx, line LIMIT 1000`,
+  );
+  const out: LoadResult = { records: 0, added: 0, duplicates: 0, conflicts: 0, rejected: 0, perSource: new Map(), rejects: [] };
+  for (const r of per) {
+    const c: SourceCounts = {
+      sourceId: Number(r.sourceId),
+      records: Number(r.records),
+      rejected: Number(r.rejected),
+      duplicates: Number(r.duplicates),
+      conflicts: Number(r.conflicts),
+      added: Number(r.records) - Number(r.rejected) - Number(r.duplicates),
+    };
+    out.perSource.set(c.sourceId, c);
+    out.records += c.records;
+    out.added += c.added;
+    out.duplicates += c.duplicates;
+    out.conflicts += c.conflicts;
+    out.rejected += c.rejected;
+  }
+  out.rejects = rejects.map((r) => ({
+    sourceId: Number(r.sourceId),
+    idx: r.idx === null ? null : Number(r.idx),
+    line: r.line === null ? null : Number(r.line),
+    code: String(r.code),
+    reason: String(r.reason),
+  }));
+  await store.run('DROP TABLE IF EXISTS staged');
+  await store.run('DROP TABLE IF EXISTS decided');
+  return out;
+}
+
+function fmt(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Re-applies the AI classification to every stored event (after the name lists change). */
+export async function reclassify(store: Store, cfg: AiClassificationConfig): Promise<number> {
+  const cls = classificationSql(
+    {
+      eventSource: 'eventSource',
+      eventName: normalizedEventNameSql('eventName'),
+      bucketName: "json_extract_string(record, '$.requestParameters.bucketName')",
+      functionName: `CASE WHEN starts_with(fnr, 'arn:') THEN split_part(fnr, ':', 7) ELSE split_part(fnr, ':', 1) END`,
+      repositoryName: "json_extract_string(record, '$.requestParameters.repositoryName')",
+      instanceType:
+        "coalesce(json_extract_string(record, '$.requestParameters.instanceType'), json_extract_string(record, '$.responseElements.instancesSet.items[0].instanceType'))",
+    },
+    cfg,
+  );
+  const fnr = `coalesce(json_extract_string(record, '$.requestParameters.functionName'), CASE WHEN starts_with(resourceArns[1], 'arn:aws:lambda') THEN resourceArns[1] END)`;
+  const rows = await store.all(`UPDATE event_store SET
+      aiService = nullif(split_part(c, '|', 1), ''), aiActivity = nullif(split_part(c, '|', 2), '')
+    FROM (SELECT rowid AS rid, ${cls.replaceAll('fnr', `(${fnr})`)} AS c FROM event_store) x
+    WHERE event_store.rowid = x.rid AND (event_store.aiService IS DISTINCT FROM nullif(split_part(c, '|', 1), '')
+      OR event_store.aiActivity IS DISTINCT FROM nullif(split_part(c, '|', 2), ''))
+    RETURNING 1`);
+  return rows.length;
+}

@@ -1,0 +1,217 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { Store } from '../src/store/db.js';
+import { ingest } from '../src/ingest/index.js';
+import { record, tempDir, rmDir, writeDelivery, deliveryKey, writeRaw } from './helpers/fixtures.js';
+
+async function withStore<T>(fn: (store: Store, dir: string) => Promise<T>): Promise<T> {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    return await fn(store, dir);
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+}
+
+const count = async (store: Store, sql = 'SELECT count(*) AS n FROM event_store') => Number((await store.one(sql))!.n);
+
+test('a trail bucket layout: logs read, digests and other objects skipped and counted', async () => {
+  await withStore(async (store, dir) => {
+    const logs = `${dir}/bucket`;
+    const t = new Date('2026-11-01T10:05:00Z');
+    writeDelivery(logs, deliveryKey('111122223333', 'us-east-1', t, 'AAAABBBBCCCCDDDD'), [record(), record()]);
+    writeDelivery(logs, deliveryKey('111122223333', 'eu-west-1', t, 'EEEEFFFFGGGGHHHH'), [record({ awsRegion: 'eu-west-1' })]);
+    writeRaw(logs, 'AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/01/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261101T110000Z.json.gz', gzipSync('{}'));
+    writeRaw(logs, 'AWSLogs/111122223333/README.txt', 'not a log');
+    const s = await ingest(store, [logs]);
+    assert.equal(s.filesRead, 2);
+    assert.equal(s.filesSkipped.digest, 1);
+    assert.equal(s.filesSkipped['not-a-log-file'], 1);
+    assert.equal(s.eventsAdded, 3);
+    assert.equal(s.rejected, 0);
+    assert.equal(await count(store), 3);
+  });
+});
+
+test('ingesting twice adds nothing; a changed file is re-read and only its new events added', async () => {
+  await withStore(async (store, dir) => {
+    const logs = `${dir}/logs`;
+    const a = [record(), record()];
+    const f = writeDelivery(logs, 'a.json.gz', a);
+    writeDelivery(logs, 'b.json.gz', [record()]);
+    const first = await ingest(store, [logs]);
+    assert.equal(first.eventsAdded, 3);
+    const second = await ingest(store, [logs]);
+    assert.equal(second.filesUnchanged, 2);
+    assert.equal(second.filesRead, 0);
+    assert.equal(second.eventsAdded, 0);
+    // The same events in another file are duplicates, not new events.
+    writeDelivery(logs, 'copy.json', a, false);
+    const third = await ingest(store, [logs]);
+    assert.equal(third.filesRead, 1);
+    assert.equal(third.duplicates, 2);
+    assert.equal(third.eventsAdded, 0);
+    // A rewritten file is read again; its old events are duplicates, the new one is added.
+    const extra = record();
+    writeFileSync(f, gzipSync(JSON.stringify({ Records: [...a, extra] })));
+    const fourth = await ingest(store, [logs]);
+    assert.equal(fourth.eventsAdded, 1);
+    assert.equal(fourth.duplicates, 2);
+    assert.equal(await count(store), 4);
+    assert.equal(await count(store, 'SELECT count(DISTINCT eventId) AS n FROM event_store'), 4);
+  });
+});
+
+test('the same eventID with different content is kept and flagged, not silently dropped', async () => {
+  await withStore(async (store, dir) => {
+    const a = record({ eventID: 'same-id' });
+    const b = { ...a, errorCode: 'AccessDenied' };
+    writeDelivery(`${dir}/l`, 'x.json.gz', [a]);
+    writeDelivery(`${dir}/l`, 'y.json.gz', [b, a]);
+    const s = await ingest(store, [`${dir}/l`]);
+    assert.equal(s.eventsAdded, 2);
+    assert.equal(s.duplicates, 1);
+    assert.equal(s.conflicts, 1);
+    const flagged = await store.all(`SELECT errorCode, flags FROM event_store WHERE eventId = 'same-id' ORDER BY errorCode NULLS FIRST`);
+    assert.deepEqual(flagged.map((r) => r.flags), [[], ['eventid-conflict']]);
+  });
+});
+
+test('every record comes back exactly as it came in, unknown fields included', async () => {
+  await withStore(async (store, dir) => {
+    const odd = record({
+      brandNewField: { nested: [1, 2.5, 'x', null, true, -0.125, 1e21], 'weird key': 'é"\\' },
+      requestParameters: { big: 'BIG', tiny: 1e-7 },
+      eventVersion: '1.11',
+    });
+    const text = JSON.stringify(odd).replace('"BIG"', '12345678901234567890');
+    // The same record through the DuckDB path (delivery file) and the JavaScript path (JSON Lines).
+    writeRaw(`${dir}/l`, 'one.json', `{"Records":[${text}]}`);
+    writeRaw(`${dir}/m`, 'one.jsonl', `${text.replace('"eventVersion":"1.11"', '"eventVersion":"1.12"')}\n`);
+    await ingest(store, [`${dir}/l`, `${dir}/m`]);
+    const rows = await store.all(`SELECT CAST(record AS VARCHAR) AS r FROM event_store ORDER BY r`);
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      const back = String(row.r);
+      assert.ok(back.includes('"big":12345678901234567890'), `large integers keep their digits: ${back}`);
+      const expected = JSON.parse(text.replace('12345678901234567890', '1'));
+      const got = JSON.parse(back.replace('12345678901234567890', '1'));
+      delete expected.eventVersion;
+      delete got.eventVersion;
+      assert.deepEqual(got, expected);
+    }
+  });
+});
+
+test('every container shape is read: arrays, single records, JSON Lines, EventBridge, lookup-events, stdin', async () => {
+  await withStore(async (store, dir) => {
+    const l = `${dir}/l`;
+    writeRaw(l, 'array.json', JSON.stringify([record(), record()]));
+    writeRaw(l, 'single.json', JSON.stringify(record()));
+    writeRaw(l, 'lines.jsonl', [record(), record(), record()].map((r) => JSON.stringify(r)).join('\n'));
+    writeRaw(l, 'eb.json', JSON.stringify({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.bedrock', detail: record() }));
+    writeRaw(l, 'lookup.json', JSON.stringify({ Events: [{ EventId: 'x', CloudTrailEvent: JSON.stringify(record()) }] }));
+    writeRaw(l, 'pretty.json.gz', gzipSync(JSON.stringify({ Records: [record()] }, null, 2)));
+    const s = await ingest(store, [l]);
+    assert.equal(s.rejected, 0);
+    assert.equal(s.eventsAdded, 9);
+    const viaStdin = await ingest(store, ['-'], { stdin: Readable.from([JSON.stringify({ Records: [record(), record()] })]) });
+    assert.equal(viaStdin.eventsAdded, 2);
+    assert.equal(await count(store), 11);
+  });
+});
+
+test('bad input: each bad file and record is named with its reason, kept raw, and the rest is stored', async () => {
+  await withStore(async (store, dir) => {
+    const l = `${dir}/l`;
+    const good = [record(), record()];
+    writeDelivery(l, 'good.json.gz', good);
+    // corrupt gzip: a valid prefix, then garbage
+    const gz = gzipSync(JSON.stringify({ Records: Array.from({ length: 50 }, () => record({ requestParameters: { pad: randomBytes(300).toString('hex') } })) }));
+    const corrupt = Buffer.concat([gz.subarray(0, Math.floor(gz.length / 2)), Buffer.from('garbage!garbage!')]);
+    writeRaw(l, 'corrupt.json.gz', corrupt);
+    // truncated JSON delivery file
+    const full = JSON.stringify({ Records: [record({ eventID: 'kept-1' }), record({ eventID: 'kept-2' }), record()] });
+    writeRaw(l, 'truncated.json', full.slice(0, full.length - 30));
+    writeRaw(l, 'notjson.json', 'this is not JSON at all');
+    // records missing required fields, with wrong types, and odd-but-valid ones
+    const { eventTime: _t, ...noTime } = record();
+    const { eventName: _n, ...noName } = record();
+    const { eventSource: _s, ...noSource } = record();
+    writeRaw(
+      l,
+      'records.json',
+      JSON.stringify({
+        Records: [
+          noTime,
+          noName,
+          noSource,
+          record({ eventName: 42 }),
+          record({ eventTime: '[REDACTED]' }),
+          'just a string',
+          record({ eventID: 'odd-but-fine', sourceIPAddress: '010.300.1.1', awsRegion: 'mars-north-9z', readOnly: 'yes', eventType: 'AwsConsoleSignin' }),
+          record({ eventID: 'fine' }),
+        ],
+      }),
+    );
+    const s = await ingest(store, [l]);
+    const reasons = s.problems.map((p) => `${p.uri.split('/').pop()}:${p.index ?? '-'}:${p.reason}`);
+    const has = (re: RegExp) => assert.ok(reasons.some((r) => re.test(r)), `expected ${re} in\n${reasons.join('\n')}`);
+    has(/^corrupt\.json\.gz:-:corrupt gzip/);
+    has(/^truncated\.json:-:file is truncated or damaged after record 2/);
+    has(/^notjson\.json:-:not valid JSON/);
+    has(/^records\.json:0:missing eventTime/);
+    has(/^records\.json:1:missing eventName/);
+    has(/^records\.json:2:missing eventSource/);
+    has(/^records\.json:3:eventName must be a string, found ubigint/);
+    has(/^records\.json:4:eventTime "\[REDACTED\]" is not a timestamp/);
+    has(/^records\.json:5:record is not a JSON object/);
+    // Valid neighbours are never lost.
+    const ids = (await store.all('SELECT eventId FROM event_store')).map((r) => r.eventId);
+    for (const id of ['kept-1', 'kept-2', 'odd-but-fine', 'fine', good[0]!.eventID, good[1]!.eventID]) assert.ok(ids.includes(id), `missing ${id}`);
+    assert.ok(s.eventsAdded >= 6 + 1, 'some records recovered from the corrupt gzip too');
+    // Odd values are kept and flagged.
+    const odd = await store.one(`SELECT flags, readOnly, eventType FROM event_store WHERE eventId = 'odd-but-fine'`);
+    assert.deepEqual([...(odd!.flags as string[])].sort(), ['odd-readOnly', 'odd-region', 'odd-source-ip']);
+    assert.equal(odd!.readOnly, null);
+    assert.equal(odd!.eventType, 'AwsConsoleSignin');
+    // The raw input is kept where the user can see it.
+    const rej = await store.all(`SELECT sourceUri, recordIndex, code, reason, raw, rawPath FROM rejects ORDER BY rejectId`);
+    assert.ok(rej.some((r) => String(r.raw).includes('"eventName":42')));
+    assert.ok(rej.some((r) => r.raw === 'this is not JSON at all'));
+    const kept = rej.find((r) => String(r.sourceUri).endsWith('corrupt.json.gz') && r.rawPath);
+    assert.ok(kept && existsSync(String(kept.rawPath)));
+    assert.deepEqual(readFileSync(String(kept.rawPath)), corrupt);
+    assert.equal(s.rejected, rej.length);
+  });
+});
+
+test('Insights events, @timestamp exports and Lambda versioned names are stored', async () => {
+  await withStore(async (store, dir) => {
+    const insight = {
+      eventVersion: '1.07', eventTime: '2026-11-01T00:52:00Z', awsRegion: 'us-east-1', eventID: 'insight-1',
+      eventType: 'AwsCloudTrailInsight', recipientAccountId: '111122223333', sharedEventID: 's-1',
+      insightDetails: { state: 'Start', eventSource: 'bedrock.amazonaws.com', eventName: 'InvokeModel', insightType: 'ApiCallRateInsight' },
+      eventCategory: 'Insight',
+    };
+    const { eventTime: _t, ...rest } = record({ eventID: 'logstash-1' });
+    const logstash = { ...rest, '@timestamp': '2026-11-01T03:00:00.000Z', '@version': '1' };
+    const lambda = record({ eventID: 'lambda-1', eventSource: 'lambda.amazonaws.com', eventName: 'UpdateFunctionCode20150331v2', requestParameters: { functionName: 'rag-retriever' } });
+    writeRaw(`${dir}/l`, 'x.jsonl', [insight, logstash, lambda].map((r) => JSON.stringify(r)).join('\n'));
+    const s = await ingest(store, [`${dir}/l`]);
+    assert.equal(s.rejected, 0);
+    const rows = await store.all(`SELECT eventId, eventSource, eventName, eventTime, flags, aiService, aiActivity FROM event_store ORDER BY eventId`);
+    const byId = Object.fromEntries(rows.map((r) => [r.eventId, r]));
+    assert.equal(byId['insight-1']!.eventName, 'InvokeModel');
+    assert.equal(byId['insight-1']!.eventSource, 'bedrock.amazonaws.com');
+    assert.deepEqual(byId['logstash-1']!.flags, ['eventTime-from-@timestamp']);
+    assert.equal((byId['logstash-1']!.eventTime as Date).toISOString(), '2026-11-01T03:00:00.000Z');
+    assert.equal(byId['lambda-1']!.aiActivity, 'deployment');
+  });
+});
