@@ -170,7 +170,7 @@ export async function ingestObjects(
     }
   }
 
-  const batchFiles = opts.batchFiles ?? 64;
+  const batchFiles = opts.batchFiles ?? (Number(process.env.AITRAIL_BATCH_FILES) || 64);
   const batchBytes = opts.batchBytes ?? 96 * 1024 * 1024;
   const concurrency = opts.concurrency ?? 8;
   const progress: IngestProgress = { filesDone: 0, filesTotal: todo.length, eventsAdded: 0, bytesRead: 0 };

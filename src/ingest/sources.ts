@@ -41,8 +41,8 @@ export function skipReason(key: string, explicit: boolean, range?: { start?: Dat
     if (m) {
       const day = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
       // Files sit under their delivery date: events of day D can be in the folders of D and D+1.
-      if (range.start && day + 2 * 86_400_000 <= range.start.getTime()) return 'outside-time-range';
-      if (range.end && day > range.end.getTime()) return 'outside-time-range';
+      if (range.start && day + 86_400_000 <= range.start.getTime()) return 'outside-time-range';
+      if (range.end && day - 86_400_000 > range.end.getTime()) return 'outside-time-range';
     }
   }
   return undefined;

@@ -59,14 +59,17 @@ SELECT
   requestId AS requestid,
   eventId AS eventid,
   CASE WHEN readOnly IS NULL THEN NULL WHEN readOnly THEN 'true' ELSE 'false' END AS readonly,
-  CAST(json_extract(record, '$.resources') AS STRUCT(arn VARCHAR, accountid VARCHAR, type VARCHAR)[]) AS resources,
+  list_transform(
+    json_transform(json_extract(record, '$.resources'), '[{"ARN":"VARCHAR","accountId":"VARCHAR","type":"VARCHAR"}]'),
+    r -> struct_pack(arn := r.ARN, accountid := r.accountId, type := r.type)) AS resources,
   eventType AS eventtype,
   json_extract_string(record, '$.apiVersion') AS apiversion,
   recipientAccountId AS recipientaccountid,
   CAST(json_extract(record, '$.serviceEventDetails') AS VARCHAR) AS serviceeventdetails,
   sharedEventId AS sharedeventid,
   vpcEndpointId AS vpcendpointid,
-  CAST(json_extract(record, '$.tlsDetails') AS STRUCT(tlsversion VARCHAR, ciphersuite VARCHAR, clientprovidedhostheader VARCHAR)) AS tlsdetails,
+  (SELECT struct_pack(tlsversion := x.tlsVersion, ciphersuite := x.cipherSuite, clientprovidedhostheader := x.clientProvidedHostHeader)
+   FROM (SELECT json_transform(json_extract(record, '$.tlsDetails'), '{"tlsVersion":"VARCHAR","cipherSuite":"VARCHAR","clientProvidedHostHeader":"VARCHAR"}') AS x)) AS tlsdetails,
   -- Partition columns of the manual-partition Athena table, derived from the event.
   awsRegion AS region,
   strftime(eventTime, '%Y') AS year,

@@ -1,0 +1,63 @@
+/**
+ * Starts a real S3-protocol server (s3rver) as a separate process on 127.0.0.1 for tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { tempDir, rmDir } from './fixtures.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** A running S3 server with a client pointed at it. */
+export interface S3Server {
+  endpoint: string;
+  client: S3Client;
+  put(bucket: string, key: string, body: string | Buffer): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts s3rver with a fresh data directory and creates `buckets`. */
+export async function startS3(buckets: string[]): Promise<S3Server> {
+  const dir = tempDir('aitrail-s3-');
+  const port = await freePort();
+  const require = createRequire(import.meta.url);
+  const bin = join(dirname(require.resolve('s3rver/package.json')), 'bin', 's3rver.js');
+  const proc: ChildProcess = spawn(process.execPath, [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'], { stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+  process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  for (let i = 0; ; i++) {
+    try {
+      for (const b of buckets) await client.send(new CreateBucketCommand({ Bucket: b }));
+      break;
+    } catch (e) {
+      if (i > 100) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    endpoint,
+    client,
+    put: async (bucket, key, body) => {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    stop: async () => {
+      client.destroy();
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      rmDir(dir);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Store } from '../src/store/db.js';
+import { record, tempDir, rmDir, writeDelivery } from './helpers/fixtures.js';
+
+const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
+
+function runIngest(src: string, dataDir: string, killAfterMs?: number): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, 'ingest', src, '--data-dir', dataDir], {
+      stdio: 'ignore',
+      env: { ...process.env, AITRAIL_BATCH_FILES: '4' },
+    });
+    if (killAfterMs !== undefined) setTimeout(() => p.kill('SIGKILL'), killAfterMs);
+    p.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+test('kill -9 at any moment, then rerun: every event stored exactly once', async () => {
+  const dir = tempDir();
+  const logs = `${dir}/logs`;
+  const files = 40;
+  const per = 800;
+  for (let f = 0; f < files; f++) {
+    const recs = Array.from({ length: per }, (_, i) => record({ eventID: `ev-${f}-${i}`, eventTime: new Date(Date.UTC(2026, 9, 1) + (f * per + i) * 1000).toISOString() }));
+    writeDelivery(logs, `AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/f${String(f).padStart(3, '0')}.json.gz`, recs);
+  }
+  const data = `${dir}/data`;
+  try {
+    let kills = 0;
+    // Kill at growing delays: during start-up, mid-batch and mid-commit are all likely hit.
+    for (const ms of [150, 600, 1100, 1700, 2400]) {
+      const r = await runIngest(logs, data, ms);
+      if (r.signal === 'SIGKILL') kills++;
+    }
+    assert.ok(kills >= 2, `expected some runs to be killed, got ${kills}`);
+    const final = await runIngest(logs, data);
+    assert.equal(final.code, 0);
+    const store = await Store.open({ dataDir: data, readOnly: true });
+    try {
+      const r = await store.one(`SELECT count(*) AS n, count(DISTINCT eventId) AS d FROM event_store`);
+      assert.equal(Number(r!.n), files * per);
+      assert.equal(Number(r!.d), files * per);
+      const m = await store.one(`SELECT count(*) AS n, sum(events) AS e FROM ingested_objects WHERE status = 'ok'`);
+      assert.equal(Number(m!.n), files);
+      assert.equal(Number(m!.e), files * per);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmDir(dir);
+  }
+});

@@ -1,0 +1,155 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../src/store/db.js';
+import { ingest } from '../src/ingest/index.js';
+import { lookupEvents, runSql, getEvent } from '../src/store/events.js';
+import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
+
+let dir: string;
+let store: Store;
+const t = (m: number) => new Date(Date.UTC(2026, 10, 1, 0, m)).toISOString().replace('.000', '');
+
+const fixtures = [
+  record({ eventID: 'e1', eventTime: t(1), eventName: 'InvokeModel', readOnly: true }),
+  record({ eventID: 'e2', eventTime: t(2), eventName: 'InvokeModel', errorCode: 'AccessDenied', errorMessage: 'User: x is not authorized' }),
+  record({ eventID: 'e3', eventTime: t(3), eventName: 'PutObject', eventSource: 's3.amazonaws.com', readOnly: false, eventCategory: 'Data',
+    requestParameters: { bucketName: 'acme-ml-training-data', key: 'a.csv' },
+    resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::acme-ml-training-data/a.csv' }, { accountId: '111122223333', type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-ml-training-data' }] }),
+  record({ eventID: 'e4', eventTime: t(4), eventName: 'ConsoleLogin', eventSource: 'signin.amazonaws.com', eventType: 'AwsConsoleSignIn',
+    userIdentity: { type: 'IAMUser', principalId: 'AIDAX', arn: 'arn:aws:iam::111122223333:user/bob', accountId: '111122223333', userName: 'bob', accessKeyId: 'AKIABOB' } }),
+  record({ eventID: 'e5', eventTime: t(5), eventName: 'GetCallerIdentity', eventSource: 'sts.amazonaws.com', userIdentity: { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333', accessKeyId: 'AKIAROOT' } }),
+  record({ eventID: 'e6', eventTime: t(6), eventName: 'Decrypt', eventSource: 'kms.amazonaws.com', userIdentity: { type: 'AWSService', invokedBy: 'sagemaker.amazonaws.com' } }),
+  record({ eventID: 'e7', eventTime: t(7), eventName: 'CreateTrainingJob', eventSource: 'sagemaker.amazonaws.com', readOnly: false,
+    requestParameters: { trainingJobName: 'tj', resourceConfig: { instanceType: 'ml.p4d.24xlarge' } } }),
+  record({ eventID: 'e8', eventTime: t(8), eventName: 'RunInstances', eventSource: 'ec2.amazonaws.com', readOnly: false, requestParameters: { instanceType: 'p5.48xlarge' } }),
+  record({ eventID: 'e9', eventTime: t(9), eventName: 'RunInstances', eventSource: 'ec2.amazonaws.com', readOnly: false, requestParameters: { instanceType: 't3.micro' } }),
+  { eventVersion: '1.07', eventTime: t(10), awsRegion: 'us-east-1', eventID: 'i1', eventType: 'AwsCloudTrailInsight', recipientAccountId: '111122223333',
+    insightDetails: { state: 'Start', eventSource: 'bedrock.amazonaws.com', eventName: 'InvokeModel', insightType: 'ApiCallRateInsight' }, eventCategory: 'Insight' },
+  record({ eventID: 'e11', eventTime: t(11), eventName: 'Converse',
+    requestParameters: { modelId: 'arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-1-70b-instruct-v1:0' },
+    userIdentity: { type: 'FederatedUser', arn: 'arn:aws:sts::111122223333:federated-user/carol', accountId: '111122223333', principalId: '111122223333:carol' } }),
+];
+
+before(async () => {
+  dir = tempDir();
+  writeRaw(dir, 'logs/x.json', JSON.stringify({ Records: fixtures }));
+  store = await Store.open({ dataDir: `${dir}/data` });
+  const s = await ingest(store, [`${dir}/logs`]);
+  assert.equal(s.eventsAdded, fixtures.length);
+});
+after(async () => {
+  await store.close();
+  rmDir(dir);
+});
+
+test('lookup-events: newest first, Insights excluded unless asked, CloudTrailEvent is the record', async () => {
+  const res = await lookupEvents(store, {});
+  assert.deepEqual(res.Events.map((e) => e.EventId), ['e11', 'e9', 'e8', 'e7', 'e6', 'e5', 'e4', 'e3', 'e2', 'e1']);
+  const e3 = res.Events.find((e) => e.EventId === 'e3')!;
+  assert.equal(e3.ReadOnly, 'false');
+  assert.equal(e3.EventTime, '2026-11-01T00:03:00+00:00');
+  assert.deepEqual(e3.Resources, [
+    { ResourceType: 'AWS::S3::Object', ResourceName: 'arn:aws:s3:::acme-ml-training-data/a.csv' },
+    { ResourceType: 'AWS::S3::Bucket', ResourceName: 'arn:aws:s3:::acme-ml-training-data' },
+  ]);
+  assert.deepEqual(JSON.parse(e3.CloudTrailEvent), fixtures[2]);
+  const ins = await lookupEvents(store, { EventCategory: 'insight' });
+  assert.deepEqual(ins.Events.map((e) => [e.EventId, e.EventName, e.EventSource]), [['i1', 'InvokeModel', 'bedrock.amazonaws.com']]);
+});
+
+test('lookup-events: each attribute key, and several at once (AND)', async () => {
+  const ids = async (key: string, value: string) =>
+    (await lookupEvents(store, { LookupAttributes: [{ AttributeKey: key as never, AttributeValue: value }] })).Events.map((e) => e.EventId);
+  assert.deepEqual(await ids('EventId', 'e4'), ['e4']);
+  assert.deepEqual(await ids('EventName', 'InvokeModel'), ['e2', 'e1']);
+  assert.deepEqual(await ids('ReadOnly', 'false'), ['e9', 'e8', 'e7', 'e3']);
+  assert.deepEqual(await ids('Username', 'alice'), ['e9', 'e8', 'e7', 'e3', 'e2', 'e1']);
+  assert.deepEqual(await ids('Username', 'bob'), ['e4']);
+  assert.deepEqual(await ids('Username', 'root'), ['e5']);
+  assert.deepEqual(await ids('Username', 'sagemaker.amazonaws.com'), ['e6']);
+  assert.deepEqual(await ids('Username', 'carol'), ['e11']);
+  assert.deepEqual(await ids('ResourceType', 'AWS::S3::Bucket'), ['e3']);
+  assert.deepEqual(await ids('ResourceName', 'acme-ml-training-data'), ['e3']);
+  assert.deepEqual(await ids('ResourceName', 'arn:aws:s3:::acme-ml-training-data/a.csv'), ['e3']);
+  assert.deepEqual(await ids('EventSource', 'ec2.amazonaws.com'), ['e9', 'e8']);
+  assert.deepEqual(await ids('AccessKeyId', 'AKIABOB'), ['e4']);
+  const both = await lookupEvents(store, {
+    LookupAttributes: [
+      { AttributeKey: 'EventName', AttributeValue: 'InvokeModel' },
+      { AttributeKey: 'Username', AttributeValue: 'alice' },
+    ],
+    Filters: ['errorCode=AccessDenied*'],
+  });
+  assert.deepEqual(both.Events.map((e) => e.EventId), ['e2']);
+});
+
+test('lookup-events: inclusive time range and NextToken pagination without gaps or repeats', async () => {
+  const range = await lookupEvents(store, { StartTime: new Date(t(3)), EndTime: new Date(t(5)) });
+  assert.deepEqual(range.Events.map((e) => e.EventId), ['e5', 'e4', 'e3']);
+  const seen: string[] = [];
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const page = await lookupEvents(store, { MaxResults: 3, NextToken: token });
+    seen.push(...page.Events.map((e) => e.EventId!));
+    token = page.NextToken;
+    pages++;
+  } while (token);
+  assert.equal(pages, 4);
+  assert.deepEqual(seen, ['e11', 'e9', 'e8', 'e7', 'e6', 'e5', 'e4', 'e3', 'e2', 'e1']);
+});
+
+test('AI classification and modelId', async () => {
+  const rows = await store.all(`SELECT eventId, aiService, aiActivity, modelId FROM event_store ORDER BY eventId`);
+  const m = Object.fromEntries(rows.map((r) => [r.eventId, [r.aiService, r.aiActivity, r.modelId]]));
+  assert.deepEqual(m.e1, ['bedrock', 'inference', 'anthropic.claude-3-haiku-20240307-v1:0']);
+  assert.deepEqual(m.e3, ['s3', 'data-change', null]);
+  assert.deepEqual(m.e7, ['sagemaker', 'training', null]);
+  assert.deepEqual(m.e8, ['ec2', 'compute', null]);
+  assert.deepEqual(m.e9, [null, null, null]);
+  assert.deepEqual(m.e4, [null, null, null]);
+  assert.deepEqual(m.e11, ['bedrock', 'inference', 'meta.llama3-1-70b-instruct-v1:0']);
+});
+
+test('SQL: the events view and Athena-style queries on cloudtrail_logs', async () => {
+  const a = await runSql(store, `SELECT eventName, count(*) AS n FROM events WHERE aiActivity IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`);
+  assert.deepEqual(a.columns, ['eventName', 'n']);
+  assert.deepEqual(a.rows[0], ['InvokeModel', 3], 'e1, e2 and the Insights event about InvokeModel');
+  const athena = await runSql(
+    store,
+    `SELECT useridentity.arn, eventname, json_extract_scalar(requestparameters, '$.bucketName') AS bucket, readonly
+     FROM cloudtrail_logs WHERE eventsource = 's3.amazonaws.com' AND from_iso8601_timestamp(eventtime) > from_iso8601_timestamp('2026-10-31T00:00:00Z')`,
+  );
+  assert.deepEqual(athena.rows, [['arn:aws:sts::111122223333:assumed-role/DataScientist/alice', 'PutObject', 'acme-ml-training-data', 'false']]);
+  const unnest = await runSql(
+    store,
+    `SELECT eventid, r.arn, r.type FROM cloudtrail_logs CROSS JOIN UNNEST(resources) AS t(r) ORDER BY 2`,
+  );
+  assert.deepEqual(unnest.rows, [
+    ['e3', 'arn:aws:s3:::acme-ml-training-data', 'AWS::S3::Bucket'],
+    ['e3', 'arn:aws:s3:::acme-ml-training-data/a.csv', 'AWS::S3::Object'],
+  ]);
+  const types = await runSql(store, `SELECT column_name, column_type FROM (DESCRIBE cloudtrail_logs) WHERE column_name IN ('eventtime', 'readonly', 'requestparameters', 'useridentity')`);
+  const ty = Object.fromEntries(types.rows.map((r) => [r[0], r[1]]));
+  assert.equal(ty.eventtime, 'VARCHAR');
+  assert.equal(ty.readonly, 'VARCHAR');
+  assert.equal(ty.requestparameters, 'VARCHAR');
+  assert.match(String(ty.useridentity), /^STRUCT\(/);
+});
+
+test('SQL is read-only, one statement, and errors are readable', async () => {
+  await assert.rejects(runSql(store, `DELETE FROM event_store`), { code: 'QUERY_NOT_READ_ONLY' });
+  await assert.rejects(runSql(store, `CREATE TABLE x AS SELECT 1`), { code: 'QUERY_NOT_READ_ONLY' });
+  await assert.rejects(runSql(store, `SELECT 1; SELECT 2`), { code: 'QUERY_INVALID' });
+  await assert.rejects(runSql(store, `SELEC nonsense`), (e: Error & { code?: string }) => e.code === 'QUERY_INVALID' && /syntax error/i.test(e.message));
+  const cut = await runSql(store, `SELECT * FROM range(100)`, 10);
+  assert.equal(cut.rows.length, 10);
+  assert.equal(cut.truncated, true);
+});
+
+test('get-event returns the record exactly and the derived fields', async () => {
+  const ev = await getEvent(store, 'e3');
+  assert.deepEqual(ev!.record, fixtures[2]);
+  assert.equal(ev!.aiActivity, 'data-change');
+  assert.equal(await getEvent(store, 'nope'), undefined);
+});

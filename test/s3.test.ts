@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { Store } from '../src/store/db.js';
+import { ingest } from '../src/ingest/index.js';
+import { record, tempDir, rmDir, deliveryKey } from './helpers/fixtures.js';
+import { startS3 } from './helpers/s3server.js';
+
+test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, pruning, manifest', async () => {
+  const s3 = await startS3(['trail-bucket']);
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    const days = ['2026-10-01T10:05:00Z', '2026-10-15T10:05:00Z', '2026-10-16T00:03:00Z', '2026-10-30T10:05:00Z'];
+    let n = 0;
+    for (const d of days) {
+      const when = new Date(d);
+      const recs = [record({ eventTime: new Date(when.getTime() - 120_000).toISOString().replace('.000', '') }), record()];
+      n += recs.length;
+      await s3.put('trail-bucket', 'org/' + deliveryKey('111122223333', 'us-east-1', when, `U${d.slice(8, 10)}AAAAAAAAAAAAA`), gzipSync(JSON.stringify({ Records: recs })));
+    }
+    await s3.put('trail-bucket', 'org/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/10/15/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261015T110000Z.json.gz', gzipSync('{}'));
+    await s3.put('trail-bucket', 'org/AWSLogs/111122223333/CloudTrail/us-east-1/', '');
+    await s3.put('trail-bucket', 'elsewhere/x.json.gz', gzipSync(JSON.stringify({ Records: [record()] })));
+
+    // Key-date pruning: only the folders of Oct 15 and Oct 16 (one-day delivery margin) are read.
+    const pruned = await ingest(store, ['s3://trail-bucket/org/'], {
+      endpointUrl: s3.endpoint,
+      startTime: new Date('2026-10-15T00:00:00Z'),
+      endTime: new Date('2026-10-15T23:59:59Z'),
+    });
+    assert.equal(pruned.filesRead, 2);
+    assert.equal(pruned.filesSkipped['outside-time-range'], 2);
+    assert.equal(pruned.filesSkipped.digest, 1);
+    assert.equal(pruned.eventsAdded, 4);
+
+    const all = await ingest(store, ['s3://trail-bucket/org/'], { endpointUrl: s3.endpoint });
+    assert.equal(all.filesUnchanged, 2, 'the manifest (key, size, ETag) skips objects already read');
+    assert.equal(all.filesRead, 2);
+    assert.equal(all.eventsAdded, n - 4);
+    const uris = (await store.all(`SELECT uri FROM ingested_objects ORDER BY uri`)).map((r) => String(r.uri));
+    assert.ok(uris.every((u) => u.startsWith('s3://trail-bucket/org/AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/')));
+    const rows = await store.all(`SELECT DISTINCT sourceUri FROM events WHERE sourceUri LIKE 's3://%'`);
+    assert.equal(rows.length, 4);
+  } finally {
+    await store.close();
+    rmDir(dir);
+    await s3.stop();
+  }
+});
+
+test('an unreachable S3 endpoint is a clear source error', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    await assert.rejects(ingest(store, ['s3://nope/x'], { endpointUrl: 'http://127.0.0.1:9' }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'INGEST_SOURCE');
+      assert.match(e.message, /cannot list s3:\/\/nope\/x/);
+      return true;
+    });
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});
