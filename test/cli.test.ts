@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { record, tempDir, rmDir, writeDelivery, writeRaw } from './helpers/fixtures.js';
+
+const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env: { ...process.env, AITRAIL_DATA_DIR: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('ingest prints a summary; bad input is named, kept, and fails only with --strict', () => {
+  const dir = tempDir();
+  try {
+    const data = `${dir}/data`;
+    writeDelivery(`${dir}/logs`, 'good.json.gz', [record({ eventID: 'a' }), record({ eventID: 'b', eventName: 'Converse' })]);
+    writeRaw(`${dir}/logs`, 'bad.json', '{"Records": [{"eventName": "X"}]}');
+    const r = cli(['ingest', `${dir}/logs`, '--data-dir', data]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /events: 2 added, 0 duplicates, 0 eventID conflicts kept, 1 rejected \(of 3 records\)/);
+    assert.match(r.err, /bad\.json:record 0: INGEST_BAD_RECORD: missing eventTime/);
+    const again = cli(['ingest', `${dir}/logs`, '--data-dir', data, '--output', 'json']);
+    assert.equal(again.code, 0);
+    const sum = JSON.parse(again.out);
+    assert.equal(sum.filesUnchanged, 2);
+    assert.equal(sum.eventsAdded, 0);
+    writeRaw(`${dir}/logs2`, 'bad.json', 'nope');
+    assert.equal(cli(['ingest', `${dir}/logs2`, '--data-dir', data, '--strict']).code, 1);
+    // stdin
+    const piped = cli(['ingest', '-', '--data-dir', data], JSON.stringify(record({ eventID: 'c' })));
+    assert.equal(piped.code, 0, piped.err);
+    assert.match(piped.out, /events: 1 added/);
+
+    // lookup-events: the AWS response shape
+    const lk = cli(['lookup-events', '--data-dir', data, '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=Converse']);
+    assert.equal(lk.code, 0, lk.err);
+    const res = JSON.parse(lk.out);
+    assert.deepEqual(Object.keys(res.Events[0]).sort(), ['AccessKeyId', 'CloudTrailEvent', 'EventId', 'EventName', 'EventSource', 'EventTime', 'ReadOnly', 'Resources', 'Username']);
+    assert.equal(res.Events[0].EventId, 'b');
+    assert.equal(typeof res.Events[0].CloudTrailEvent, 'string');
+    const page = JSON.parse(cli(['lookup-events', '--data-dir', data, '--max-results', '1']).out);
+    assert.equal(page.Events.length, 1);
+    assert.ok(page.NextToken);
+    const bad = cli(['lookup-events', '--data-dir', data, '--lookup-attributes', 'AttributeKey=Nope,AttributeValue=x']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /InvalidLookupAttributesException/);
+    const badTime = cli(['lookup-events', '--data-dir', data, '--start-time', '2026-02-01', '--end-time', '2026-01-01']);
+    assert.match(badTime.err, /InvalidTimeRangeException/);
+
+    // query: CSV and JSON output
+    const q = cli(['query', 'SELECT eventId, eventName FROM events ORDER BY eventId', '--data-dir', data, '--output', 'csv']);
+    assert.equal(q.code, 0, q.err);
+    assert.equal(q.out, 'eventId,eventName\na,InvokeModel\nb,Converse\nc,InvokeModel\n');
+    const rej = JSON.parse(cli(['query', 'SELECT code, reason FROM rejects ORDER BY rejectId', '--data-dir', data, '--output', 'json']).out);
+    assert.equal(rej[0].reason, 'missing eventTime');
+    const w = cli(['query', 'DROP TABLE event_store', '--data-dir', data]);
+    assert.equal(w.code, 1);
+    assert.match(w.err, /QUERY_NOT_READ_ONLY/);
+
+    // get-event and summary
+    const ev = JSON.parse(cli(['get-event', 'b', '--data-dir', data]).out);
+    assert.equal(ev.record.eventID, 'b');
+    assert.equal(ev.aiActivity, 'inference');
+    const sm = JSON.parse(cli(['summary', '--data-dir', data, '--output', 'json']).out);
+    assert.equal(sm.events, 3);
+  } finally {
+    rmDir(dir);
+  }
+});
+
+test('usage errors exit 2 with the usage text; a missing store is a clear error', () => {
+  const dir = tempDir();
+  try {
+    assert.equal(cli([]).code, 2);
+    const u = cli(['frobnicate']);
+    assert.equal(u.code, 2);
+    assert.match(u.err, /unknown command 'frobnicate'/);
+    const o = cli(['ingest', '--bogus']);
+    assert.equal(o.code, 2);
+    assert.match(o.err, /Usage: aitrail ingest/);
+    const n = cli(['ingest']);
+    assert.equal(n.code, 2);
+    const m = cli(['lookup-events', '--data-dir', `${dir}/none`]);
+    assert.equal(m.code, 1);
+    assert.match(m.err, /no aitrail store in/);
+    assert.match(cli(['--help']).out, /lookup-events/);
+  } finally {
+    rmDir(dir);
+  }
+});
