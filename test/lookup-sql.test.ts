@@ -153,3 +153,16 @@ test('get-event returns the record exactly and the derived fields', async () => 
   assert.equal(ev!.aiActivity, 'data-change');
   assert.equal(await getEvent(store, 'nope'), undefined);
 });
+
+test('the example queries in docs/sql.md run', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../docs/sql.md', import.meta.url), 'utf8');
+  const blocks = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const statements = blocks.flatMap((b) => b.split(';')).map((s) => s.replace(/--.*$/gm, '').trim()).filter(Boolean);
+  assert.ok(statements.length >= 2);
+  for (const s of statements) await runSql(store, s);
+  const reads = await runSql(store, statements[1]!);
+  assert.deepEqual(reads.rows, []);
+  const calls = await runSql(store, statements[0]!.replace('current_date - INTERVAL 7 DAY', "DATE '2026-10-01'"));
+  assert.deepEqual(calls.rows[0], ['arn:aws:sts::111122223333:assumed-role/DataScientist/alice', 'InvokeModel', 2, 1]);
+});

@@ -299,3 +299,16 @@ export function defaultAiConfig(): AiClassificationConfig {
 
 /** Removes Lambda's API-version suffixes: `UpdateFunctionCode20150331v2` → `UpdateFunctionCode`. */
 export const EVENT_NAME_VERSION_SUFFIX_REGEX = '(20[0-9]{6}(v[0-9]+)?|20[0-9]{2}_[0-9]{2}_[0-9]{2})$';
+
+/** Renders the mapping table as Markdown rows (docs/ai-activity.md embeds this output). */
+export function renderMappingMarkdown(): string {
+  const head = '| service | activity | eventSource | eventName | condition |\n|---|---|---|---|---|\n';
+  return (
+    head +
+    AI_MAPPING.map(
+      (r) =>
+        `| ${r.service} | ${r.activity} | ${r.sources.map((s) => '`' + s + '`').join(', ')} | ${r.names ? r.names.join(', ') : '*(any other)*'} | ${r.when ?? ''} |`,
+    ).join('\n') +
+    '\n'
+  );
+}
