@@ -9,6 +9,7 @@ import { AitrailError, isAitrailError } from '../model/errors.js';
 import { packageRoot } from '../store/db.js';
 import { ingestCommand, demoCommand, aiConfigCommand } from './ingest-commands.js';
 import { lookupCommand, queryCommand, summaryCommand, getEventCommand } from './query-commands.js';
+import { detectCommand, findingsCommand, rulesCommand } from './detect-commands.js';
 import { note } from './output.js';
 
 /** A CLI command: its one-line summary, usage text and implementation. */
@@ -34,6 +35,9 @@ export const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   summary: summaryCommand,
   'ai-config': aiConfigCommand,
+  detect: detectCommand,
+  findings: findingsCommand,
+  rules: rulesCommand,
 };
 
 function version(): string {

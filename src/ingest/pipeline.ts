@@ -170,7 +170,7 @@ export async function ingestObjects(
     }
   }
 
-  const batchFiles = opts.batchFiles ?? (Number(process.env.AITRAIL_BATCH_FILES) || 64);
+  const batchFiles = opts.batchFiles ?? (Number(process.env.AITRAIL_BATCH_FILES) || 2000);
   const batchBytes = opts.batchBytes ?? 96 * 1024 * 1024;
   const concurrency = opts.concurrency ?? 8;
   const progress: IngestProgress = { filesDone: 0, filesTotal: todo.length, eventsAdded: 0, bytesRead: 0 };
@@ -197,30 +197,21 @@ export async function ingestObjects(
   };
 
   const writeManifest = async (batch: Fetched[], res: LoadResult, fileRejects: Map<number, string>) => {
-    for (const f of batch) {
+    const lit = (v: string | number | null | undefined) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : sqlString(v));
+    const rows = batch.map((f) => {
       const c = res.perSource.get(f.sourceId);
       const bad = fileRejects.get(f.sourceId);
       const status = bad ? (c && c.added + c.duplicates > 0 ? 'partial' : 'rejected') : c && c.rejected > 0 ? 'partial' : 'ok';
-      await store.run(
-        `INSERT INTO ingested_objects (sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, ingestedAt)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())
-         ON CONFLICT (sourceId) DO UPDATE SET size = excluded.size, etag = excluded.etag, mtimeMs = excluded.mtimeMs,
-           status = excluded.status, events = excluded.events, duplicates = excluded.duplicates, rejected = excluded.rejected,
-           message = excluded.message, ingestedAt = excluded.ingestedAt`,
-        [
-          f.sourceId,
-          f.obj.uri,
-          f.obj.size,
-          f.obj.etag ?? null,
-          f.obj.mtimeMs ?? null,
-          status,
-          c?.added ?? 0,
-          c?.duplicates ?? 0,
-          c?.rejected ?? 0,
-          bad ?? null,
-        ],
-      );
-    }
+      return `(${[f.sourceId, f.obj.uri, f.obj.size, f.obj.etag, f.obj.mtimeMs, status, c?.added ?? 0, c?.duplicates ?? 0, c?.rejected ?? 0, bad].map(lit).join(', ')}, now())`;
+    });
+    // One statement per batch: manifests of many small files must not cost a round trip each.
+    await store.run(
+      `INSERT INTO ingested_objects (sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, ingestedAt)
+       VALUES ${rows.join(',\n')}
+       ON CONFLICT (sourceId) DO UPDATE SET size = excluded.size, etag = excluded.etag, mtimeMs = excluded.mtimeMs,
+         status = excluded.status, events = excluded.events, duplicates = excluded.duplicates, rejected = excluded.rejected,
+         message = excluded.message, ingestedAt = excluded.ingestedAt`,
+    );
   };
 
   // Fast path: DuckDB reads the delivery files itself.

@@ -11,14 +11,19 @@ import {
 } from '../model/ai-activity.js';
 import { sqlString } from './db.js';
 
-/** SQL expressions (over the staged columns) that the classification reads. */
-export interface ClassifyInputs {
-  eventSource: string;
-  eventName: string;
+/** SQL expressions (over the staged columns) that the conditions read. */
+export interface ConditionInputs {
   bucketName: string;
   functionName: string;
   repositoryName: string;
   instanceType: string;
+}
+
+/** SQL expressions the classification CASE reads: source, normalized name, and one boolean per condition. */
+export interface ClassifyInputs {
+  eventSource: string;
+  eventName: string;
+  conditions: Record<AiCondition, string>;
 }
 
 /** Turns a glob (`*`, `?`) into a LIKE pattern with `\` as the escape character. */
@@ -43,7 +48,8 @@ export function normalizedEventNameSql(col: string): string {
   return `regexp_replace(${col}, '${EVENT_NAME_VERSION_SUFFIX_REGEX}', '')`;
 }
 
-function conditionSql(cond: AiCondition, inp: ClassifyInputs, cfg: AiClassificationConfig): string {
+/** The boolean SQL of one condition (evaluate once per row, then reference the result). */
+export function conditionSql(cond: AiCondition, inp: ConditionInputs, cfg: AiClassificationConfig): string {
   switch (cond) {
     case 'aiBucket':
       return anyGlob(inp.bucketName, cfg.aiBuckets);
@@ -69,11 +75,11 @@ function sourceSql(col: string, sources: string[]): string {
  * One CASE expression yielding 'service|activity' (or NULL for non-AI events);
  * callers split it with split_part.
  */
-export function classificationSql(inp: ClassifyInputs, cfg: AiClassificationConfig): string {
+export function classificationSql(inp: ClassifyInputs): string {
   const branches = AI_MAPPING.map((row) => {
     const conds = [sourceSql(inp.eventSource, row.sources)];
     if (row.names) conds.push(`${inp.eventName} IN (${row.names.map(sqlString).join(', ')})`);
-    if (row.when) conds.push(conditionSql(row.when, inp, cfg));
+    if (row.when) conds.push(inp.conditions[row.when]);
     return `WHEN ${conds.join(' AND ')} THEN ${sqlString(`${row.service}|${row.activity}`)}`;
   });
   return `CASE ${branches.join(' ')} ELSE NULL END`;

@@ -4,7 +4,7 @@
  * transaction together with the manifest rows of the files it came from.
  */
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
-import { classificationSql, modelIdSql, normalizedEventNameSql } from './classify.js';
+import { classificationSql, conditionSql, modelIdSql, normalizedEventNameSql } from './classify.js';
 import { sqlString, type Store } from './db.js';
 
 /** Paths extracted once per record (index+1 is the SQL list position). */
@@ -48,18 +48,13 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs: string)
   const bool = (p: 'readOnly' | 'managementEvent') =>
     `CASE WHEN ${v(p)} IN ('true', 'false') THEN ${v(p)} = 'true' END`;
   const fnRaw = `coalesce(${v('requestParameters.functionName')}, CASE WHEN starts_with(${v('resources[0].ARN')}, 'arn:aws:lambda') THEN ${v('resources[0].ARN')} END)`;
-  const fn = `CASE WHEN starts_with(${fnRaw}, 'arn:') THEN split_part(${fnRaw}, ':', 7) ELSE split_part(${fnRaw}, ':', 1) END`;
-  const cls = classificationSql(
-    {
-      eventSource: 'es',
-      eventName: 'nm',
-      bucketName: v('requestParameters.bucketName'),
-      functionName: fn,
-      repositoryName: v('requestParameters.repositoryName'),
-      instanceType: `coalesce(${v('requestParameters.instanceType')}, ${v('responseElements.instancesSet.items[0].instanceType')})`,
-    },
-    cfg,
-  );
+  const fn = `CASE WHEN starts_with(fnRaw, 'arn:') THEN split_part(fnRaw, ':', 7) ELSE split_part(fnRaw, ':', 1) END`;
+  const condInputs = { bucketName: 'bucketName', functionName: 'fnName', repositoryName: 'repoName', instanceType: 'itype' };
+  const cls = classificationSql({
+    eventSource: 'es',
+    eventName: 'nm',
+    conditions: { aiBucket: 'isAiBucket', aiFunction: 'isAiFunction', aiRepository: 'isAiRepository', gpuInstance: 'isGpu' },
+  });
   const reject = `CASE
       WHEN xcode IS NOT NULL THEN xcode
       WHEN rec IS NULL OR (tTime IS NULL AND tSource IS NULL AND tName IS NULL AND json_type(rec) <> 'OBJECT') THEN 'INGEST_BAD_RECORD'
@@ -94,7 +89,10 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs: string)
       WHEN 'AWSService' THEN ${v('userIdentity.invokedBy')}
       WHEN 'IdentityCenterUser' THEN coalesce(${v('userIdentity.userName')}, ${v('userIdentity.onBehalfOf.userId')})
       ELSE coalesce(${v('userIdentity.userName')}, nullif(regexp_extract(${arn}, '/([^/]+)$', 1), ''), ${v('userIdentity.principalId')}) END, '')`;
+  // MATERIALIZED: the extracted list is referenced many times below; without it DuckDB may
+  // inline the projection and parse every record once per reference.
   return `
+  WITH ex AS MATERIALIZED (SELECT sourceId, idx, line, rec, xcode, xreason, xraw, xpath, ${extract} AS v FROM (${rel}))
   SELECT sourceId, idx, line, rec, xraw, xpath,
     ${reject} AS rejectCode, ${reason} AS rejectReason,
     ${v('eventID')} AS eventId, ts AS eventTime, ${v('eventVersion')} AS eventVersion, es AS eventSource, en AS eventName,
@@ -127,16 +125,29 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs: string)
     TIMESTAMP ${sqlString(batchTs)} AS ingestedAt
   FROM (
     SELECT *, ${cls} AS cls FROM (
-      SELECT *, ${normalizedEventNameSql('en')} AS nm FROM (
-        SELECT *, ${tstr} AS tstr, try_cast(${tstr} AS TIMESTAMPTZ)::TIMESTAMP AS ts, ${es} AS es, ${en} AS en FROM (
+      SELECT *, ${normalizedEventNameSql('en')} AS nm,
+        CASE WHEN bucketName IS NULL THEN FALSE ELSE ${conditionSql('aiBucket', condInputs, cfg)} END AS isAiBucket,
+        CASE WHEN fnName IS NULL THEN FALSE ELSE ${conditionSql('aiFunction', condInputs, cfg)} END AS isAiFunction,
+        CASE WHEN repoName IS NULL THEN FALSE ELSE ${conditionSql('aiRepository', condInputs, cfg)} END AS isAiRepository,
+        CASE WHEN itype IS NULL THEN FALSE ELSE ${conditionSql('gpuInstance', condInputs, cfg)} END AS isGpu FROM (
+      SELECT *, ${fn} AS fnName FROM (
+        SELECT *, ${tstr} AS tstr, try_cast(${tstr} AS TIMESTAMPTZ)::TIMESTAMP AS ts, ${es} AS es, ${en} AS en,
+          ${v('requestParameters.bucketName')} AS bucketName, ${fnRaw} AS fnRaw, ${v('requestParameters.repositoryName')} AS repoName,
+          coalesce(${v('requestParameters.instanceType')}, ${v('responseElements.instancesSet.items[0].instanceType')}) AS itype FROM (
           SELECT *, ${lazyType(v('eventTime'), '$.eventTime')} AS tTime, ${lazyType(v('eventSource'), '$.eventSource')} AS tSource,
             ${lazyType(v('eventName'), '$.eventName')} AS tName FROM (
-          SELECT sourceId, idx, line, rec, xcode, xreason, xraw, xpath, ${extract} AS v FROM (${rel})
+          SELECT * FROM ex
           )
         )
       )
+      )
     )
   )`;
+}
+
+/** Exposes the staged SELECT for profiling. */
+export function __stagedSelectForTest(rel: string): string {
+  return stagedSelect(rel, defaultAiConfig(), "2026-01-01 00:00:00");
 }
 
 /** Per-source outcome of one load. */
@@ -256,22 +267,30 @@ function fmt(d: Date): string {
 
 /** Re-applies the AI classification to every stored event (after the name lists change). */
 export async function reclassify(store: Store, cfg: AiClassificationConfig): Promise<number> {
-  const cls = classificationSql(
-    {
-      eventSource: 'eventSource',
-      eventName: normalizedEventNameSql('eventName'),
-      bucketName: "json_extract_string(record, '$.requestParameters.bucketName')",
-      functionName: `CASE WHEN starts_with(fnr, 'arn:') THEN split_part(fnr, ':', 7) ELSE split_part(fnr, ':', 1) END`,
-      repositoryName: "json_extract_string(record, '$.requestParameters.repositoryName')",
-      instanceType:
-        "coalesce(json_extract_string(record, '$.requestParameters.instanceType'), json_extract_string(record, '$.responseElements.instancesSet.items[0].instanceType'))",
-    },
-    cfg,
-  );
-  const fnr = `coalesce(json_extract_string(record, '$.requestParameters.functionName'), CASE WHEN starts_with(resourceArns[1], 'arn:aws:lambda') THEN resourceArns[1] END)`;
+  const cls = classificationSql({
+    eventSource: 'eventSource',
+    eventName: 'nm',
+    conditions: { aiBucket: 'isAiBucket', aiFunction: 'isAiFunction', aiRepository: 'isAiRepository', gpuInstance: 'isGpu' },
+  });
+  const inputs = { bucketName: 'bucketName', functionName: 'fnName', repositoryName: 'repoName', instanceType: 'itype' };
   const rows = await store.all(`UPDATE event_store SET
       aiService = nullif(split_part(c, '|', 1), ''), aiActivity = nullif(split_part(c, '|', 2), '')
-    FROM (SELECT rowid AS rid, ${cls.replaceAll('fnr', `(${fnr})`)} AS c FROM event_store) x
+    FROM (
+      SELECT rid, ${cls} AS c FROM (
+        SELECT rid, eventSource, nm,
+          coalesce(${conditionSql('aiBucket', inputs, cfg)}, FALSE) AS isAiBucket,
+          coalesce(${conditionSql('aiFunction', inputs, cfg)}, FALSE) AS isAiFunction,
+          coalesce(${conditionSql('aiRepository', inputs, cfg)}, FALSE) AS isAiRepository,
+          coalesce(${conditionSql('gpuInstance', inputs, cfg)}, FALSE) AS isGpu
+        FROM (
+          SELECT rowid AS rid, eventSource, ${normalizedEventNameSql('eventName')} AS nm,
+            json_extract_string(record, '$.requestParameters.bucketName') AS bucketName,
+            json_extract_string(record, '$.requestParameters.repositoryName') AS repoName,
+            coalesce(json_extract_string(record, '$.requestParameters.instanceType'), json_extract_string(record, '$.responseElements.instancesSet.items[0].instanceType')) AS itype,
+            CASE WHEN starts_with(fnr, 'arn:') THEN split_part(fnr, ':', 7) ELSE split_part(fnr, ':', 1) END AS fnName
+          FROM (SELECT rowid, *, coalesce(json_extract_string(record, '$.requestParameters.functionName'),
+                  CASE WHEN starts_with(resourceArns[1], 'arn:aws:lambda') THEN resourceArns[1] END) AS fnr FROM event_store)))
+    ) x
     WHERE event_store.rowid = x.rid AND (event_store.aiService IS DISTINCT FROM nullif(split_part(c, '|', 1), '')
       OR event_store.aiActivity IS DISTINCT FROM nullif(split_part(c, '|', 2), ''))
     RETURNING 1`);
