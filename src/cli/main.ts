@@ -10,6 +10,7 @@ import { packageRoot } from '../store/db.js';
 import { ingestCommand, demoCommand, aiConfigCommand } from './ingest-commands.js';
 import { lookupCommand, queryCommand, summaryCommand, getEventCommand } from './query-commands.js';
 import { detectCommand, findingsCommand, rulesCommand } from './detect-commands.js';
+import { serveCommand, tokensCommand } from './serve-commands.js';
 import { note } from './output.js';
 
 /** A CLI command: its one-line summary, usage text and implementation. */
@@ -38,6 +39,8 @@ export const COMMANDS: Record<string, Command> = {
   detect: detectCommand,
   findings: findingsCommand,
   rules: rulesCommand,
+  serve: serveCommand,
+  tokens: tokensCommand,
 };
 
 function version(): string {

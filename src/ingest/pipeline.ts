@@ -298,9 +298,16 @@ export async function ingestObjects(
     const batch = fast;
     fast = [];
     fastBytes = 0;
-    if (!(await loadFast(batch))) {
-      for (const f of batch) await loadSlow([f]);
-    }
+    // A batch DuckDB cannot read is bisected, so one damaged file costs a few retries, not the
+    // whole batch going through the slower JavaScript readers.
+    const loadOrSplit = async (part: Fetched[]): Promise<void> => {
+      if (await loadFast(part)) return;
+      if (part.length === 1) return loadSlow(part);
+      const mid = Math.ceil(part.length / 2);
+      await loadOrSplit(part.slice(0, mid));
+      await loadOrSplit(part.slice(mid));
+    };
+    await loadOrSplit(batch);
     await Promise.all(batch.map((f) => f.obj.release()));
   };
   const flushSlow = async () => {

@@ -59,6 +59,7 @@ export class Store {
     readonly conn: DuckDBConnection,
     dataDir: string,
     readOnly: boolean,
+    private readonly forked = false,
   ) {
     this.dataDir = dataDir;
     this.dbPath = join(dataDir, 'aitrail.duckdb');
@@ -122,6 +123,18 @@ export class Store {
     }
   }
 
+  /** Another connection to the same database (for concurrent reads in one process). */
+  async fork(): Promise<Store> {
+    const conn = await this.instance.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+    return new Store(this.instance, conn, this.dataDir, this.readOnly, true);
+  }
+
+  /** Interrupts the query running on this connection, if any. */
+  interrupt(): void {
+    this.conn.interrupt();
+  }
+
   /** Runs a statement, ignoring its result. */
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
     await this.conn.run(sql, params);
@@ -172,6 +185,10 @@ export class Store {
 
   /** Checkpoints (for writers) and closes the instance. */
   async close(): Promise<void> {
+    if (this.forked) {
+      this.conn.closeSync();
+      return;
+    }
     if (!this.readOnly) await this.conn.run('CHECKPOINT').catch(() => undefined);
     this.conn.closeSync();
     this.instance.closeSync();

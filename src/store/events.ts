@@ -3,6 +3,7 @@
  */
 import { AitrailError } from '../model/errors.js';
 import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '../query/lookup.js';
+import { sqlViolations } from '../query/sqlguard.js';
 import type { Row, Store } from './db.js';
 
 /** One event in the LookupEvents response shape. */
@@ -104,8 +105,24 @@ export interface SqlResult {
 /** Statement types a read-only query may be. */
 const READ_TYPES = new Set(['SELECT', 'EXPLAIN']);
 
+/** Options for API-side SQL: the relation guard, a timeout, and a cancellation signal. */
+export interface SqlOptions {
+  guard?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /** Runs one read-only statement, returning at most `maxRows` rows. */
-export async function runSql(store: Store, sql: string, maxRows = 10_000): Promise<SqlResult> {
+export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: SqlOptions = {}): Promise<SqlResult> {
+  if (opts.guard) {
+    const tree = JSON.parse(String((await store.one('SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j', [sql]))!.j)) as { error?: boolean; error_message?: string };
+    if (tree.error) {
+      const msg = String(tree.error_message ?? 'invalid SQL');
+      throw new AitrailError(/only SELECT/i.test(msg) ? 'QUERY_NOT_READ_ONLY' : 'QUERY_INVALID', /only SELECT/i.test(msg) ? 'only read-only queries are allowed' : msg);
+    }
+    const bad = sqlViolations(tree);
+    if (bad.length) throw new AitrailError('QUERY_FORBIDDEN', bad.join('; '));
+  }
   let extracted;
   try {
     extracted = await store.conn.extractStatements(sql);
@@ -125,10 +142,19 @@ export async function runSql(store: Store, sql: string, maxRows = 10_000): Promi
     throw new AitrailError('QUERY_NOT_READ_ONLY', `only read-only queries are allowed (this statement is ${kind})`);
   }
   let reader;
+  let why: 'timeout' | 'cancel' | undefined;
+  const timer = opts.timeoutMs ? setTimeout(() => ((why = 'timeout'), store.interrupt()), opts.timeoutMs) : undefined;
+  const onAbort = () => ((why = 'cancel'), store.interrupt());
+  opts.signal?.addEventListener('abort', onAbort);
   try {
     reader = await prepared.runAndReadUntil(maxRows + 1);
   } catch (e) {
+    if (why === 'timeout') throw new AitrailError('QUERY_TIMEOUT', `the query ran longer than ${opts.timeoutMs} ms and was stopped`, { cause: e });
+    if (why === 'cancel') throw new AitrailError('QUERY_CANCELLED', 'the query was cancelled', { cause: e });
     throw new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+  } finally {
+    if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   const rows = reader.getRowsJS().map((r) => r.map(plain));
   return {

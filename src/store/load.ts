@@ -169,6 +169,16 @@ export interface LoadResult {
   rejected: number;
   perSource: Map<number, SourceCounts>;
   rejects: { sourceId: number; idx: number | null; line: number | null; code: string; reason: string }[];
+  /** With `keepDecisions`: per record index, its eventID and whether it was a duplicate. */
+  decisions?: Map<number, { eventId: string | null; duplicate: boolean }>;
+}
+
+/** Options of one load. */
+export interface LoadOptions {
+  /** How many rejects to return in detail (all are stored). */
+  rejectLimit?: number;
+  /** Return each valid record's eventID and duplicate flag (for small, single-source loads). */
+  keepDecisions?: boolean;
 }
 
 /**
@@ -181,6 +191,7 @@ export async function loadRelation(
   rel: string,
   sourceUris: Map<number, string>,
   cfg: AiClassificationConfig = defaultAiConfig(),
+  opts: LoadOptions = {},
 ): Promise<LoadResult> {
   const batchTs = new Date().toISOString().replace('T', ' ').replace('Z', '');
   await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, batchTs)}`);
@@ -230,7 +241,7 @@ export async function loadRelation(
       count(*) FILTER (WHERE coalesce(d.isConflict AND NOT d.isDup, FALSE)) AS conflicts
     FROM staged s LEFT JOIN decided d USING (sourceId, idx) GROUP BY s.sourceId`);
   const rejects = await store.all(
-    `SELECT sourceId, idx, line, rejectCode AS code, rejectReason AS reason FROM staged WHERE rejectCode IS NOT NULL ORDER BY sourceId, idx, line LIMIT 1000`,
+    `SELECT sourceId, idx, line, rejectCode AS code, rejectReason AS reason FROM staged WHERE rejectCode IS NOT NULL ORDER BY sourceId, idx, line LIMIT ${Math.max(1, opts.rejectLimit ?? 1000)}`,
   );
   const out: LoadResult = { records: 0, added: 0, duplicates: 0, conflicts: 0, rejected: 0, perSource: new Map(), rejects: [] };
   for (const r of per) {
@@ -256,6 +267,12 @@ export async function loadRelation(
     code: String(r.code),
     reason: String(r.reason),
   }));
+  if (opts.keepDecisions) {
+    const rows = await store.all(
+      `SELECT s.idx, s.eventId, coalesce(d.isDup, FALSE) AS dup FROM staged s LEFT JOIN decided d USING (sourceId, idx) WHERE s.rejectCode IS NULL`,
+    );
+    out.decisions = new Map(rows.map((r) => [Number(r.idx), { eventId: (r.eventId as string | null) ?? null, duplicate: Boolean(r.dup) }]));
+  }
   await store.run('DROP TABLE IF EXISTS staged');
   await store.run('DROP TABLE IF EXISTS decided');
   return out;

@@ -1,0 +1,89 @@
+/**
+ * Loading records that arrive in memory (pushed through the API, or aitrail's own self-audit
+ * events) through the same validation, classification and dedup as files. Each channel is one
+ * manifest row (`push:<name>`, `audit:aitrail`); records are numbered within it.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
+import { sqlString, type Store } from '../store/db.js';
+import { loadRelation, type LoadResult } from '../store/load.js';
+
+const channels = new WeakMap<Store, Map<string, { sourceId: number; next: number }>>();
+let stageCounter = 0;
+
+async function channelOf(store: Store, uri: string): Promise<{ sourceId: number; next: number }> {
+  let m = channels.get(store);
+  if (!m) channels.set(store, (m = new Map()));
+  const hit = m.get(uri);
+  if (hit) return hit;
+  let row = await store.one('SELECT sourceId FROM ingested_objects WHERE uri = ?', [uri]);
+  if (!row) {
+    const id = Number((await store.one('SELECT coalesce(max(sourceId), 0) + 1 AS n FROM ingested_objects'))!.n);
+    await store.run(`INSERT INTO ingested_objects (sourceId, uri, status, ingestedAt) VALUES (?, ?, 'ok', now())`, [id, uri]);
+    row = { sourceId: id };
+  }
+  const sourceId = Number(row.sourceId);
+  const next = Number((await store.one('SELECT coalesce(max(sourceIndex), -1) + 1 AS n FROM event_store WHERE sourceId = ?', [sourceId]))!.n);
+  const ch = { sourceId, next: Math.max(next, Number((await store.one('SELECT coalesce(max(recordIndex), -1) + 1 AS n FROM rejects WHERE sourceUri = ?', [uri]))!.n)) };
+  m.set(uri, ch);
+  return ch;
+}
+
+/** The outcome for each record passed to loadRecords, in order. */
+export interface RecordOutcome {
+  index: number;
+  status: 'stored' | 'duplicate' | 'rejected';
+  eventId: string | null;
+  reason?: string;
+}
+
+/**
+ * Loads raw JSON record texts into the store for a channel, in one transaction. Texts must be
+ * single JSON values; newlines between tokens are allowed.
+ */
+export async function loadRecords(
+  store: Store,
+  channelUri: string,
+  texts: string[],
+  cfg?: AiClassificationConfig,
+): Promise<{ result: LoadResult; outcomes: RecordOutcome[] }> {
+  const config = cfg ?? (await store.getSetting<AiClassificationConfig>('aiClassification')) ?? defaultAiConfig();
+  const dir = join(store.dataDir, 'tmp');
+  await fsp.mkdir(dir, { recursive: true });
+  const path = join(dir, `records-${process.pid}-${++stageCounter}.jsonl`);
+  return store.transaction(async () => {
+    const ch = await channelOf(store, channelUri);
+    const base = ch.next;
+    let longest = 0;
+    const lines = texts.map((t, k) => {
+      const line = `{"s":${ch.sourceId},"i":${base + k},"r":${t.replace(/[\r\n]+/g, ' ')}}`;
+      longest = Math.max(longest, Buffer.byteLength(line));
+      return line;
+    });
+    await fsp.writeFile(path, lines.join('\n') + '\n');
+    try {
+      const rel = `SELECT CAST(json->>'$.s' AS INTEGER) AS sourceId, CAST(json->>'$.i' AS INTEGER) AS idx, NULL::INTEGER AS line,
+          json->'$.r' AS rec, NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath
+        FROM read_json_objects(${sqlString(path)}, format = 'newline_delimited', maximum_object_size = ${longest + 1024})`;
+      const result = await loadRelation(store, rel, new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true });
+      ch.next = base + texts.length;
+      const c = result.perSource.get(ch.sourceId);
+      await store.run(
+        `UPDATE ingested_objects SET events = events + ?, duplicates = duplicates + ?, rejected = rejected + ?, ingestedAt = now() WHERE sourceId = ?`,
+        [c?.added ?? 0, c?.duplicates ?? 0, c?.rejected ?? 0, ch.sourceId],
+      );
+      const rejectBy = new Map(result.rejects.map((r) => [r.idx, r.reason]));
+      const outcomes: RecordOutcome[] = texts.map((_, k) => {
+        const idx = base + k;
+        const reason = rejectBy.get(idx);
+        if (reason !== undefined) return { index: k, status: 'rejected', eventId: null, reason };
+        const d = result.decisions?.get(idx);
+        return { index: k, status: d?.duplicate ? 'duplicate' : 'stored', eventId: d?.eventId ?? null };
+      });
+      return { result, outcomes };
+    } finally {
+      await fsp.rm(path, { force: true });
+    }
+  });
+}

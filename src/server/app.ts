@@ -1,0 +1,490 @@
+/**
+ * The HTTP app factory: every route declares its request and response schemas (the OpenAPI
+ * document at /api/openapi.json is generated from them), the permission it needs, and the
+ * event name it is audited under. It listens nowhere; src/server/index.ts does.
+ */
+import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { readFile, stat } from 'node:fs/promises';
+import { join, normalize, extname } from 'node:path';
+import { AitrailError, isAitrailError } from '../model/errors.js';
+import { can, type Permission } from '../model/auth.js';
+import { FindingSchema, FindingStatusSchema, SeveritySchema } from '../model/findings.js';
+import { LOOKUP_ATTRIBUTE_KEYS } from '../query/lookup.js';
+import { getEvent, lookupEvents, runSql } from '../store/events.js';
+import { dashboardStats } from '../store/stats.js';
+import { addSuppression, activeSuppressions, getFinding, listFindings, setFindingStatus, ruleSettings, setRuleEnabled } from '../store/findings.js';
+import { loadEnabledRules, detect } from '../detect/run.js';
+import { Sessions, verifyToken, type Principal } from './auth.js';
+import { Auditor } from './audit.js';
+import type { StoreAccess } from './db.js';
+import { Metrics } from './metrics.js';
+import { putAuditEvents, PutAuditEventsRequestSchema, PutAuditEventsResponseSchema } from './push.js';
+
+/** What the app needs. */
+export interface AppDeps {
+  access: StoreAccess;
+  sessions?: Sessions;
+  /** Folder of the built console (index.html + assets), if any. */
+  webDir?: string;
+  /** Loopback-only development mode: every request is an admin. */
+  noAuth?: boolean;
+  /** Cookies are marked Secure (set when served over HTTPS). */
+  secureCookies?: boolean;
+  version?: string;
+  /** Extra rule directories for detections and the rules list. */
+  rulesDirs?: string[];
+  now?: () => Date;
+}
+
+type Env = { Variables: { principal?: Principal; requestId: string } };
+
+const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi('Error');
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = {
+  400: json(ErrorSchema, 'Bad request'),
+  401: json(ErrorSchema, 'Not signed in'),
+  403: json(ErrorSchema, 'Not allowed for this role'),
+};
+
+const LookupRequestSchema = z
+  .object({
+    LookupAttributes: z.array(z.object({ AttributeKey: z.enum(LOOKUP_ATTRIBUTE_KEYS), AttributeValue: z.string().min(1).max(2000) })).optional(),
+    StartTime: z.union([z.string(), z.number()]).optional(),
+    EndTime: z.union([z.string(), z.number()]).optional(),
+    EventCategory: z.literal('insight').optional(),
+    MaxResults: z.number().int().min(1).max(10_000).optional(),
+    NextToken: z.string().optional(),
+    Filters: z.array(z.string()).optional(),
+  })
+  .openapi('LookupEventsRequest');
+const LookupEventSchema = z.object({
+  EventId: z.string().nullable(),
+  EventName: z.string(),
+  ReadOnly: z.string().nullable(),
+  AccessKeyId: z.string().nullable(),
+  EventTime: z.string(),
+  EventSource: z.string(),
+  Username: z.string().nullable(),
+  Resources: z.array(z.object({ ResourceType: z.string().nullable(), ResourceName: z.string() })),
+  CloudTrailEvent: z.string(),
+});
+const LookupResponseSchema = z.object({ Events: z.array(LookupEventSchema), NextToken: z.string().optional() }).openapi('LookupEventsResponse');
+const SqlRequestSchema = z
+  .object({ sql: z.string().min(1).max(100_000), maxRows: z.number().int().min(1).max(100_000).optional(), timeoutMs: z.number().int().min(100).max(300_000).optional(), queryId: z.string().max(100).optional() })
+  .openapi('SqlRequest');
+const SqlResponseSchema = z
+  .object({ columns: z.array(z.string()), types: z.array(z.string()), rows: z.array(z.array(z.unknown())), truncated: z.boolean(), elapsedMs: z.number() })
+  .openapi('SqlResponse');
+const FindingSummarySchema = FindingSchema.omit({ eventIds: true });
+
+function toDate(v: string | number | undefined, what: string): Date | undefined {
+  if (v === undefined) return undefined;
+  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(v);
+  if (Number.isNaN(d.getTime())) throw new AitrailError('USAGE', `${what} is not a time: ${v}`);
+  return d;
+}
+
+function clientIp(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+}
+
+/** Builds the app. */
+export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Auditor; metrics: Metrics; sessions: Sessions } {
+  const sessions = deps.sessions ?? new Sessions();
+  const auditor = new Auditor(deps.access);
+  const metrics = new Metrics();
+  const now = deps.now ?? (() => new Date());
+  const runningQueries = new Map<string, AbortController>();
+  const dashCache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  const app = new OpenAPIHono<Env>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const where = issue?.path.length ? issue.path.join('.') + ': ' : '';
+        return c.json({ error: { code: 'USAGE', message: `invalid request: ${where}${issue?.message ?? 'bad input'}` } }, 400);
+      }
+      return undefined;
+    },
+  });
+
+  app.onError((err, c) => {
+    if (isAitrailError(err)) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
+    if (err instanceof SyntaxError) return c.json({ error: { code: 'USAGE', message: `malformed JSON body: ${err.message}` } }, 400);
+    process.stderr.write(`aitrail serve: internal error on ${c.req.method} ${c.req.path}: ${err.stack ?? err}\n`);
+    return c.json({ error: { code: 'INTERNAL', message: 'internal error; see the server log' } }, 500);
+  });
+
+  // Who is calling: a bearer token, or the console's session cookie.
+  app.use('/api/*', async (c, next) => {
+    const started = performance.now();
+    c.set('requestId', crypto.randomUUID());
+    if (deps.noAuth) c.set('principal', { tokenId: 'local', name: 'local-admin', role: 'admin', via: 'bearer' });
+    else {
+      const h = c.req.header('authorization');
+      if (h?.startsWith('Bearer ')) {
+        const p = await deps.access.read((s) => verifyToken(s, h.slice(7)));
+        if (p) c.set('principal', p);
+        else c.set('principal', undefined);
+      } else {
+        const p = sessions.get(getCookie(c, 'aitrail_session'));
+        if (p) c.set('principal', p);
+      }
+    }
+    await next();
+    metrics.observe(c.req.method, c.req.routePath ?? c.req.path, c.res.status, (performance.now() - started) / 1000);
+  });
+
+  /** Declares a route: schema, permission, audit name; the handler gets validated input. */
+  function route<R extends RouteConfig>(
+    def: R & { permission: Permission | 'public'; audit?: { name: string; readOnly: boolean } },
+    handler: (c: Context<Env>, input: { json: any; query: any; param: any }) => Promise<Response>,
+  ): void {
+    const guard: MiddlewareHandler<Env> = async (c, next) => {
+      if (def.permission === 'public') return next();
+      const p = c.get('principal');
+      const fail = (code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string) => {
+        if (def.audit) {
+          auditor.record({ eventName: def.audit.name, principal: p, sourceIPAddress: clientIp(c), userAgent: c.req.header('user-agent'), readOnly: def.audit.readOnly, requestParameters: { path: c.req.path }, errorCode: code === 'UNAUTHENTICATED' ? 'UnauthenticatedException' : 'AccessDenied', errorMessage: message });
+        }
+        throw new AitrailError(code, message);
+      };
+      if (!p) fail('UNAUTHENTICATED', c.req.header('authorization') ? 'the token is not valid or was revoked' : 'sign in, or send Authorization: Bearer <token>');
+      else if (!can(p.role, def.permission)) fail('FORBIDDEN', `role '${p.role}' may not do this (needs '${def.permission}')`);
+      return next();
+    };
+    const { permission: _p, audit, ...rest } = def;
+    const r = createRoute({ ...rest, middleware: [guard] } as unknown as R);
+    app.openapi(r, (async (c: Context<Env>) => {
+      const input = {
+        json: rest.request?.body ? (c.req as any).valid('json') : undefined,
+        query: rest.request?.query ? (c.req as any).valid('query') : undefined,
+        param: rest.request?.params ? (c.req as any).valid('param') : undefined,
+      };
+      if (!audit) return handler(c, input);
+      const base = { eventName: audit.name, principal: c.get('principal'), sourceIPAddress: clientIp(c), userAgent: c.req.header('user-agent'), readOnly: audit.readOnly };
+      const params = auditParams(audit.name, input);
+      try {
+        const res = await handler(c, input);
+        auditor.record({ ...base, requestParameters: params, responseElements: res.status >= 400 ? null : { status: res.status } });
+        return res;
+      } catch (e) {
+        auditor.record({ ...base, requestParameters: params, errorCode: isAitrailError(e) ? e.code : 'InternalError', errorMessage: (e as Error).message });
+        throw e;
+      }
+    }) as never);
+  }
+
+  route(
+    { method: 'get', path: '/api/health', permission: 'public', summary: 'Liveness and store status', tags: ['meta'], responses: { 200: json(z.object({ status: z.literal('ok'), version: z.string(), events: z.number() }), 'Healthy') } },
+    async (c) => {
+      const n = await deps.access.read(async (s) => Number((await s.one('SELECT count(*) AS n FROM event_store'))!.n));
+      return c.json({ status: 'ok' as const, version: deps.version ?? '0', events: n });
+    },
+  );
+
+  route(
+    { method: 'get', path: '/api/metrics', permission: 'read', summary: 'Prometheus metrics', tags: ['meta'], responses: { 200: { content: { 'text/plain': { schema: z.string() } }, description: 'Prometheus text format' }, ...errors } },
+    async (c) => {
+      const g = await deps.access.read(async (s) => ({
+        events: Number((await s.one('SELECT count(*) AS n FROM event_store'))!.n),
+        open: Number((await s.one(`SELECT count(*) AS n FROM findings WHERE status = 'open'`))!.n),
+        rejects: Number((await s.one('SELECT count(*) AS n FROM rejects'))!.n),
+      }));
+      return c.text(metrics.render({ aitrail_events_stored: g.events, aitrail_findings_open: g.open, aitrail_rejects_stored: g.rejects }), 200, { 'content-type': 'text/plain; version=0.0.4' });
+    },
+  );
+
+  // Console sign-in: exchange a token for an HttpOnly, SameSite session cookie.
+  route(
+    {
+      method: 'post', path: '/api/session', permission: 'public', summary: 'Sign in with an API token (sets a session cookie)', tags: ['session'],
+      request: { body: { content: { 'application/json': { schema: z.object({ token: z.string().min(1).max(200) }) } } } },
+      responses: { 200: json(z.object({ name: z.string(), role: z.string() }), 'Signed in'), ...errors },
+    },
+    async (c, { json: body }) => {
+      const p = deps.noAuth ? c.get('principal') : await deps.access.read((s) => verifyToken(s, body.token));
+      const base = { eventName: 'ConsoleLogin', sourceIPAddress: clientIp(c), userAgent: c.req.header('user-agent'), readOnly: false, eventType: 'AwsConsoleSignIn' as const, requestParameters: null };
+      if (!p) {
+        auditor.record({ ...base, principal: undefined, errorCode: 'Failed authentication', errorMessage: 'Failed authentication', responseElements: { ConsoleLogin: 'Failure' } });
+        throw new AitrailError('UNAUTHENTICATED', 'that token is not valid or was revoked');
+      }
+      const id = sessions.create(p);
+      setCookie(c, 'aitrail_session', id, { httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.secureCookies ?? false, maxAge: 12 * 3600 });
+      auditor.record({ ...base, principal: { ...p, via: 'session' }, responseElements: { ConsoleLogin: 'Success' } });
+      return c.json({ name: p.name, role: p.role });
+    },
+  );
+  route(
+    { method: 'get', path: '/api/session', permission: 'read', summary: 'Who is signed in', tags: ['session'], responses: { 200: json(z.object({ name: z.string(), role: z.string() }), 'The caller'), ...errors } },
+    async (c) => {
+      const p = c.get('principal')!;
+      return c.json({ name: p.name, role: p.role });
+    },
+  );
+  app.get('/api/session/role', async (c) => {
+    const p = c.get('principal');
+    return p ? c.json({ name: p.name, role: p.role }) : c.json({ error: { code: 'UNAUTHENTICATED', message: 'not signed in' } }, 401);
+  });
+  route(
+    { method: 'delete', path: '/api/session', permission: 'public', summary: 'Sign out', tags: ['session'], audit: { name: 'ConsoleLogout', readOnly: false }, responses: { 200: json(z.object({ ok: z.boolean() }), 'Signed out') } },
+    async (c) => {
+      sessions.delete(getCookie(c, 'aitrail_session'));
+      deleteCookie(c, 'aitrail_session', { path: '/' });
+      return c.json({ ok: true });
+    },
+  );
+
+  route(
+    {
+      method: 'post', path: '/api/events/lookup', permission: 'read', summary: 'LookupEvents: search events, newest first, with cursor pagination', tags: ['events'],
+      audit: { name: 'LookupEvents', readOnly: true },
+      request: { body: { content: { 'application/json': { schema: LookupRequestSchema } } } },
+      responses: { 200: json(LookupResponseSchema, 'A page of events'), ...errors },
+    },
+    async (c, { json: b }) => {
+      const req = { ...b, StartTime: toDate(b.StartTime, 'StartTime'), EndTime: toDate(b.EndTime, 'EndTime') };
+      const res = await deps.access.read((s) => lookupEvents(s, req));
+      return c.json(res);
+    },
+  );
+
+  route(
+    {
+      method: 'get', path: '/api/events/{eventId}', permission: 'read', summary: 'One event with its raw record', tags: ['events'], audit: { name: 'GetEvent', readOnly: true },
+      request: { params: z.object({ eventId: z.string().min(1).max(200) }) },
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'The event'), 404: json(ErrorSchema, 'Not found'), ...errors },
+    },
+    async (c, { param }) => {
+      const ev = await deps.access.read((s) => getEvent(s, param.eventId));
+      if (!ev) throw new AitrailError('NOT_FOUND', `no event with eventID ${param.eventId}`);
+      return c.json(ev);
+    },
+  );
+
+  route(
+    {
+      method: 'post', path: '/api/sql', permission: 'sql', summary: 'Run one read-only SQL query (row limit, timeout, cancellable)', tags: ['sql'], audit: { name: 'RunQuery', readOnly: true },
+      request: { body: { content: { 'application/json': { schema: SqlRequestSchema } } } },
+      responses: { 200: json(SqlResponseSchema, 'Rows'), 408: json(ErrorSchema, 'Timed out'), ...errors },
+    },
+    async (c, { json: b }) => {
+      const ctrl = new AbortController();
+      const qid = b.queryId ?? c.get('requestId');
+      runningQueries.set(qid, ctrl);
+      c.req.raw.signal?.addEventListener('abort', () => ctrl.abort());
+      const started = performance.now();
+      try {
+        const res = await deps.access.read((s) => runSql(s, b.sql, b.maxRows ?? 10_000, { guard: true, timeoutMs: b.timeoutMs ?? 30_000, signal: ctrl.signal }));
+        return c.json({ ...res, elapsedMs: Math.round(performance.now() - started) });
+      } finally {
+        runningQueries.delete(qid);
+      }
+    },
+  );
+  route(
+    {
+      method: 'post', path: '/api/sql/{queryId}/cancel', permission: 'sql', summary: 'Cancel a running query', tags: ['sql'], audit: { name: 'CancelQuery', readOnly: false },
+      request: { params: z.object({ queryId: z.string().max(100) }) },
+      responses: { 200: json(z.object({ cancelled: z.boolean() }), 'Whether a query was running'), ...errors },
+    },
+    async (c, { param }) => {
+      const ctrl = runningQueries.get(param.queryId);
+      ctrl?.abort();
+      return c.json({ cancelled: Boolean(ctrl) });
+    },
+  );
+  route(
+    { method: 'get', path: '/api/sql/saved', permission: 'sql', summary: 'Saved queries', tags: ['sql'], responses: { 200: json(z.array(z.object({ queryId: z.string(), name: z.string(), sql: z.string() })), 'Saved queries'), ...errors } },
+    async (c) => c.json((await deps.access.read((s) => s.all('SELECT queryId, name, sql FROM saved_queries ORDER BY createdAt'))) as { queryId: string; name: string; sql: string }[]),
+  );
+  route(
+    {
+      method: 'post', path: '/api/sql/saved', permission: 'sql', summary: 'Save a query', tags: ['sql'], audit: { name: 'SaveQuery', readOnly: false },
+      request: { body: { content: { 'application/json': { schema: z.object({ name: z.string().min(1).max(200), sql: z.string().min(1).max(100_000) }) } } } },
+      responses: { 200: json(z.object({ queryId: z.string() }), 'Saved'), ...errors },
+    },
+    async (c, { json: b }) => {
+      const queryId = crypto.randomUUID();
+      await deps.access.write((s) => s.run('INSERT INTO saved_queries VALUES (?, ?, ?, ?, now())', [queryId, b.name, b.sql, c.get('principal')?.name ?? null]));
+      return c.json({ queryId });
+    },
+  );
+
+  const FindingsQuery = z.object({
+    status: z.string().optional(),
+    severity: z.string().optional(),
+    ruleId: z.string().optional(),
+    principal: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).optional(),
+    offset: z.coerce.number().int().min(0).optional(),
+  });
+  route(
+    {
+      method: 'get', path: '/api/findings', permission: 'read', summary: 'List findings (filter by status, severity, rule, principal)', tags: ['findings'], audit: { name: 'ListFindings', readOnly: true },
+      request: { query: FindingsQuery },
+      responses: { 200: json(z.object({ findings: z.array(FindingSummarySchema), total: z.number() }), 'Findings'), ...errors },
+    },
+    async (c, { query }) => {
+      const split = (v?: string) => (v ? v.split(',').filter(Boolean) : undefined);
+      const status = split(query.status)?.map((s) => FindingStatusSchema.parse(s));
+      const severity = split(query.severity)?.map((s) => SeveritySchema.parse(s));
+      return c.json(await deps.access.read((s) => listFindings(s, { status, severity, ruleId: query.ruleId, principal: query.principal, limit: query.limit, offset: query.offset })));
+    },
+  );
+  route(
+    {
+      method: 'get', path: '/api/findings/{findingId}', permission: 'read', summary: 'One finding with its rule and matched events', tags: ['findings'], audit: { name: 'GetFinding', readOnly: true },
+      request: { params: z.object({ findingId: z.string().max(100) }) },
+      responses: { 200: json(z.object({ finding: FindingSchema, rule: z.record(z.string(), z.unknown()).nullable(), events: z.array(z.record(z.string(), z.unknown())) }), 'The finding'), 404: json(ErrorSchema, 'Not found'), ...errors },
+    },
+    async (c, { param }) => {
+      const out = await deps.access.read(async (s) => {
+        const f = await getFinding(s, param.findingId);
+        if (!f) throw new AitrailError('NOT_FOUND', `no finding ${param.findingId}`);
+        const ids = f.eventIds.slice(0, 500);
+        const events = ids.length
+          ? await s.all(`SELECT eventId, eventTime, eventName, eventSource, awsRegion, sourceIPAddress, userIdentityArn, errorCode, CAST(record AS VARCHAR) AS record FROM event_store WHERE eventId IN (${ids.map(() => '?').join(',')}) ORDER BY eventTime`, ids)
+          : [];
+        return { f, events };
+      });
+      const { set } = await deps.access.read((s) => loadEnabledRules(s, { rulesDirs: deps.rulesDirs }));
+      const rule = set.rules.find((r) => r.id === out.f.ruleId);
+      return c.json({
+        finding: out.f,
+        rule: rule ? { id: rule.id, title: rule.title, description: rule.description, severity: rule.severity, attack: rule.attack, references: rule.references, falsepositives: rule.falsepositives, kind: rule.kind, pattern: rule.pattern ?? null } : null,
+        events: out.events.map((e) => ({ ...e, eventTime: (e.eventTime as Date).toISOString(), record: JSON.parse(String(e.record)) })),
+      });
+    },
+  );
+  route(
+    {
+      method: 'post', path: '/api/findings/{findingId}/status', permission: 'triage', summary: 'Acknowledge, resolve or reopen a finding', tags: ['findings'], audit: { name: 'UpdateFindingStatus', readOnly: false },
+      request: { params: z.object({ findingId: z.string().max(100) }), body: { content: { 'application/json': { schema: z.object({ status: z.enum(['open', 'acknowledged', 'resolved']), note: z.string().max(2000).optional() }) } } } },
+      responses: { 200: json(FindingSchema, 'The updated finding'), 404: json(ErrorSchema, 'Not found'), ...errors },
+    },
+    async (c, { param, json: b }) => c.json(await deps.access.write((s) => setFindingStatus(s, param.findingId, b.status, c.get('principal')?.name ?? null, b.note ?? null))),
+  );
+  const SuppressionSchema = z.object({ suppressionId: z.number(), ruleId: z.string(), principal: z.string().nullable(), reason: z.string().nullable(), expiresAt: z.string().nullable(), createdAt: z.string(), createdBy: z.string().nullable() });
+  route(
+    {
+      method: 'post', path: '/api/suppressions', permission: 'triage', summary: 'Suppress a rule (optionally for one principal) until an expiry', tags: ['findings'], audit: { name: 'CreateSuppression', readOnly: false },
+      request: { body: { content: { 'application/json': { schema: z.object({ ruleId: z.string().min(1), principal: z.string().optional(), reason: z.string().max(2000).optional(), expiresAt: z.string().optional() }) } } } },
+      responses: { 200: json(z.object({ suppression: SuppressionSchema, suppressedFindings: z.number() }), 'Created'), ...errors },
+    },
+    async (c, { json: b }) =>
+      c.json(await deps.access.write((s) => addSuppression(s, { ruleId: b.ruleId, principal: b.principal ?? null, reason: b.reason ?? null, expiresAt: toDate(b.expiresAt, 'expiresAt') ?? null, by: c.get('principal')?.name ?? null }))),
+  );
+  route(
+    { method: 'get', path: '/api/suppressions', permission: 'read', summary: 'Active suppressions', tags: ['findings'], audit: { name: 'ListSuppressions', readOnly: true }, responses: { 200: json(z.array(SuppressionSchema), 'Active suppressions'), ...errors } },
+    async (c) => c.json(await deps.access.read((s) => activeSuppressions(s, now()))),
+  );
+
+  route(
+    {
+      method: 'get', path: '/api/stats/dashboard', permission: 'read', summary: 'AI activity dashboard statistics for a time window', tags: ['stats'], audit: { name: 'GetDashboardStatistics', readOnly: true },
+      request: { query: z.object({ start: z.string().optional(), end: z.string().optional() }) },
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'Statistics'), ...errors },
+    },
+    async (c, { query }) => {
+      const end = toDate(query.end, 'end') ?? now();
+      const start = toDate(query.start, 'start') ?? new Date(end.getTime() - 7 * 86_400_000);
+      if (start > end) throw new AitrailError('InvalidTimeRangeException', 'start must be before end');
+      // The same dashboard is computed once per window and data version, for every client asking.
+      const key = `${start.toISOString()}|${end.toISOString()}|${deps.access.version}`;
+      let hit = dashCache.get(key);
+      if (!hit || Date.now() - hit.at > 10_000) {
+        hit = { at: Date.now(), value: deps.access.read((s) => dashboardStats(s, start, end)) };
+        dashCache.set(key, hit);
+        if (dashCache.size > 50) dashCache.delete(dashCache.keys().next().value!);
+        hit.value.catch(() => dashCache.delete(key));
+      }
+      return c.json((await hit.value) as Record<string, unknown>);
+    },
+  );
+
+  const RuleSchema = z.object({ id: z.string(), title: z.string(), kind: z.string(), pack: z.string(), severity: z.string(), attack: z.array(z.string()), enabled: z.boolean(), description: z.string(), tests: z.number() });
+  route(
+    { method: 'get', path: '/api/rules', permission: 'read', summary: 'Detection rules with their enabled state', tags: ['rules'], audit: { name: 'ListRules', readOnly: true }, responses: { 200: json(z.object({ rules: z.array(RuleSchema), errors: z.array(z.object({ file: z.string(), line: z.number(), message: z.string() })) }), 'Rules'), ...errors } },
+    async (c) => {
+      const { set } = await deps.access.read((s) => loadEnabledRules(s, { rulesDirs: deps.rulesDirs }));
+      const settings = await deps.access.read((s) => ruleSettings(s));
+      return c.json({
+        rules: set.rules.map((r) => ({ id: r.id, title: r.title, kind: r.kind, pack: r.pack, severity: r.severity, attack: r.attack, enabled: settings.get(r.id) ?? true, description: r.description, tests: r.tests.length })),
+        errors: set.errors,
+      });
+    },
+  );
+  route(
+    {
+      method: 'post', path: '/api/rules/{ruleId}/enabled', permission: 'manage', summary: 'Enable or disable a rule', tags: ['rules'], audit: { name: 'UpdateRule', readOnly: false },
+      request: { params: z.object({ ruleId: z.string().max(300) }), body: { content: { 'application/json': { schema: z.object({ enabled: z.boolean() }) } } } },
+      responses: { 200: json(z.object({ ruleId: z.string(), enabled: z.boolean() }), 'Updated'), ...errors },
+    },
+    async (c, { param, json: b }) => {
+      await deps.access.write((s) => setRuleEnabled(s, param.ruleId, b.enabled));
+      return c.json({ ruleId: param.ruleId, enabled: b.enabled });
+    },
+  );
+  route(
+    { method: 'post', path: '/api/detect', permission: 'detect', summary: 'Run detections now', tags: ['rules'], audit: { name: 'RunDetections', readOnly: false }, responses: { 200: json(z.record(z.string(), z.unknown()), 'Detection summary'), ...errors } },
+    async (c) => c.json((await deps.access.write((s) => detect(s, { rulesDirs: deps.rulesDirs, now: now() }))) as unknown as Record<string, unknown>),
+  );
+
+  route(
+    {
+      method: 'post', path: '/api/audit-events', permission: 'push', summary: 'PutAuditEvents: push events (CloudTrail Lake request and response shapes)', tags: ['ingest'],
+      audit: { name: 'PutAuditEvents', readOnly: false },
+      request: { body: { content: { 'application/json': { schema: PutAuditEventsRequestSchema } } } },
+      responses: { 200: json(PutAuditEventsResponseSchema, 'Per-event outcome'), 413: json(ErrorSchema, 'Too large'), ...errors },
+    },
+    async (c, { json: b }) => c.json(await putAuditEvents(deps.access, b, c.get('principal')!)),
+  );
+
+  app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'aitrail API', version: deps.version ?? '0', description: 'Search, query and triage the aitrail event lake. Authenticate with `Authorization: Bearer <token>`.' } });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  // The console: static files with an SPA fallback to index.html.
+  if (deps.webDir) {
+    const root = deps.webDir;
+    const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
+    app.get('*', async (c) => {
+      const rel = normalize(decodeURIComponent(c.req.path)).replace(/^(\.\.[/\\])+/, '');
+      let file = join(root, rel);
+      if (!file.startsWith(root)) return c.text('not found', 404);
+      const st = await stat(file).catch(() => undefined);
+      if (!st?.isFile()) file = join(root, 'index.html');
+      const body = await readFile(file).catch(() => undefined);
+      if (!body) return c.text('the console is not built: run `npm run build:web`', 404);
+      const ext = extname(file);
+      const headers: Record<string, string> = {
+        'content-type': types[ext] ?? 'application/octet-stream',
+        'x-content-type-options': 'nosniff',
+        'cache-control': file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      };
+      if (ext === '.html') {
+        headers['content-security-policy'] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+        headers['x-frame-options'] = 'DENY';
+      }
+      return c.body(body, 200, headers);
+    });
+  }
+  return { app, auditor, metrics, sessions };
+}
+
+/** What the audit record keeps of a request: parameters, never secrets or whole payloads. */
+function auditParams(name: string, input: { json: any; query: any; param: any }): Record<string, unknown> | null {
+  if (name === 'PutAuditEvents') return { auditEventCount: Array.isArray(input.json?.auditEvents) ? input.json.auditEvents.length : 0, channelArn: input.json?.channelArn ?? null };
+  const out: Record<string, unknown> = {};
+  if (input.param) Object.assign(out, input.param);
+  if (input.query) Object.assign(out, input.query);
+  if (input.json && typeof input.json === 'object') {
+    for (const [k, v] of Object.entries(input.json)) if (k !== 'token') out[k] = typeof v === 'string' && v.length > 4000 ? v.slice(0, 4000) + '…' : v;
+  }
+  return Object.keys(out).length ? out : null;
+}

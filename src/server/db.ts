@@ -1,0 +1,93 @@
+/**
+ * The server's access to the store: a small pool of read connections used concurrently, and
+ * one write connection whose work is serialized. Push ingest batches are group-committed so
+ * that many small requests share one transaction.
+ */
+import type { Store } from '../store/db.js';
+import { loadRecords, type RecordOutcome } from '../ingest/records.js';
+
+/** A read pool plus a serialized writer over one store. */
+export class StoreAccess {
+  private readonly idle: Store[] = [];
+  private readonly waiting: ((s: Store) => void)[] = [];
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private pending: { channel: string; texts: string[]; resolve: (o: RecordOutcome[]) => void; reject: (e: unknown) => void }[] = [];
+  private flushing = false;
+  /** Grows with every write, so caches can tell when data changed. */
+  version = 0;
+
+  private constructor(readonly primary: Store, readers: Store[]) {
+    this.idle.push(...readers);
+  }
+
+  /** Opens `readers` extra connections on the store. */
+  static async create(primary: Store, readers = 4): Promise<StoreAccess> {
+    const forks: Store[] = [];
+    for (let i = 0; i < readers; i++) forks.push(await primary.fork());
+    return new StoreAccess(primary, forks);
+  }
+
+  /** Runs `fn` with a read connection of its own. */
+  async read<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    const s = this.idle.pop() ?? (await new Promise<Store>((r) => this.waiting.push(r)));
+    try {
+      return await fn(s);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(s);
+      else this.idle.push(s);
+    }
+  }
+
+  /** Runs `fn` on the write connection, after every write queued before it. */
+  write<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(() => fn(this.primary)).finally(() => this.version++);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Loads records for a channel; concurrent calls are committed together in one transaction.
+   * Resolves once the records are durably stored.
+   */
+  push(channel: string, texts: string[]): Promise<RecordOutcome[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ channel, texts, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        const byChannel = new Map<string, typeof batch>();
+        for (const p of batch) byChannel.set(p.channel, [...(byChannel.get(p.channel) ?? []), p]);
+        for (const [channel, parts] of byChannel) {
+          try {
+            const texts = parts.flatMap((p) => p.texts);
+            const { outcomes } = await this.write((s) => loadRecords(s, channel, texts));
+            let k = 0;
+            for (const p of parts) {
+              p.resolve(outcomes.slice(k, k + p.texts.length).map((o, i) => ({ ...o, index: i })));
+              k += p.texts.length;
+            }
+          } catch (e) {
+            for (const p of parts) p.reject(e);
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Waits for queued writes, then closes the read connections. */
+  async close(): Promise<void> {
+    while (this.flushing || this.pending.length) await new Promise((r) => setTimeout(r, 10));
+    await this.writeChain;
+    for (const s of this.idle) await s.close();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Dashboard statistics: AI activity over time, Bedrock invocations by model and principal,
+ * SageMaker training and deployments, AI data reads, error rates, principals, findings.
+ */
+import { sqlTime } from '../query/lookup.js';
+import { plain } from './events.js';
+import type { Store } from './db.js';
+
+/** The dashboard's numbers for one time window. */
+export interface DashboardStats {
+  start: string;
+  end: string;
+  bucket: 'hour' | 'day';
+  totals: { events: number; aiEvents: number; errors: number; accessDenied: number; principals: number };
+  timeline: { t: string; aiActivity: string; events: number }[];
+  bedrockByModel: { modelId: string; invocations: number; errors: number }[];
+  bedrockByPrincipal: { principal: string; invocations: number; models: number }[];
+  sagemaker: { t: string; training: number; deployment: number }[];
+  aiDataReads: { bucket: string; reads: number; principals: number }[];
+  errorRates: { t: string; events: number; errors: number; accessDenied: number }[];
+  topPrincipals: { principal: string; aiEvents: number; events: number }[];
+  newPrincipals: { principal: string; firstSeen: string; events: number }[];
+  findingsBySeverity: { severity: string; open: number; total: number }[];
+}
+
+/** Computes the dashboard for [start, end]. */
+export async function dashboardStats(store: Store, start: Date, end: Date): Promise<DashboardStats> {
+  const bucket: 'hour' | 'day' = end.getTime() - start.getTime() <= 2 * 86_400_000 ? 'hour' : 'day';
+  const p = [sqlTime(start), sqlTime(end)];
+  const win = `eventTime BETWEEN CAST(? AS TIMESTAMP) AND CAST(? AS TIMESTAMP)`;
+  const q = async <T>(sql: string, params: unknown[] = p): Promise<T[]> => plain(await store.all(sql, params as never)) as T[];
+  const totals = (
+    await q<DashboardStats['totals']>(`SELECT count(*) AS events, count(aiActivity) AS aiEvents, count(errorCode) AS errors,
+      count(*) FILTER (WHERE errorCode LIKE 'AccessDenied%' OR errorCode LIKE '%UnauthorizedOperation') AS accessDenied,
+      count(DISTINCT userIdentityArn) AS principals FROM event_store WHERE ${win}`)
+  )[0]!;
+  const timeline = await q<DashboardStats['timeline'][number]>(`SELECT date_trunc('${bucket}', eventTime) AS t, coalesce(aiActivity, 'not AI') AS aiActivity, count(*) AS events
+    FROM event_store WHERE ${win} GROUP BY ALL ORDER BY 1, 2`);
+  const bedrockByModel = await q<DashboardStats['bedrockByModel'][number]>(`SELECT modelId, count(*) AS invocations, count(errorCode) AS errors FROM event_store
+    WHERE ${win} AND aiService = 'bedrock' AND aiActivity = 'inference' AND modelId IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15`);
+  const bedrockByPrincipal = await q<DashboardStats['bedrockByPrincipal'][number]>(`SELECT coalesce(userIdentityArn, userIdentityInvokedBy, '(unknown)') AS principal, count(*) AS invocations,
+    count(DISTINCT modelId) AS models FROM event_store WHERE ${win} AND aiService = 'bedrock' AND aiActivity = 'inference' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15`);
+  const sagemaker = await q<DashboardStats['sagemaker'][number]>(`SELECT date_trunc('${bucket}', eventTime) AS t,
+      count(*) FILTER (WHERE aiActivity = 'training' AND NOT coalesce(readOnly, FALSE)) AS training,
+      count(*) FILTER (WHERE aiActivity = 'deployment' AND NOT coalesce(readOnly, FALSE)) AS deployment
+    FROM event_store WHERE ${win} AND aiService = 'sagemaker' GROUP BY 1 ORDER BY 1`);
+  const aiDataReads = await q<DashboardStats['aiDataReads'][number]>(`SELECT coalesce(json_extract_string(record, '$.requestParameters.bucketName'), '(unknown)') AS bucket,
+      count(*) AS reads, count(DISTINCT userIdentityArn) AS principals
+    FROM event_store WHERE ${win} AND aiService = 's3' AND aiActivity = 'data-access' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15`);
+  const errorRates = await q<DashboardStats['errorRates'][number]>(`SELECT date_trunc('${bucket}', eventTime) AS t, count(*) AS events, count(errorCode) AS errors,
+      count(*) FILTER (WHERE errorCode LIKE 'AccessDenied%' OR errorCode LIKE '%UnauthorizedOperation') AS accessDenied
+    FROM event_store WHERE ${win} GROUP BY 1 ORDER BY 1`);
+  const topPrincipals = await q<DashboardStats['topPrincipals'][number]>(`SELECT coalesce(userIdentityArn, userIdentityInvokedBy, '(unknown)') AS principal,
+      count(aiActivity) AS aiEvents, count(*) AS events FROM event_store WHERE ${win} GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT 10`);
+  const newPrincipals = await q<DashboardStats['newPrincipals'][number]>(`SELECT principal, firstSeen, events FROM (
+      SELECT userIdentityArn AS principal, min(eventTime) AS firstSeen, count(*) FILTER (WHERE ${win}) AS events
+      FROM event_store WHERE userIdentityArn IS NOT NULL AND eventTime <= CAST(? AS TIMESTAMP) GROUP BY 1)
+    WHERE firstSeen >= CAST(? AS TIMESTAMP) ORDER BY firstSeen DESC LIMIT 20`, [...p, p[1], p[0]]);
+  const findingsBySeverity = await q<DashboardStats['findingsBySeverity'][number]>(`SELECT severity, count(*) FILTER (WHERE status = 'open') AS open, count(*) AS total FROM findings
+    GROUP BY 1 ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END`, []);
+  return { start: start.toISOString(), end: end.toISOString(), bucket, totals, timeline, bedrockByModel, bedrockByPrincipal, sagemaker, aiDataReads, errorRates, topPrincipals, newPrincipals, findingsBySeverity };
+}
