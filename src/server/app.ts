@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { readFile, stat } from 'node:fs/promises';
 import { join, normalize, extname } from 'node:path';
@@ -91,8 +92,17 @@ function clientIp(c: Context): string {
   return env?.incoming?.socket?.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
 }
 
+/** One declared route: how it is reached and what it needs. */
+export interface RouteInfo {
+  method: string;
+  path: string;
+  permission: Permission | 'public';
+  auditName?: string;
+}
+
 /** Builds the app. */
-export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Auditor; metrics: Metrics; sessions: Sessions } {
+export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Auditor; metrics: Metrics; sessions: Sessions; routes: RouteInfo[] } {
+  const routes: RouteInfo[] = [];
   const sessions = deps.sessions ?? new Sessions();
   const auditor = new Auditor(deps.access);
   const metrics = new Metrics();
@@ -113,6 +123,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
 
   app.onError((err, c) => {
     if (isAitrailError(err)) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
+    if (err instanceof HTTPException && err.status < 500) return c.json({ error: { code: err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'USAGE', message: err.message || 'bad request' } }, err.status);
     if (err instanceof SyntaxError) return c.json({ error: { code: 'USAGE', message: `malformed JSON body: ${err.message}` } }, 400);
     process.stderr.write(`aitrail serve: internal error on ${c.req.method} ${c.req.path}: ${err.stack ?? err}\n`);
     return c.json({ error: { code: 'INTERNAL', message: 'internal error; see the server log' } }, 500);
@@ -157,6 +168,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
       return next();
     };
     const { permission: _p, audit, ...rest } = def;
+    routes.push({ method: def.method.toUpperCase(), path: def.path, permission: def.permission, auditName: audit?.name });
     const r = createRoute({ ...rest, middleware: [guard] } as unknown as R);
     app.openapi(r, (async (c: Context<Env>) => {
       const input = {
@@ -474,7 +486,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
       return c.body(body, 200, headers);
     });
   }
-  return { app, auditor, metrics, sessions };
+  return { app, auditor, metrics, sessions, routes };
 }
 
 /** What the audit record keeps of a request: parameters, never secrets or whole payloads. */
