@@ -5,7 +5,7 @@
  */
 
 /** The AI services aitrail recognises. */
-export const AI_SERVICES = ['bedrock', 'sagemaker', 's3', 'lambda', 'ec2', 'ecr'] as const;
+export const AI_SERVICES = ['bedrock', 'sagemaker', 's3', 'lambda', 'ec2', 'ecr', 'llm'] as const;
 /** One AI service. */
 export type AiService = (typeof AI_SERVICES)[number];
 
@@ -261,6 +261,10 @@ export const AI_MAPPING: readonly AiMappingRow[] = [
     names: ['BatchGetImage', 'GetDownloadUrlForLayer', 'BatchCheckLayerAvailability'],
   },
   { service: 'ecr', sources: ['ecr.amazonaws.com'], activity: 'other', when: 'aiRepository' },
+
+  // Non-AWS AI workloads recorded with aitrail's SDK (eventSource `llm.<host>`).
+  { service: 'llm', sources: ['llm.*'], activity: 'inference', names: ['ChatCompletion', 'Completion', 'CreateEmbedding', 'CreateResponse', 'Generate', 'Chat'] },
+  { service: 'llm', sources: ['llm.*'], activity: 'other' },
 ];
 
 /** Default glob patterns (case-insensitive) naming S3 buckets that hold AI data. */

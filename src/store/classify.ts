@@ -92,5 +92,5 @@ export function classificationSql(inp: ClassifyInputs): string {
 export function modelIdSql(aiServiceExpr: string, candidates: string[]): string {
   const raw = `coalesce(${candidates.join(', ')})`;
   const stripped = `regexp_replace(${raw}, '^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:(foundation-model|inference-profile)/', '')`;
-  return `CASE WHEN ${aiServiceExpr} IN ('bedrock', 'sagemaker') THEN ${stripped} ELSE NULL END`;
+  return `CASE WHEN ${aiServiceExpr} IN ('bedrock', 'sagemaker', 'llm') THEN ${stripped} ELSE NULL END`;
 }

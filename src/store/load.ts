@@ -19,7 +19,7 @@ const PATHS = [
   'requestParameters.repositoryName', 'requestParameters.instanceType', 'responseElements.instancesSet.items[0].instanceType',
   'requestParameters.modelId', 'requestParameters.modelIdentifier', 'requestParameters.baseModelIdentifier',
   'requestParameters.modelName', 'requestParameters.endpointName', 'requestParameters.modelArn', 'insightDetails.eventSource',
-  'insightDetails.eventName', '"@timestamp"', 'userIdentity.onBehalfOf.userId', 'resources[0].ARN', 'resources[0].type',
+  'insightDetails.eventName', '"@timestamp"', 'userIdentity.onBehalfOf.userId', 'requestParameters.model', 'resources[0].ARN', 'resources[0].type',
   'resources[1].ARN', 'resources[1].type', 'resources[2].ARN', 'resources[2].type',
 ] as const;
 type PathName = (typeof PATHS)[number];
@@ -117,7 +117,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs: string)
     nullif(split_part(cls, '|', 1), '') AS aiService, nullif(split_part(cls, '|', 2), '') AS aiActivity,
     ${modelIdSql("split_part(cls, '|', 1)", [
       v('requestParameters.modelId'), v('requestParameters.modelIdentifier'), v('requestParameters.baseModelIdentifier'),
-      v('requestParameters.modelArn'), v('requestParameters.modelName'), v('requestParameters.endpointName'),
+      v('requestParameters.modelArn'), v('requestParameters.modelName'), v('requestParameters.endpointName'), v('requestParameters.model'),
       `CASE WHEN starts_with(${v('resources[0].ARN')}, 'arn:aws:bedrock') OR starts_with(${v('resources[0].ARN')}, 'arn:aws:sagemaker') THEN ${v('resources[0].ARN')} END`,
     ])} AS modelId,
     ${flags} AS flags,
