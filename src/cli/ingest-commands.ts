@@ -11,6 +11,7 @@ import { AitrailError } from '../model/errors.js';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { generateDemo } from '../demo/generate.js';
 import { note, pickFormat, printJson } from './output.js';
+import { pumpTrails } from './trail-commands.js';
 import type { Command } from './main.js';
 
 const STORE = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -84,15 +85,18 @@ export const ingestCommand: Command = {
     const startTime = values['start-time'] ? parseTime(String(values['start-time']), '--start-time') : undefined;
     const endTime = values['end-time'] ? parseTime(String(values['end-time']), '--end-time') : undefined;
     if (startTime && endTime && startTime > endTime) throw new AitrailError('USAGE', '--start-time must be before --end-time');
-    const sum = await withWriteStore(values, (store) =>
-      ingest(store, positionals, {
+    const sum = await withWriteStore(values, async (store) => {
+      const s = await ingest(store, positionals, {
         startTime,
         endTime,
         endpointUrl: values['endpoint-url'] as string | undefined,
         region: values.region as string | undefined,
         onProgress: progressPrinter(),
-      }),
-    );
+      });
+      // Trails keep a filtered, verifiable copy of what was ingested.
+      await pumpTrails(store);
+      return s;
+    });
     printIngestSummary(sum, values.output === 'json');
     return values.strict && (sum.rejected > 0 || sum.filesRejected > 0) ? 1 : 0;
   },

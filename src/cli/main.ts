@@ -11,6 +11,7 @@ import { ingestCommand, demoCommand, aiConfigCommand } from './ingest-commands.j
 import { lookupCommand, queryCommand, summaryCommand, getEventCommand } from './query-commands.js';
 import { detectCommand, findingsCommand, rulesCommand } from './detect-commands.js';
 import { serveCommand, tokensCommand } from './serve-commands.js';
+import { TRAIL_COMMANDS, trailCommand, validateLogsCommand } from './trail-commands.js';
 import { note } from './output.js';
 
 /** A CLI command: its one-line summary, usage text and implementation. */
@@ -41,6 +42,9 @@ export const COMMANDS: Record<string, Command> = {
   rules: rulesCommand,
   serve: serveCommand,
   tokens: tokensCommand,
+  trail: trailCommand,
+  ...TRAIL_COMMANDS,
+  'validate-logs': validateLogsCommand,
 };
 
 function version(): string {

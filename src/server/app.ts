@@ -22,6 +22,8 @@ import { Auditor } from './audit.js';
 import type { StoreAccess } from './db.js';
 import { Metrics } from './metrics.js';
 import { putAuditEvents, PutAuditEventsRequestSchema, PutAuditEventsResponseSchema } from './push.js';
+import type { TrailManager } from '../trail/manager.js';
+import { describeTrails, getTrailStatus } from '../trail/ops.js';
 
 /** What the app needs. */
 export interface AppDeps {
@@ -37,6 +39,8 @@ export interface AppDeps {
   /** Extra rule directories for detections and the rules list. */
   rulesDirs?: string[];
   now?: () => Date;
+  /** The trails the server delivers (flush and status routes). */
+  trails?: TrailManager;
 }
 
 type Env = { Variables: { principal?: Principal; requestId: string } };
@@ -454,6 +458,29 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
       responses: { 200: json(PutAuditEventsResponseSchema, 'Per-event outcome'), 413: json(ErrorSchema, 'Too large'), ...errors },
     },
     async (c, { json: b }) => c.json(await putAuditEvents(deps.access, b, c.get('principal')!)),
+  );
+
+  route(
+    { method: 'get', path: '/api/trails', permission: 'read', summary: 'Trails and their status (DescribeTrails + GetTrailStatus)', tags: ['trails'], audit: { name: 'DescribeTrails', readOnly: true }, responses: { 200: json(z.object({ trailList: z.array(z.record(z.string(), z.unknown())) }), 'Trails'), ...errors } },
+    async (c) =>
+      c.json(
+        await deps.access.read(async (s) => {
+          const d = await describeTrails(s);
+          return { trailList: await Promise.all(d.trailList.map(async (t) => ({ ...t, Status: await getTrailStatus(s, t.Name) }))) };
+        }),
+      ),
+  );
+  route(
+    {
+      method: 'post', path: '/api/trails/{name}/flush', permission: 'manage', summary: 'Deliver pending events of a trail and write a digest now', tags: ['trails'], audit: { name: 'FlushTrail', readOnly: false },
+      request: { params: z.object({ name: z.string().max(128) }) },
+      responses: { 200: json(z.object({ logFiles: z.array(z.unknown()), digests: z.array(z.unknown()) }), 'What was delivered'), 404: json(ErrorSchema, 'Not found'), ...errors },
+    },
+    async (c, { param }) => {
+      if (!deps.trails) throw new AitrailError('NOT_FOUND', 'this server runs no trails');
+      const r = await deps.trails.flush(param.name);
+      return c.json({ logFiles: r.logFiles, digests: r.digests });
+    },
   );
 
   app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'aitrail API', version: deps.version ?? '0', description: 'Search, query and triage the aitrail event lake. Authenticate with `Authorization: Bearer <token>`.' } });

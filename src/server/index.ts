@@ -11,6 +11,7 @@ import { AitrailError } from '../model/errors.js';
 import { createApp } from './app.js';
 import { StoreAccess } from './db.js';
 import { createToken, verifyToken } from './auth.js';
+import { TrailManager } from '../trail/manager.js';
 
 /** Options of `aitrail serve`. */
 export interface ServeOptions {
@@ -24,6 +25,8 @@ export interface ServeOptions {
   /** Keep (and reuse) an admin token for the console in <data-dir>/console-token. */
   consoleToken?: boolean;
   log?: (line: string) => void;
+  /** How often trails pick up newly stored events (ms). */
+  trailIntervalMs?: number;
 }
 
 /** A running server. */
@@ -51,7 +54,19 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const access = await StoreAccess.create(store, 4);
   const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   const webDir = opts.webDir ?? join(packageRoot(), 'web', 'dist');
-  const { app, auditor } = createApp({ access, webDir: existsSync(webDir) ? webDir : undefined, noAuth: opts.noAuth, version, rulesDirs: opts.rulesDirs });
+  const trails = new TrailManager(store.dataDir, (fn) => access.write(fn));
+  const { app, auditor } = createApp({ access, webDir: existsSync(webDir) ? webDir : undefined, noAuth: opts.noAuth, version, rulesDirs: opts.rulesDirs, trails });
+  // Trails follow the store: every second, newly stored events go to every logging trail.
+  let pumping = false;
+  const pumpTimer = setInterval(() => {
+    if (pumping) return;
+    pumping = true;
+    trails
+      .pump()
+      .catch((e: Error) => (opts.log ?? ((l: string) => process.stderr.write(l + '\n')))(`aitrail serve: trail delivery failed: ${e.message}`))
+      .finally(() => (pumping = false));
+  }, opts.trailIntervalMs ?? 1000);
+  pumpTimer.unref();
   let token: string | undefined;
   if (opts.consoleToken && !opts.noAuth) {
     const file = join(store.dataDir, 'console-token');
@@ -78,7 +93,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     close: () =>
       (closing ??= (async () => {
         await new Promise<void>((r) => server.close(() => r()));
+        clearInterval(pumpTimer);
         await auditor.flush();
+        await trails.pump().catch(() => undefined);
+        await trails.close();
         await access.close();
         await store.close();
       })()),

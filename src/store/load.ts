@@ -219,7 +219,11 @@ export async function loadRelation(
       dupRank > 1 OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) = CAST(ranked.rec AS VARCHAR)) AS isDup,
       batchConflict OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) <> CAST(ranked.rec AS VARCHAR)) AS isConflict
     FROM ranked`);
-  await store.run(`INSERT INTO event_store
+  await store.run(`INSERT INTO event_store (eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
+      errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent, recipientAccountId, accountId, requestId, sharedEventId,
+      vpcEndpointId, userIdentityType, userIdentityArn, userIdentityAccountId, userIdentityPrincipalId, userIdentityUserName,
+      userIdentityAccessKeyId, userIdentityInvokedBy, sessionIssuerArn, sessionIssuerType, sessionIssuerUserName, mfaAuthenticated,
+      username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, seq)
     SELECT s.eventId, s.eventTime, s.eventVersion, s.eventSource, s.eventName, s.awsRegion, s.sourceIPAddress, s.userAgent,
       s.errorCode, s.errorMessage, s.readOnly, s.eventType, s.eventCategory, s.managementEvent, s.recipientAccountId, s.accountId,
       s.requestId, s.sharedEventId, s.vpcEndpointId, s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId,
@@ -227,7 +231,7 @@ export async function loadRelation(
       s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.username, s.resourceTypes, s.resourceArns,
       s.aiService, s.aiActivity, s.modelId,
       CASE WHEN coalesce(d.isConflict, FALSE) THEN list_append(s.flags, 'eventid-conflict') ELSE s.flags END,
-      s.recordHash, s.sourceId, s.idx, s.ingestedAt, s.rec
+      s.recordHash, s.sourceId, s.idx, s.ingestedAt, s.rec, nextval('event_seq')
     FROM staged s LEFT JOIN decided d USING (sourceId, idx)
     WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)`);
   const uriCase = [...sourceUris].map(([id, uri]) => `WHEN ${id} THEN ${sqlString(uri)}`).join(' ');
