@@ -256,7 +256,14 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
 async function fetchFull(store: Store, rows: Row[], idx: number[], out: Map<number, object>): Promise<void> {
   for (let k = 0; k < idx.length; k += 5000) {
     const chunk = idx.slice(k, k + 5000);
-    const recs = await store.all(`SELECT rowid AS rid, CAST(record AS VARCHAR) AS record FROM event_store WHERE rowid IN (${chunk.map((i) => Number(rows[i]!.rid)).join(',')})`);
+    // Bounding by time lets DuckDB skip to the row groups of these rows instead of scanning all.
+    const times = chunk.map((i) => (rows[i]!.eventTime as Date).getTime());
+    const lo = new Date(Math.min(...times)).toISOString().replace('T', ' ').replace('Z', '');
+    const hi = new Date(Math.max(...times)).toISOString().replace('T', ' ').replace('Z', '');
+    const recs = await store.all(
+      `SELECT rowid AS rid, coalesce(record, recordLarge) AS record FROM event_store WHERE eventTime BETWEEN CAST(? AS TIMESTAMP) AND CAST(? AS TIMESTAMP) AND rowid IN (${chunk.map((i) => Number(rows[i]!.rid)).join(',')})`,
+      [lo, hi],
+    );
     const byRid = new Map(recs.map((x) => [Number(x.rid), String(x.record)]));
     for (const i of chunk) out.set(i, JSON.parse(byRid.get(Number(rows[i]!.rid))!) as object);
   }

@@ -363,7 +363,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
         if (!f) throw new AitrailError('NOT_FOUND', `no finding ${param.findingId}`);
         const ids = f.eventIds.slice(0, 500);
         const events = ids.length
-          ? await s.all(`SELECT eventId, eventTime, eventName, eventSource, awsRegion, sourceIPAddress, userIdentityArn, errorCode, CAST(record AS VARCHAR) AS record FROM event_store WHERE eventId IN (${ids.map(() => '?').join(',')}) ORDER BY eventTime`, ids)
+          ? await s.all(`SELECT eventId, eventTime, eventName, eventSource, awsRegion, sourceIPAddress, userIdentityArn, errorCode, coalesce(record, recordLarge) AS record FROM event_store WHERE eventId IN (${ids.map(() => '?').join(',')}) ORDER BY eventTime`, ids)
           : [];
         return { f, events };
       });

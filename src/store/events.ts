@@ -50,10 +50,13 @@ export async function lookupEvents(store: Store, req: LookupRequest): Promise<Lo
   const page = ids.slice(0, q.limit);
   const out: LookupResponse = { Events: [] };
   if (page.length === 0) return out;
+  // Bounding by the page's time range lets DuckDB read only the row groups holding these rows.
+  const times = page.map((r) => (r.eventTime as Date).getTime());
   const rows = await store.all(
     `SELECT rowid AS rid, eventId, eventName, readOnly, userIdentityAccessKeyId, eventTime, eventSource, username,
-       resourceTypes, resourceArns, CAST(record AS VARCHAR) AS record
-     FROM event_store WHERE rowid IN (${page.map((r) => Number(r.rid)).join(',')})`,
+       resourceTypes, resourceArns, coalesce(record, recordLarge) AS record
+     FROM event_store WHERE eventTime BETWEEN CAST(? AS TIMESTAMP) AND CAST(? AS TIMESTAMP) AND rowid IN (${page.map((r) => Number(r.rid)).join(',')})`,
+    [sqlTime(new Date(Math.min(...times))), sqlTime(new Date(Math.max(...times)))],
   );
   const byId = new Map(rows.map((r) => [Number(r.rid), r]));
   for (const p of page) {

@@ -206,7 +206,7 @@ export async function loadRelation(
   const keyOf = (alias: string) => `coalesce(${alias}.eventId, 'h:' || CAST(${alias}.recordHash AS VARCHAR))`;
   await store.run(`CREATE OR REPLACE TEMP TABLE decided AS
     WITH valid AS (SELECT sourceId, idx, ${keyOf('s')} AS k, rec FROM staged s WHERE rejectCode IS NULL),
-    stored AS (SELECT ${keyOf('e')} AS k, e.record FROM event_store e WHERE ${window} AND ${keyOf('e')} IN (SELECT k FROM valid)),
+    stored AS (SELECT ${keyOf('e')} AS k, coalesce(e.record, e.recordLarge) AS record FROM event_store e WHERE ${window} AND ${keyOf('e')} IN (SELECT k FROM valid)),
     multi AS (SELECT k FROM valid GROUP BY k HAVING count(*) > 1),
     cand AS (
       SELECT v.sourceId, v.idx, v.k, v.rec, md5_number(CAST(v.rec AS VARCHAR)) AS h FROM valid v
@@ -223,7 +223,7 @@ export async function loadRelation(
       errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent, recipientAccountId, accountId, requestId, sharedEventId,
       vpcEndpointId, userIdentityType, userIdentityArn, userIdentityAccountId, userIdentityPrincipalId, userIdentityUserName,
       userIdentityAccessKeyId, userIdentityInvokedBy, sessionIssuerArn, sessionIssuerType, sessionIssuerUserName, mfaAuthenticated,
-      username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, seq)
+      username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, recordLarge, seq)
     SELECT s.eventId, s.eventTime, s.eventVersion, s.eventSource, s.eventName, s.awsRegion, s.sourceIPAddress, s.userAgent,
       s.errorCode, s.errorMessage, s.readOnly, s.eventType, s.eventCategory, s.managementEvent, s.recipientAccountId, s.accountId,
       s.requestId, s.sharedEventId, s.vpcEndpointId, s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId,
@@ -231,7 +231,9 @@ export async function loadRelation(
       s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.username, s.resourceTypes, s.resourceArns,
       s.aiService, s.aiActivity, s.modelId,
       CASE WHEN coalesce(d.isConflict, FALSE) THEN list_append(s.flags, 'eventid-conflict') ELSE s.flags END,
-      s.recordHash, s.sourceId, s.idx, s.ingestedAt, s.rec, nextval('event_seq')
+      s.recordHash, s.sourceId, s.idx, s.ingestedAt,
+      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) < 4000 THEN CAST(s.rec AS VARCHAR) END,
+      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) >= 4000 THEN CAST(s.rec AS VARCHAR) END, nextval('event_seq')
     FROM staged s LEFT JOIN decided d USING (sourceId, idx)
     WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)`);
   const uriCase = [...sourceUris].map(([id, uri]) => `WHEN ${id} THEN ${sqlString(uri)}`).join(' ');
@@ -309,8 +311,9 @@ export async function reclassify(store: Store, cfg: AiClassificationConfig): Pro
             json_extract_string(record, '$.requestParameters.repositoryName') AS repoName,
             coalesce(json_extract_string(record, '$.requestParameters.instanceType'), json_extract_string(record, '$.responseElements.instancesSet.items[0].instanceType')) AS itype,
             CASE WHEN starts_with(fnr, 'arn:') THEN split_part(fnr, ':', 7) ELSE split_part(fnr, ':', 1) END AS fnName
-          FROM (SELECT rowid, *, coalesce(json_extract_string(record, '$.requestParameters.functionName'),
-                  CASE WHEN starts_with(resourceArns[1], 'arn:aws:lambda') THEN resourceArns[1] END) AS fnr FROM event_store)))
+          FROM (SELECT rowid, * EXCLUDE (record), coalesce(json_extract_string(record, '$.requestParameters.functionName'),
+                  CASE WHEN starts_with(resourceArns[1], 'arn:aws:lambda') THEN resourceArns[1] END) AS fnr
+                FROM (SELECT rowid, * EXCLUDE (record, recordLarge), coalesce(record, recordLarge) AS record FROM event_store))))
     ) x
     WHERE event_store.rowid = x.rid AND (event_store.aiService IS DISTINCT FROM nullif(split_part(c, '|', 1), '')
       OR event_store.aiActivity IS DISTINCT FROM nullif(split_part(c, '|', 2), ''))

@@ -44,7 +44,7 @@ export async function dashboardStats(store: Store, start: Date, end: Date): Prom
       count(*) FILTER (WHERE aiActivity = 'training' AND NOT coalesce(readOnly, FALSE)) AS training,
       count(*) FILTER (WHERE aiActivity = 'deployment' AND NOT coalesce(readOnly, FALSE)) AS deployment
     FROM event_store WHERE ${win} AND aiService = 'sagemaker' GROUP BY 1 ORDER BY 1`);
-  const aiDataReads = await q<DashboardStats['aiDataReads'][number]>(`SELECT coalesce(json_extract_string(record, '$.requestParameters.bucketName'), '(unknown)') AS bucket,
+  const aiDataReads = await q<DashboardStats['aiDataReads'][number]>(`SELECT coalesce(json_extract_string(coalesce(record, recordLarge), '$.requestParameters.bucketName'), '(unknown)') AS bucket,
       count(*) AS reads, count(DISTINCT userIdentityArn) AS principals
     FROM event_store WHERE ${win} AND aiService = 's3' AND aiActivity = 'data-access' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15`);
   const errorRates = await q<DashboardStats['errorRates'][number]>(`SELECT date_trunc('${bucket}', eventTime) AS t, count(*) AS events, count(errorCode) AS errors,

@@ -102,6 +102,6 @@ export async function seqOfEvent(store: Store, eventId: string): Promise<number 
 
 /** Stored records with seq in (after, after + limit], in insertion order. */
 export async function recordsAfter(store: Store, after: number, limit: number): Promise<{ seq: number; record: Record<string, unknown> }[]> {
-  const rows = await store.all(`SELECT seq, CAST(record AS VARCHAR) AS record FROM event_store WHERE seq > ? ORDER BY seq LIMIT ${limit}`, [after]);
+  const rows = await store.all(`SELECT seq, coalesce(record, recordLarge) AS record FROM event_store WHERE seq > ? ORDER BY seq LIMIT ${limit}`, [after]);
   return rows.map((r) => ({ seq: Number(r.seq), record: JSON.parse(String(r.record)) as Record<string, unknown> }));
 }

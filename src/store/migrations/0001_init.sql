@@ -1,4 +1,4 @@
--- The event lake: one row per stored CloudTrail record, the whole record kept in `record`
+-- The event lake: one row per stored CloudTrail record, the whole record kept as JSON text
 -- next to typed columns for the fields people filter and group on.
 CREATE TABLE event_store (
   eventId VARCHAR,
@@ -42,7 +42,10 @@ CREATE TABLE event_store (
   sourceId INTEGER,
   sourceIndex INTEGER,
   ingestedAt TIMESTAMP NOT NULL,
-  record JSON NOT NULL
+  -- The record's JSON text. DuckDB compresses strings (FSST) only while every value of a column
+  -- is shorter than 4 KiB, so the rare larger records live in their own column.
+  record VARCHAR,
+  recordLarge VARCHAR
 );
 
 -- Every object or file aitrail has read: the manifest that makes reruns read only new input.

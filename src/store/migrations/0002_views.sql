@@ -1,6 +1,7 @@
 -- `events`: the documented view over the lake (see docs/sql.md).
 CREATE VIEW events AS
-SELECT e.* EXCLUDE (recordHash, sourceId, sourceIndex), o.uri AS sourceUri, e.sourceIndex
+SELECT e.* EXCLUDE (recordHash, sourceId, sourceIndex, record, recordLarge), coalesce(e.record, e.recordLarge) AS record,
+  o.uri AS sourceUri, e.sourceIndex
 FROM event_store e LEFT JOIN ingested_objects o USING (sourceId);
 
 -- Athena/Trino function names, so queries written for Athena run unchanged.
@@ -77,4 +78,4 @@ SELECT
   strftime(eventTime, '%d') AS day,
   strftime(eventTime, '%Y/%m/%d') AS "timestamp",
   recipientAccountId AS account
-FROM event_store;
+FROM (SELECT * EXCLUDE (record, recordLarge), coalesce(record, recordLarge) AS record FROM event_store);
