@@ -84,6 +84,17 @@ test('a trail records a filtered copy of ingested events, signs digests, validat
     assert.match(v.out, /\d+\/\d+ digest files valid/);
     assert.match(v.out, /2\/2 log files valid/);
 
+    // Key rotation: later digests are signed with the new key and the whole chain still validates.
+    const rot = cli(['trail', 'rotate-key', 'ai-trail', '--data-dir', data]);
+    assert.equal(rot.code, 0, rot.err);
+    writeRaw(dir, 'later/x.json', JSON.stringify({ Records: [record({ eventID: 'br-3', eventTime: '2026-11-01T11:00:00Z' })] }));
+    assert.equal(cli(['ingest', `${dir}/later`, '--data-dir', data]).code, 0);
+    assert.equal(cli(['trail', 'flush', 'ai-trail', '--data-dir', data]).code, 0);
+    assert.equal(JSON.parse(cli(['list-public-keys', '--trail-name', 'ai-trail', '--data-dir', data]).out).PublicKeyList.length, 2);
+    const v2 = cli(['validate-logs', '--trail-arn', desc.TrailARN, '--start-time', '2020-01-01T00:00:00Z', '--path', dest, '--data-dir', data]);
+    assert.equal(v2.code, 0, v2.out + v2.err);
+    assert.match(v2.out, /3\/3 log files valid/);
+
     // Tampering is caught: one byte of a delivered log changed.
     const log = walk(dest).find((f) => f.includes('_CloudTrail_us-west-2_'))!;
     const body = gunzipSync(readFileSync(log)).toString('utf8').replace('br-2', 'br-X');
@@ -96,7 +107,7 @@ test('a trail records a filtered copy of ingested events, signs digests, validat
     const again = cli(['ingest', dest, '--data-dir', `${dir}/data2`, '--output', 'json']);
     assert.equal(again.code, 0, again.err);
     const sum = JSON.parse(again.out);
-    assert.equal(sum.eventsAdded, 2);
+    assert.equal(sum.eventsAdded, 3);
     assert.equal(sum.filesSkipped.digest >= 1, true);
 
     // Trail changes are events too, and the existing rules catch them.

@@ -16,9 +16,12 @@ import type { Command } from './main.js';
 
 const STORE = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
+// Bulk loads run under a tighter DuckDB limit so the whole process stays within about 1 GiB.
+const INGEST_MEMORY = process.env.AITRAIL_MEMORY_LIMIT ?? '384MB';
+
 /** Opens the store for writing, runs `fn`, and closes it. */
-export async function withWriteStore<T>(values: Record<string, unknown>, fn: (s: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open({ dataDir: values['data-dir'] as string | undefined });
+export async function withWriteStore<T>(values: Record<string, unknown>, fn: (s: Store) => Promise<T>, memoryLimit?: string): Promise<T> {
+  const store = await Store.open({ dataDir: values['data-dir'] as string | undefined, ...(memoryLimit ? { memoryLimit } : {}) });
   try {
     return await fn(store);
   } finally {
@@ -96,7 +99,7 @@ export const ingestCommand: Command = {
       // Trails keep a filtered, verifiable copy of what was ingested.
       await pumpTrails(store);
       return s;
-    });
+    }, INGEST_MEMORY);
     printIngestSummary(sum, values.output === 'json');
     return values.strict && (sum.rejected > 0 || sum.filesRejected > 0) ? 1 : 0;
   },

@@ -23,6 +23,7 @@ import {
   updateTrail,
 } from '../trail/ops.js';
 import { TrailManager, writerConfig } from '../trail/manager.js';
+import { recordKeyRotation } from '../trail/ops.js';
 import { publicKeysFromFiles, TrailKeys } from '../trail/keys.js';
 import { validateLogs } from '../trail/validate.js';
 import { printJson } from './output.js';
@@ -214,6 +215,18 @@ const handlers: Record<string, (values: Record<string, unknown>, positionals: st
     }
     return 0;
   },
+  'rotate-key': async (values, positionals) => {
+    const name = nameOf(need(values.name ?? positionals[0], 'a trail NAME'));
+    const fingerprint = await withWriteStore(values, async (s) => {
+      const row = await getTrail(s, name);
+      const keys = await TrailKeys.open(writerConfig(s.dataDir, row).keyDir);
+      const fp = (await keys.rotate(new Date())).fingerprint;
+      await recordKeyRotation(s, name, fp);
+      return fp;
+    });
+    printJson({ TrailName: name, Fingerprint: fingerprint });
+    return 0;
+  },
   flush: async (values, positionals) => {
     const name = need(values.name ?? positionals[0], 'a trail NAME');
     const report = await withWriteStore(values, async (s) => {
@@ -265,6 +278,7 @@ export const trailCommand: Command = {
   summary: 'trails: create, flush, describe, status, update, delete, start, stop, selectors',
   usage: `aitrail trail create NAME --destination DIR|s3://bucket/prefix [options of create-trail]
        aitrail trail flush NAME            deliver pending events and write a digest now
+       aitrail trail rotate-key NAME       start signing digests with a new key pair (the old key stays listed)
        aitrail trail describe|status|update|delete|start|stop|selectors|put-selectors|keys NAME`,
   options: TRAIL_OPTIONS,
   async run(values, positionals) {
@@ -272,6 +286,7 @@ export const trailCommand: Command = {
     const map: Record<string, string> = {
       create: 'create-trail', flush: 'flush', describe: 'describe-trails', status: 'get-trail-status', update: 'update-trail', delete: 'delete-trail',
       start: 'start-logging', stop: 'stop-logging', selectors: 'get-event-selectors', 'put-selectors': 'put-event-selectors', keys: 'list-public-keys',
+      'rotate-key': 'rotate-key',
     };
     const h = sub ? map[sub] : undefined;
     if (!h) throw new AitrailError('USAGE', `unknown trail subcommand '${sub ?? ''}' (${Object.keys(map).join(', ')})`);

@@ -241,10 +241,6 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
       return c.json({ name: p.name, role: p.role });
     },
   );
-  app.get('/api/session/role', async (c) => {
-    const p = c.get('principal');
-    return p ? c.json({ name: p.name, role: p.role }) : c.json({ error: { code: 'UNAUTHENTICATED', message: 'not signed in' } }, 401);
-  });
   route(
     { method: 'delete', path: '/api/session', permission: 'public', summary: 'Sign out', tags: ['session'], audit: { name: 'ConsoleLogout', readOnly: false }, responses: { 200: json(z.object({ ok: z.boolean() }), 'Signed out') } },
     async (c) => {

@@ -240,3 +240,8 @@ export async function listPublicKeys(store: Store, name: string | undefined, ran
   }
   return { PublicKeyList: out };
 }
+
+/** Records a key rotation as an event (the writer picks up the new key at its next digest). */
+export async function recordKeyRotation(store: Store, name: string, fingerprint: string): Promise<void> {
+  await recordChange(store, { name: process.env.USER ?? 'unknown', via: 'cli' }, 'RotateTrailKey', { name }, { fingerprint });
+}
