@@ -73,7 +73,7 @@ test('every corpus event is stored exactly or rejected with a reason; nothing is
     const sum = await ingest(store, sources);
     assert.equal(sum.records, countIn, 'the product found exactly the records the independent reader found');
     assert.equal(sum.filesRejected, 0);
-    const stored = await store.all(`SELECT CAST(record AS VARCHAR) AS r FROM event_store`);
+    const stored = await store.all(`SELECT coalesce(record, recordLarge) AS r FROM event_store`);
     const rejected = await store.all(`SELECT raw FROM rejects WHERE recordIndex IS NOT NULL`);
     assert.equal(stored.length + rejected.length + sum.duplicates, countIn, 'count in = stored + rejected + identical duplicates');
     assert.equal(stored.length, sum.eventsAdded);
