@@ -25,7 +25,25 @@ const TYPED: Record<string, string> = {
   'userIdentity.sessionContext.attributes.mfaAuthenticated': 'mfaAuthenticated',
 };
 
-const COLUMNS = [...new Set(Object.values(TYPED))];
+/** Columns every run reads: candidate selection, ordering and attribution. */
+const BASE_COLUMNS = ['eventId', 'eventTime', 'eventName', 'eventSource', 'eventType', 'awsRegion', 'accountId', 'flags', 'username', 'userIdentityArn', 'userIdentityInvokedBy', 'userIdentityPrincipalId'];
+
+/** Builds records from typed columns, setting only the given record paths. */
+function lightBuilder(paths: string[]): (r: Row) => Record<string, unknown> {
+  const plan = paths.map((p) => ({ parts: p.split('.'), col: TYPED[p]! }));
+  return (r) => {
+    const rec: Record<string, unknown> = {};
+    for (const { parts, col } of plan) {
+      let v = r[col];
+      if (v === null || v === undefined) continue;
+      if (col === 'mfaAuthenticated') v = v ? 'true' : 'false';
+      let o = rec;
+      for (let i = 0; i < parts.length - 1; i++) o = (o[parts[i]!] ??= {}) as Record<string, unknown>;
+      o[parts[parts.length - 1]!] = v;
+    }
+    return rec;
+  };
+}
 
 /** Options of a detection run. */
 export interface DetectOptions {
@@ -65,20 +83,6 @@ interface CompiledRule {
   emits: boolean;
 }
 
-function lightRecord(r: Row): Record<string, unknown> {
-  const rec: Record<string, unknown> = {};
-  for (const [path, col] of Object.entries(TYPED)) {
-    let v = r[col];
-    if (v === null || v === undefined) continue;
-    if (col === 'mfaAuthenticated') v = v ? 'true' : 'false';
-    const parts = path.split('.');
-    let o = rec;
-    for (let i = 0; i < parts.length - 1; i++) o = (o[parts[i]!] ??= {}) as Record<string, unknown>;
-    o[parts[parts.length - 1]!] = v;
-  }
-  return rec;
-}
-
 function principalOf(r: Row): string | null {
   return (r.userIdentityArn ?? r.userIdentityInvokedBy ?? r.userIdentityPrincipalId ?? r.username ?? null) as string | null;
 }
@@ -102,9 +106,13 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const enabledIds = new Set(enabled.map((r) => r.id));
   const correlations = enabled.filter((r) => r.kind === 'correlation').map((r) => r.correlation!);
   // Correlations grouping or counting on fields without a typed column need the whole record.
-  const corrNeedsFull = correlations.some((c) =>
-    [...c.correlation.groupBy, ...(c.correlation.field ?? []), ...Object.values(c.correlation.aliases).flatMap((a) => Object.values(a))].some((f) => !(f in TYPED)),
-  );
+  const fullRefs = new Set<string>();
+  for (const c of correlations) {
+    const fields = [...c.correlation.groupBy, ...(c.correlation.field ?? []), ...Object.values(c.correlation.aliases).flatMap((a) => Object.values(a))];
+    if (fields.some((f) => !(f in TYPED))) for (const r of c.correlation.rules) fullRefs.add(r.ref);
+  }
+  const needsFullForCorrelation = (c: { rule: DetectionRule; ref: string }) =>
+    fullRefs.has(c.ref) || (c.rule.sigma !== undefined && ((c.rule.sigma.name !== undefined && fullRefs.has(c.rule.sigma.name)) || fullRefs.has(c.rule.sigma.title)));
   const engine = new CorrelationEngine(correlations, { rules: set.sigmaRules });
   // Base rules of enabled correlations run even when they do not alert alone.
   const compiled: CompiledRule[] = set.rules
@@ -184,7 +192,13 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     for (const id of m.eventIds) g.events.push({ id, time: eventInfo.get(id)?.time ?? new Date(m.lastTime) });
   };
 
-  const cols = ['rowid AS rid', 'eventTime', 'accountId', 'username', 'flags', ...COLUMNS.filter((c) => c !== 'eventId'), 'eventId'].join(', ');
+  // Read only the typed columns the rules (and correlations) look at.
+  const usedPaths = new Set<string>();
+  for (const c of compiled) for (const f of c.rule.fields ?? []) if (f in TYPED) usedPaths.add(f);
+  for (const corr of correlations) for (const f of [...corr.correlation.groupBy, ...(corr.correlation.field ?? [])]) if (f in TYPED) usedPaths.add(f);
+  for (const p of ['eventName', 'eventSource', 'eventID', 'awsRegion']) usedPaths.add(p);
+  const lightRecord = lightBuilder([...usedPaths]);
+  const cols = ['rowid AS rid', ...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])].join(', ');
   for (const win of windows) {
     const rows = await store.all(
       `SELECT ${cols} FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} ORDER BY eventTime, eventId`,
@@ -218,9 +232,9 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         if ((c.needsFull || odd) && c.rule.match!(rec)) matched[i]!.push(c);
       }
     }
-    if (corrNeedsFull) {
+    if (fullRefs.size) {
       const more: number[] = [];
-      for (let i = 0; i < rows.length; i++) if (matched[i]?.length && !fullRecs.has(i)) more.push(i);
+      for (let i = 0; i < rows.length; i++) if (!fullRecs.has(i) && matched[i]?.some(needsFullForCorrelation)) more.push(i);
       await fetchFull(store, rows, more, fullRecs);
       summary.fullRecordsParsed += more.length;
     }

@@ -66,7 +66,9 @@ export async function loadRecords(
       const rel = `SELECT CAST(json->>'$.s' AS INTEGER) AS sourceId, CAST(json->>'$.i' AS INTEGER) AS idx, NULL::INTEGER AS line,
           json->'$.r' AS rec, NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath
         FROM read_json_objects(${sqlString(path)}, format = 'newline_delimited', maximum_object_size = ${longest + 1024})`;
-      const result = await loadRelation(store, rel, new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true });
+      await store.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${rel}`);
+      const result = await loadRelation(store, rel, new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true });
+      await store.run('DROP TABLE IF EXISTS incoming');
       ch.next = base + texts.length;
       const c = result.perSource.get(ch.sourceId);
       await store.run(

@@ -109,9 +109,10 @@ export function buildRecord(e: AuditEventInput): Record<string, unknown> {
     eventID: e.eventID ?? randomUUID(),
     readOnly: e.readOnly ?? false,
     eventType: 'AwsApiCall',
-    managementEvent: false,
+    // Like Bedrock's InvokeModel, model calls are management events: trails record them by default.
+    managementEvent: true,
     recipientAccountId: e.recipientAccountId ?? 'aitrail',
-    eventCategory: 'Data',
+    eventCategory: 'Management',
   };
   if (e.additionalEventData) rec.additionalEventData = e.additionalEventData;
   if (e.resources) rec.resources = e.resources;

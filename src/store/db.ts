@@ -2,7 +2,7 @@
  * The embedded DuckDB store: the only module family that imports @duckdb/node-api.
  * One writable instance per data directory; read-only opens for queries while nothing writes.
  */
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,20 @@ export class Store {
   /** Runs a statement, ignoring its result. */
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
     await this.conn.run(sql, params);
+  }
+
+  private readonly prepared = new Map<string, DuckDBPreparedStatement>();
+
+  /** Runs a statement through a prepared statement cached on this connection (named parameters). */
+  async runPrepared(sql: string, params: Record<string, DuckDBValue>): Promise<void> {
+    let ps = this.prepared.get(sql);
+    if (!ps) {
+      ps = await this.conn.prepare(sql);
+      if (this.prepared.size > 20) this.prepared.clear();
+      this.prepared.set(sql, ps);
+    }
+    ps.bind(params);
+    await ps.run();
   }
 
   /** Runs a query and returns rows as plain JS objects. */

@@ -39,7 +39,7 @@ const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
 const REGION = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
 
 /** Builds the SELECT that validates and derives every typed column from `rel`. */
-function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs: string): string {
+function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs = '$ts'): string {
   const extract = `json_extract_string(rec, [${PATHS.map((p) => sqlString('$.' + p)).join(', ')}])`;
   const isInsight = `(${v('eventType')} = 'AwsCloudTrailInsight')`;
   const tstr = `CASE WHEN tTime = 'VARCHAR' THEN ${v('eventTime')} WHEN tTime IS NULL THEN ${v('"@timestamp"')} END`;
@@ -122,7 +122,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs: string)
     ])} AS modelId,
     ${flags} AS flags,
     CASE WHEN ${v('eventID')} IS NULL THEN md5_number(CAST(rec AS VARCHAR)) END AS recordHash,
-    TIMESTAMP ${sqlString(batchTs)} AS ingestedAt
+    CAST(${batchTs} AS TIMESTAMP) AS ingestedAt
   FROM (
     SELECT *, ${cls} AS cls FROM (
       SELECT *, ${normalizedEventNameSql('en')} AS nm,
@@ -147,7 +147,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs: string)
 
 /** Exposes the staged SELECT for profiling. */
 export function __stagedSelectForTest(rel: string): string {
-  return stagedSelect(rel, defaultAiConfig(), "2026-01-01 00:00:00");
+  return stagedSelect(rel, defaultAiConfig(), "'2026-01-01 00:00:00'");
 }
 
 /** Per-source outcome of one load. */
@@ -179,6 +179,8 @@ export interface LoadOptions {
   rejectLimit?: number;
   /** Return each valid record's eventID and duplicate flag (for small, single-source loads). */
   keepDecisions?: boolean;
+  /** `rel` has already been materialized into the temp table `incoming` (same columns). */
+  incoming?: boolean;
 }
 
 /**
@@ -194,7 +196,13 @@ export async function loadRelation(
   opts: LoadOptions = {},
 ): Promise<LoadResult> {
   const batchTs = new Date().toISOString().replace('T', ' ').replace('Z', '');
-  await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, batchTs)}`);
+  if (opts.incoming) {
+    // Small, frequent loads (pushes, self-audit) stage their rows in a temp table and reuse one
+    // prepared statement: planning the staging query costs more than validating a few rows.
+    await store.runPrepared(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect('SELECT * FROM incoming', cfg)}`, { ts: batchTs });
+  } else {
+    await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, sqlString(batchTs))}`);
+  }
   const range = await store.one(
     `SELECT min(eventTime) AS lo, max(eventTime) AS hi, count(*) AS n FROM staged WHERE rejectCode IS NULL`,
   );

@@ -1,0 +1,317 @@
+/**
+ * The benchmark's later stages on the same store: detections (all rules over every event, next
+ * to a full-scan floor), the server under load on loopback (lookup and dashboard at 20
+ * concurrent clients, next to /api/health; push ingest), and trails (recording through the SDK
+ * and the push endpoint with delivery and digests on; validate-logs next to gunzip + sha256sum).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { gunzipSync } from 'node:zlib';
+import { packageRoot, Store } from '../src/store/db.js';
+import { runSql } from '../src/store/events.js';
+import { loadRules } from '../src/detect/rules.js';
+import { createToken } from '../src/server/auth.js';
+import { AuditClient } from '../src/sdk/index.js';
+import { validateLogs } from '../src/trail/validate.js';
+import { TrailKeys } from '../src/trail/keys.js';
+import { bytes, int, mdTable, ms, num, ratio, verdict, type ReportSection, type TargetCheck } from './report.js';
+import { percentile } from './stats.js';
+
+const root = packageRoot();
+const bin = join(root, 'bin', 'aitrail.js');
+
+interface Lat {
+  p50: number;
+  p95: number;
+  p99: number;
+  rps: number;
+  requests: number;
+  errors: number;
+}
+
+function cli(args: string[]): string {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`aitrail ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Runs `fn` from `clients` concurrent loops for `seconds`, recording each call's latency. */
+async function load(clients: number, seconds: number, fn: (i: number) => Promise<boolean>): Promise<Lat> {
+  const lat: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const ok = await fn(n++).catch(() => false);
+        lat.push(performance.now() - t);
+        if (!ok) errors++;
+      }
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99), rps: lat.length / wall, requests: lat.length, errors };
+}
+
+async function serve(dataDir: string, port: number): Promise<{ proc: ChildProcess; url: string; exited: Promise<unknown> }> {
+  const proc = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((r) => proc.once('exit', r));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) return { proc, url, exited };
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the server did not start');
+}
+
+function files(dir: string, re: RegExp, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) files(p, re, out);
+    else if (re.test(n)) out.push(p);
+  }
+  return out;
+}
+
+/** Everything the later stages measured. */
+export interface MoreResults {
+  detect?: { rules: number; sigmaHQ: number; loadMs: number; events: number; seconds: number; eventsPerSecond: number; matches: number; correlationMatches: number; findings: number; fullRecords: number; peakRssBytes: number; floorMs: number; floorEventsPerSecond: number };
+  server?: { health: Lat; lookup: Lat; dashboard: Lat; dashboardUncached: { p50: number; p95: number }; push: { events: number; seconds: number; eventsPerSecond: number; stored: number; errors: number } };
+  trail?: { sdkEvents: number; sdkSeconds: number; sdkEventsPerSecond: number; delivered: number; missing: number; duplicates: number; logFiles: number; digests: number; validate: { seconds: number; plainBytes: number; gzBytes: number; mbps: number; exitCode: number }; floor: { seconds: number; mbps: number } };
+}
+
+/** Runs the detection, server and trail stages against the bench store. */
+export async function runMore(storeDir: string, log: (s: string) => void): Promise<MoreResults> {
+  const out: MoreResults = {};
+  const sigmaDir = resolve(root, '../shared/corpus/sigma/rules/cloud/aws/cloudtrail');
+  const rulesDirs = existsSync(sigmaDir) ? [sigmaDir] : [];
+
+  // Detections: the floor is one full scan with a filter over every event.
+  {
+    const store = await Store.open({ dataDir: storeDir, readOnly: true });
+    let floorMs = Infinity;
+    let events = 0;
+    try {
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const r = await runSql(store, `SELECT count(*) FROM event_store WHERE errorCode IS NOT NULL OR eventName IN ('StopLogging', 'InvokeModel') OR userIdentityType = 'Root'`);
+        floorMs = Math.min(floorMs, performance.now() - t);
+        events = Number((await runSql(store, 'SELECT count(*) FROM event_store')).rows[0]![0]);
+        void r;
+      }
+    } finally {
+      await store.close();
+    }
+    const t0 = performance.now();
+    const set = await loadRules({ builtinDir: join(root, 'rules'), dirs: rulesDirs });
+    const loadMs = performance.now() - t0;
+    const sigmaHQ = set.rules.filter((r) => r.pack === 'user').length;
+    log(`detect: ${set.rules.length} rules (${sigmaHQ} SigmaHQ) loaded in ${ms(loadMs)}; running over ${int(events)} events …`);
+    const child = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'detect-child.js'), storeDir, ...rulesDirs], { encoding: 'utf8', maxBuffer: 10_000_000 });
+    if (child.status !== 0) throw new Error(`detect child failed: ${child.stderr}`);
+    const d = JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; events: number; matches: number; correlationMatches: number; findings: number; fullRecords: number; peakRssBytes: number };
+    out.detect = { rules: set.rules.length, sigmaHQ, loadMs, ...d, eventsPerSecond: d.events / d.seconds, floorMs, floorEventsPerSecond: events / (floorMs / 1000) };
+    log(`detect: ${int(d.events)} events in ${num(d.seconds, 2)} s → ${int(d.events / d.seconds)} events/s (${int(d.findings)} findings)`);
+  }
+
+  // Server under load, with a trail recording every management event pushed meanwhile.
+  const trailDest = join(root, 'bench-data', 'trail');
+  rmSync(trailDest, { recursive: true, force: true });
+  rmSync(join(storeDir, 'trails'), { recursive: true, force: true });
+  let token: string;
+  {
+    const store = await Store.open({ dataDir: storeDir });
+    try {
+      token = (await createToken(store, `bench-${Date.now().toString(36)}`, 'admin')).token;
+      await store.run(`DELETE FROM trails WHERE name = 'bench-trail'`);
+    } finally {
+      await store.close();
+    }
+    cli(['trail', 'create', 'bench-trail', '--destination', trailDest, '--enable-log-file-validation', '--account-id', '111122223333', '--delivery-interval', '2s', '--max-events', '5000', '--digest-interval', '60s', '--data-dir', storeDir]);
+  }
+  const port = 18000 + Math.floor(Math.random() * 10000);
+  const srv = await serve(storeDir, port);
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  try {
+    const store = await Store.open({ dataDir: storeDir, readOnly: true }).catch(() => undefined);
+    void store;
+    const span = (await (await fetch(`${srv.url}/api/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: 'SELECT max(eventTime) FROM events' }) })).json()) as { rows: string[][] };
+    const last = new Date(span.rows[0]![0]!);
+    const start = new Date(last.getTime() - 7 * 86_400_000);
+    const names = ['InvokeModel', 'Converse', 'GetObject', 'DescribeInstances', 'AssumeRole', 'Decrypt', 'ListFoundationModels', 'CreateTrainingJob'];
+    log('server: 20 clients, 8 s per endpoint …');
+    const health = await load(20, 8, async () => (await fetch(`${srv.url}/api/health`)).ok);
+    const lookup = await load(20, 8, async (i) => {
+      const body = { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: names[i % names.length] }], StartTime: start.toISOString(), EndTime: last.toISOString(), MaxResults: 50 };
+      const r = await fetch(`${srv.url}/api/events/lookup`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+      await r.arrayBuffer();
+      return r.ok;
+    });
+    const dashUrl = `${srv.url}/api/stats/dashboard?start=${start.toISOString()}&end=${last.toISOString()}`;
+    const dashboard = await load(20, 8, async () => {
+      const r = await fetch(dashUrl, { headers: auth });
+      await r.arrayBuffer();
+      return r.ok;
+    });
+    const uncached: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      const r = await fetch(`${srv.url}/api/stats/dashboard?start=${start.toISOString()}&end=${new Date(last.getTime() - (i + 1) * 60_000).toISOString()}`, { headers: auth });
+      await r.arrayBuffer();
+      uncached.push(performance.now() - t);
+    }
+    uncached.sort((a, b) => a - b);
+    log(`server: lookup p95 ${ms(lookup.p95)}, dashboard p95 ${ms(dashboard.p95)} (uncached p95 ${ms(percentile(uncached, 95))}); pushing …`);
+    let pushed = 0;
+    let pushErrors = 0;
+    const acked: string[] = [];
+    const pushStart = performance.now();
+    await load(20, 8, async (i) => {
+      const auditEvents = Array.from({ length: 100 }, (_, k) => ({
+        id: `${i}-${k}`,
+        eventData: JSON.stringify({ eventVersion: '1.11', eventTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), eventSource: 'bench.gateway', eventName: 'ChatCompletion', awsRegion: 'us-east-1', eventID: `push-${i}-${k}-${port}`, eventCategory: 'Management', userIdentity: { type: 'User', principalId: `u${k % 7}` }, requestParameters: { model: 'llama-3-70b', promptSha256: 'ab'.repeat(32) }, responseElements: null, sourceIPAddress: '127.0.0.1', readOnly: false, eventType: 'AwsApiCall', recipientAccountId: '111122223333' }),
+      }));
+      const r = await fetch(`${srv.url}/api/audit-events`, { method: 'POST', headers: auth, body: JSON.stringify({ auditEvents }) });
+      if (!r.ok) {
+        pushErrors++;
+        return false;
+      }
+      const j = (await r.json()) as { successful: { eventID: string }[] };
+      pushed += j.successful.length;
+      for (const s of j.successful) acked.push(s.eventID);
+      return true;
+    });
+    const pushSeconds = (performance.now() - pushStart) / 1000;
+    const stored = (await (await fetch(`${srv.url}/api/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: "SELECT count(*) FROM events WHERE eventSource = 'bench.gateway'" }) })).json()) as { rows: number[][] };
+    out.server = { health, lookup, dashboard, dashboardUncached: { p50: percentile(uncached, 50), p95: percentile(uncached, 95) }, push: { events: pushed, seconds: pushSeconds, eventsPerSecond: pushed / pushSeconds, stored: Number(stored.rows[0]![0]), errors: pushErrors } };
+    log(`server: push ${int(pushed / pushSeconds)} events/s (${int(pushed)} acknowledged, ${int(Number(stored.rows[0]![0]))} stored)`);
+
+    // SDK recording, then everything delivered by the trail and validated.
+    const sdkN = 50_000;
+    const clients = Array.from({ length: 4 }, () => new AuditClient({ endpoint: srv.url, token, batchSize: 100, flushIntervalMs: 50, maxBufferSize: sdkN }));
+    const t0 = performance.now();
+    for (let i = 0; i < sdkN; i++) {
+      acked.push(clients[i % 4]!.record({ eventSource: 'bench.sdk', eventName: 'ChatCompletion', eventID: `sdk-${i}-${port}`, userIdentity: { type: 'User', principalId: `u${i % 11}` }, requestParameters: { model: 'llama-3-70b' } }));
+      if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(clients.map((c) => c.close()));
+    const sdkSeconds = (performance.now() - t0) / 1000;
+    const sent = clients.reduce((a, c) => a + c.stats.sent, 0);
+    log(`trail: SDK recorded ${int(sent)} events in ${num(sdkSeconds, 1)} s; flushing the trail …`);
+    const fl = await fetch(`${srv.url}/api/trails/bench-trail/flush`, { method: 'POST', headers: auth });
+    if (!fl.ok) throw new Error(`flush failed: ${await fl.text()}`);
+    const logs = files(trailDest, /_CloudTrail_[\w-]+_\d{8}T\d{4}Z_\w+\.json\.gz$/);
+    const digests = files(trailDest, /_CloudTrail-Digest_.*\.json\.gz$/);
+    const seen = new Map<string, number>();
+    let plainBytes = 0;
+    let gzBytes = 0;
+    for (const f of logs) {
+      const buf = readFileSync(f);
+      gzBytes += buf.length;
+      const text = gunzipSync(buf);
+      plainBytes += text.length;
+      for (const r of (JSON.parse(text.toString('utf8')) as { Records: { eventID: string }[] }).Records) seen.set(r.eventID, (seen.get(r.eventID) ?? 0) + 1);
+    }
+    const missing = acked.filter((id) => !seen.has(id)).length;
+    const duplicates = [...seen.values()].filter((n) => n > 1).length;
+    const keys = (await TrailKeys.open(join(storeDir, 'trails', 'bench-trail', 'keys'))).listPublicKeys({});
+    const v0 = performance.now();
+    const v = await validateLogs({ destination: trailDest, trailArn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/bench-trail', startTime: '2020-01-01T00:00:00Z', publicKeys: keys, verbose: false, output: 'json', stdout: () => undefined, stderr: () => undefined });
+    const vSeconds = (performance.now() - v0) / 1000;
+    const f0 = performance.now();
+    spawnSync('sh', ['-c', `cat ${logs.map((l) => `'${l}'`).join(' ')} | gunzip -c | sha256sum > /dev/null`], { maxBuffer: 1e9 });
+    const fSeconds = (performance.now() - f0) / 1000;
+    out.trail = {
+      sdkEvents: sent, sdkSeconds, sdkEventsPerSecond: sent / sdkSeconds, delivered: seen.size, missing, duplicates, logFiles: logs.length, digests: digests.length,
+      validate: { seconds: vSeconds, plainBytes, gzBytes, mbps: plainBytes / 1e6 / vSeconds, exitCode: v.exitCode },
+      floor: { seconds: fSeconds, mbps: plainBytes / 1e6 / fSeconds },
+    };
+    log(`trail: ${int(seen.size)} events delivered in ${logs.length} log files (${missing} acknowledged events missing, ${duplicates} duplicated), ${digests.length} digests; validate ${num(plainBytes / 1e6 / vSeconds)} MB/s vs floor ${num(plainBytes / 1e6 / fSeconds)} MB/s`);
+  } finally {
+    srv.proc.kill('SIGTERM');
+    await srv.exited;
+  }
+  return out;
+}
+
+/** The report sections and target checks of the later stages. */
+export function moreSections(r: MoreResults): { sections: ReportSection[]; checks: TargetCheck[] } {
+  const sections: ReportSection[] = [];
+  const checks: TargetCheck[] = [];
+  if (r.detect) {
+    const d = r.detect;
+    sections.push({
+      id: 'detect',
+      title: 'Detections',
+      lines: [
+        `All enabled built-in rules plus the ${d.sigmaHQ} SigmaHQ CloudTrail rules (${d.rules} rules in all, single-event, metric-filter and correlation) over every stored event, in a child process (\`dist/bench/detect-child.js\`), writing findings. Peer ("full-scan floor"): one \`SELECT count(*) … WHERE\` with a filter over all events.`,
+        '',
+        ...mdTable(['Figure', 'Measured', 'Floor / peer', 'Ratio', 'Target', 'Verdict'], [
+          ['Rule loading', ms(d.loadMs), '', '', '', ''],
+          ['Events/s', int(d.eventsPerSecond), `${int(d.floorEventsPerSecond)} (floor, ${ms(d.floorMs)} for ${int(d.events)} events)`, ratio(d.eventsPerSecond, d.floorEventsPerSecond, 4), '≥ 100,000 events/s, ≤ 10 s', verdict(d.eventsPerSecond >= 100_000 && d.seconds <= 10)],
+          ['Wall time', `${num(d.seconds, 2)} s`, '', '', '', ''],
+          ['Records parsed in full', int(d.fullRecords), `${int(d.events)} events`, ratio(d.fullRecords, d.events, 3), '', ''],
+          ['Matches (single-event / correlation)', `${int(d.matches)} / ${int(d.correlationMatches)}`, '', '', '', ''],
+          ['Findings written', int(d.findings), '', '', '', ''],
+          ['Peak RSS', bytes(d.peakRssBytes, true), '', '', 'bounded', ''],
+        ], ['l', 'r', 'r', 'r', 'l', 'l']),
+      ],
+    });
+    checks.push({ area: 'Detections (all rules over all events)', target: '≥ 100,000 events/s, ≤ 10 s', measured: `${int(d.eventsPerSecond)} events/s, ${num(d.seconds, 1)} s`, met: d.eventsPerSecond >= 100_000 && d.seconds <= 10 });
+  }
+  if (r.server) {
+    const s = r.server;
+    const row = (name: string, l: Lat) => [name, ms(l.p50), ms(l.p95), ms(l.p99), num(l.rps, 0), int(l.requests), int(l.errors), ratio(l.p95, s.health.p95, 1)];
+    sections.push({
+      id: 'server',
+      title: 'Server under load (loopback)',
+      lines: [
+        '`aitrail serve` in a child process on 127.0.0.1; 20 concurrent clients in the bench process (fetch), 8 s per endpoint. Peer: `GET /api/health` (authentication-free, one tiny query) at the same concurrency. The dashboard is computed once per window and data version and shared by all clients; its uncached figure is 10 sequential requests for distinct windows.',
+        '',
+        ...mdTable(['Endpoint', 'p50', 'p95', 'p99', 'req/s', 'requests', 'errors', 'p95 ÷ health p95'], [
+          row('GET /api/health (peer)', s.health),
+          row('POST /api/events/lookup (7 days, 50 results)', s.lookup),
+          row('GET /api/stats/dashboard (shared)', s.dashboard),
+          ['GET /api/stats/dashboard (uncached, sequential)', ms(s.dashboardUncached.p50), ms(s.dashboardUncached.p95), '', '', '10', '', ''],
+        ], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+        '',
+        `Push ingest (\`POST /api/audit-events\`, 100 events per call, 20 clients, with a trail delivering every 2 s): **${int(s.push.eventsPerSecond)} events/s**, ${int(s.push.events)} acknowledged, ${int(s.push.stored)} stored, ${s.push.errors} failed calls.`,
+      ],
+    });
+    checks.push({ area: 'Lookup API p95 (20 clients)', target: '≤ 100 ms', measured: ms(s.lookup.p95), met: s.lookup.p95 <= 100 });
+    checks.push({ area: 'Dashboard API p95 (20 clients)', target: '≤ 300 ms', measured: `${ms(s.dashboard.p95)} (uncached ${ms(s.dashboardUncached.p95)})`, met: s.dashboard.p95 <= 300 });
+    checks.push({ area: 'Push ingest', target: '≥ 20,000 events/s, all acknowledged stored', measured: `${int(s.push.eventsPerSecond)} events/s, ${int(s.push.stored)}/${int(s.push.events)} stored`, met: s.push.eventsPerSecond >= 20_000 && s.push.stored >= s.push.events });
+  }
+  if (r.trail) {
+    const t = r.trail;
+    sections.push({
+      id: 'trail',
+      title: 'Trails: recording and validation',
+      lines: [
+        'A trail (`--enable-log-file-validation`, delivery every 2 s or 5,000 events, digests every 60 s) records everything pushed during the server test and then 50,000 events from the SDK (4 `AuditClient`s, batches of 100). After a flush, every delivered log file is read back and compared with the acknowledged eventIDs; then `validateLogs` checks the whole destination. Floor: `cat files | gunzip -c | sha256sum` over the same log files.',
+        '',
+        ...mdTable(['Figure', 'Measured', 'Floor / peer', 'Ratio', 'Target', 'Verdict'], [
+          ['SDK recording (stored, acknowledged)', `${int(t.sdkEventsPerSecond)} events/s`, '', '', '≥ 20,000 events/s', verdict(t.sdkEventsPerSecond >= 20_000)],
+          ['Acknowledged events missing from the trail', int(t.missing), '', '', '0', verdict(t.missing === 0)],
+          ['Events delivered twice', int(t.duplicates), '', '', '0', verdict(t.duplicates === 0)],
+          ['Log files / digest files', `${int(t.logFiles)} / ${int(t.digests)}`, '', '', '', ''],
+          ['validate-logs', `${num(t.validate.mbps)} MB/s (${bytes(t.validate.plainBytes)} in ${num(t.validate.seconds, 2)} s, exit ${t.validate.exitCode})`, `${num(t.floor.mbps)} MB/s gunzip+sha256sum`, ratio(t.validate.mbps, t.floor.mbps), '≥ 0.5× floor', verdict(t.validate.mbps >= 0.5 * t.floor.mbps)],
+        ], ['l', 'r', 'r', 'r', 'l', 'l']),
+      ],
+    });
+    checks.push({ area: 'Trail recording (SDK, delivery + digests on)', target: '≥ 20,000 events/s, none lost', measured: `${int(t.sdkEventsPerSecond)} events/s, ${t.missing} missing`, met: t.sdkEventsPerSecond >= 20_000 && t.missing === 0 });
+    checks.push({ area: 'validate-logs vs gunzip+sha256sum', target: '≥ 0.5×', measured: ratio(t.validate.mbps, t.floor.mbps), met: t.validate.mbps >= 0.5 * t.floor.mbps });
+  }
+  return { sections, checks };
+}
