@@ -50,7 +50,7 @@ const AGGREGATE_RUNS = 20;
 const WARMUPS = 3;
 const DAY_MS = 86_400_000;
 /** The DuckDB memory limit `aitrail ingest` runs under (src/cli/ingest-commands.ts), mirrored so the child measures the same setup. */
-const INGEST_MEMORY_LIMIT = process.env.AITRAIL_MEMORY_LIMIT ?? '384MB';
+const INGEST_MEMORY_LIMIT = process.env.AITRAIL_MEMORY_LIMIT ?? '256MB'; // what `aitrail ingest` uses
 
 const root = packageRoot();
 const benchData = join(root, 'bench-data');

@@ -17,7 +17,7 @@ import type { Command } from './main.js';
 const STORE = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 // Bulk loads run under a tighter DuckDB limit so the whole process stays within about 1 GiB.
-const INGEST_MEMORY = process.env.AITRAIL_MEMORY_LIMIT ?? '384MB';
+const INGEST_MEMORY = process.env.AITRAIL_MEMORY_LIMIT ?? '256MB';
 
 /** Opens the store for writing, runs `fn`, and closes it. */
 export async function withWriteStore<T>(values: Record<string, unknown>, fn: (s: Store) => Promise<T>, memoryLimit?: string): Promise<T> {

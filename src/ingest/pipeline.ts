@@ -144,6 +144,9 @@ export async function ingestObjects(
   summary.filesSeen = objects.length + skipped.length;
   for (const s of skipped) summary.filesSkipped[s.reason]++;
   const cfg = (await store.getSetting<AiClassificationConfig>('aiClassification')) ?? defaultAiConfig();
+  // Checkpoint rarely during a bulk load: every checkpoint recompresses the newest row groups,
+  // so frequent ones cost time and leave them poorly compressed. The WAL keeps each batch durable.
+  await store.run(`SET checkpoint_threshold = '${process.env.AITRAIL_CHECKPOINT_THRESHOLD ?? '1GB'}'`);
   const tmp = store.tmpDir(`ingest-${process.pid}`);
   const manifest = new Map<string, ManifestRow>();
   for (const r of await store.all('SELECT uri, sourceId, size, etag, mtimeMs FROM ingested_objects')) {

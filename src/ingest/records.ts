@@ -10,6 +10,16 @@ import { sqlString, type Store } from '../store/db.js';
 import { loadRelation, type LoadResult } from '../store/load.js';
 
 const channels = new WeakMap<Store, Map<string, { sourceId: number; next: number }>>();
+const configs = new WeakMap<Store, { at: number; cfg: AiClassificationConfig }>();
+
+// The classification settings change rarely (ai-config); re-read them at most every few seconds.
+async function configOf(store: Store): Promise<AiClassificationConfig> {
+  const hit = configs.get(store);
+  if (hit && Date.now() - hit.at < 5000) return hit.cfg;
+  const cfg = (await store.getSetting<AiClassificationConfig>('aiClassification')) ?? defaultAiConfig();
+  configs.set(store, { at: Date.now(), cfg });
+  return cfg;
+}
 let stageCounter = 0;
 
 async function channelOf(store: Store, uri: string): Promise<{ sourceId: number; next: number }> {
@@ -48,7 +58,7 @@ export async function loadRecords(
   texts: string[],
   cfg?: AiClassificationConfig,
 ): Promise<{ result: LoadResult; outcomes: RecordOutcome[] }> {
-  const config = cfg ?? (await store.getSetting<AiClassificationConfig>('aiClassification')) ?? defaultAiConfig();
+  const config = cfg ?? (await configOf(store));
   const dir = join(store.dataDir, 'tmp');
   await fsp.mkdir(dir, { recursive: true });
   const path = join(dir, `records-${process.pid}-${++stageCounter}.jsonl`);
@@ -68,7 +78,7 @@ export async function loadRecords(
         FROM read_json_objects(${sqlString(path)}, format = 'newline_delimited', maximum_object_size = ${longest + 1024})`;
       await store.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${rel}`);
       const result = await loadRelation(store, rel, new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true });
-      await store.run('DROP TABLE IF EXISTS incoming');
+
       ch.next = base + texts.length;
       const c = result.perSource.get(ch.sourceId);
       await store.run(

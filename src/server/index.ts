@@ -51,6 +51,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     throw new AitrailError('USAGE', `refusing to serve without authentication on ${host}: --insecure-no-auth is allowed on loopback addresses only`);
   }
   const store = await Store.open({ dataDir: opts.dataDir });
+  // Pushes commit often; checkpointing (recompressing) only every few hundred MB of WAL keeps
+  // each commit cheap, and the WAL keeps every acknowledged event durable meanwhile.
+  await store.run(`SET checkpoint_threshold = '${process.env.AITRAIL_CHECKPOINT_THRESHOLD ?? '512MB'}'`);
   const access = await StoreAccess.create(store, 4);
   const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   const webDir = opts.webDir ?? join(packageRoot(), 'web', 'dist');

@@ -66,7 +66,7 @@ function sourceSql(col: string, sources: string[]): string {
   const exact = sources.filter((s) => !s.endsWith('*'));
   const prefixes = sources.filter((s) => s.endsWith('*')).map((s) => s.slice(0, -1));
   const parts: string[] = [];
-  if (exact.length) parts.push(`${col} IN (${exact.map(sqlString).join(', ')})`);
+  if (exact.length) parts.push(`list_contains([${exact.map(sqlString).join(', ')}], ${col})`);
   for (const p of prefixes) parts.push(`starts_with(${col}, ${sqlString(p)})`);
   return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
@@ -78,7 +78,8 @@ function sourceSql(col: string, sources: string[]): string {
 export function classificationSql(inp: ClassifyInputs): string {
   const branches = AI_MAPPING.map((row) => {
     const conds = [sourceSql(inp.eventSource, row.sources)];
-    if (row.names) conds.push(`${inp.eventName} IN (${row.names.map(sqlString).join(', ')})`);
+    // list_contains keeps this a scalar test; large IN lists become one join per row of the table.
+    if (row.names) conds.push(`list_contains([${row.names.map(sqlString).join(', ')}], ${inp.eventName})`);
     if (row.when) conds.push(inp.conditions[row.when]);
     return `WHEN ${conds.join(' AND ')} THEN ${sqlString(`${row.service}|${row.activity}`)}`;
   });

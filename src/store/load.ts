@@ -287,8 +287,11 @@ export async function loadRelation(
     );
     out.decisions = new Map(rows.map((r) => [Number(r.idx), { eventId: (r.eventId as string | null) ?? null, duplicate: Boolean(r.dup) }]));
   }
-  await store.run('DROP TABLE IF EXISTS staged');
-  await store.run('DROP TABLE IF EXISTS decided');
+  // Small loads leave their temp tables to be replaced by the next one; large ones free the memory now.
+  if (!opts.incoming) {
+    await store.run('DROP TABLE IF EXISTS staged');
+    await store.run('DROP TABLE IF EXISTS decided');
+  }
   return out;
 }
 
