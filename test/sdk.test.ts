@@ -70,6 +70,12 @@ test('the buffer is bounded: drop-oldest, drop-newest and throw', async () => {
   assert.equal(oldest.stats.dropped, 2);
   assert.equal(oldest.stats.buffered, 3);
   assert.deepEqual((oldest as unknown as { buffer: { id: string }[] }).buffer.map((b) => b.id), ids.slice(2));
+  // Unreachable: a flush keeps the events buffered for a later try; close() reports them lost.
+  await oldest.flush();
+  assert.equal(oldest.stats.buffered, 3);
+  assert.equal(oldest.stats.failed, 0);
+  await oldest.close();
+  assert.equal(oldest.stats.failed, 3);
   const newest = mk('drop-newest');
   const ids2 = [1, 2, 3, 4].map((i) => newest.record({ eventSource: 's', eventName: `e${i}` }));
   assert.deepEqual((newest as unknown as { buffer: { id: string }[] }).buffer.map((b) => b.id), ids2.slice(0, 3));

@@ -58,6 +58,8 @@ export interface AuditClientOptions {
   maxBufferSize?: number;
   /** When the buffer is full: drop the oldest events (default), drop the new one, or throw. */
   overflow?: OverflowPolicy;
+  /** Batches sent at once (default 4). */
+  concurrency?: number;
   /** Attempts per batch before it is counted as failed (default 8). */
   maxAttempts?: number;
   /** First retry delay (ms); doubles each attempt up to maxDelayMs, with full jitter. */
@@ -141,6 +143,7 @@ export class AuditClient {
       maxBufferSize: options.maxBufferSize ?? 10_000,
       overflow: options.overflow ?? 'drop-oldest',
       maxAttempts: options.maxAttempts ?? 8,
+      concurrency: Math.max(1, options.concurrency ?? 4),
       baseDelayMs: options.baseDelayMs ?? 100,
       maxDelayMs: options.maxDelayMs ?? 10_000,
       ...options,
@@ -182,13 +185,20 @@ export class AuditClient {
 
   private async drain(): Promise<void> {
     while (this.buffer.length > 0) {
-      const batch = this.buffer.slice(0, this.opts.batchSize);
-      const ok = await this.send(batch);
+      // Several batches in flight at once: the server commits concurrent requests together.
+      const batches: { id: string; eventData: string }[][] = [];
+      for (let i = 0; i < this.opts.concurrency && i * this.opts.batchSize < this.buffer.length; i++) {
+        batches.push(this.buffer.slice(i * this.opts.batchSize, (i + 1) * this.opts.batchSize));
+      }
+      const results = await Promise.all(batches.map((b) => this.send(b)));
       // Remove what was sent (the buffer may have dropped old entries meanwhile).
-      const sent = new Set(batch.map((b) => b.id));
+      const sent = new Set<string>();
+      batches.forEach((b, i) => {
+        if (results[i]) for (const e of b) sent.add(e.id);
+      });
       this.buffer = this.buffer.filter((b) => !sent.has(b.id));
       this.stats.buffered = this.buffer.length;
-      if (!ok) break;
+      if (results.some((ok) => !ok)) break;
     }
   }
 
@@ -217,10 +227,16 @@ export class AuditClient {
       } catch (e) {
         detail = (e as Error).message;
       }
-      if ((status !== 0 && !RETRYABLE.has(status)) || attempt >= this.opts.maxAttempts) {
+      if (status !== 0 && !RETRYABLE.has(status)) {
+        // The server refused the batch itself (bad request, auth): retrying cannot help.
         this.stats.failed += batch.length;
-        this.opts.onError?.({ reason: status ? `server answered ${status}` : 'server unreachable', events: batch.length, detail });
-        return status !== 0 && !RETRYABLE.has(status);
+        this.opts.onError?.({ reason: `server answered ${status}`, events: batch.length, detail });
+        return true;
+      }
+      if (attempt >= this.opts.maxAttempts) {
+        // Still unreachable: the batch stays buffered and is tried again at the next flush.
+        this.opts.onError?.({ reason: status ? `server answered ${status}; will retry` : 'server unreachable; will retry', events: batch.length, detail });
+        return false;
       }
       this.stats.retries++;
       const cap = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (attempt - 1));
@@ -242,6 +258,12 @@ export class AuditClient {
     await this.flush();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.buffer.length) {
+      this.stats.failed += this.buffer.length;
+      this.opts.onError?.({ reason: 'closed with events the server never acknowledged', events: this.buffer.length });
+      this.buffer = [];
+      this.stats.buffered = 0;
+    }
   }
 }
 
