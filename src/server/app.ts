@@ -114,12 +114,12 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
   const runningQueries = new Map<string, AbortController>();
   const dashCache = new Map<string, { at: number; value: Promise<unknown> }>();
 
-  // Verified tokens are remembered for a few seconds: revocation (done while the server is
-  // stopped, or by restarting it) is unaffected, and busy clients do not cost a query per call.
+  // Verified tokens are remembered for one second: a revocation takes effect within it (it is
+  // normally done while the server is stopped), and busy clients do not cost a query per call.
   const tokenCache = new Map<string, { at: number; p: Principal | undefined }>();
   const verifyCached = async (token: string): Promise<Principal | undefined> => {
     const hit = tokenCache.get(token);
-    if (hit && Date.now() - hit.at < 5000) return hit.p;
+    if (hit && Date.now() - hit.at < 1000) return hit.p;
     const p = await deps.access.read((s) => verifyToken(s, token));
     if (tokenCache.size > 1000) tokenCache.clear();
     tokenCache.set(token, { at: Date.now(), p });

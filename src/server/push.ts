@@ -72,6 +72,11 @@ export async function putAuditEvents(access: StoreAccess, req: Req, principal: P
       continue;
     }
     const rec = data as Record<string, unknown>;
+    if (typeof rec.eventID === 'string' && rec.eventTime !== undefined && rec.recipientAccountId !== undefined) {
+      // Complete as sent: store the caller's exact text.
+      accepted.push({ id: e.id, text: e.eventData, eventID: rec.eventID });
+      continue;
+    }
     // Lake's schema names the event id UID; keep whatever the caller sent and add an eventID.
     if (typeof rec.eventID !== 'string') rec.eventID = typeof rec.UID === 'string' ? rec.UID : randomUUID();
     rec.eventTime ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
