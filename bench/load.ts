@@ -13,6 +13,22 @@ export interface CpuMark {
   total: number;
   at: number;
   ownCpuMs: number;
+  /** CPU of this process's exited and reaped children (cutime + cstime), or NaN without /proc. */
+  childCpuMs: number;
+}
+
+/** Linux reports per-process times in USER_HZ ticks, 100 per second on every mainstream build. */
+const TICKS_PER_SECOND = 100;
+
+function readChildCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of /proc/<pid>/stat (cutime, cstime); f[0] is field 3.
+    return ((Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND) * 1000;
+  } catch {
+    return NaN;
+  }
 }
 
 /** CPU use during one phase, in cores (0 … os.cpus().length). */
@@ -44,18 +60,20 @@ function readProcStat(): { busy: number; total: number } | null {
 export function markCpu(): CpuMark {
   const s = readProcStat();
   const u = process.cpuUsage();
-  return { busy: s?.busy ?? NaN, total: s?.total ?? NaN, at: performance.now(), ownCpuMs: (u.user + u.system) / 1000 };
+  return { busy: s?.busy ?? NaN, total: s?.total ?? NaN, at: performance.now(), ownCpuMs: (u.user + u.system) / 1000, childCpuMs: readChildCpuMs() };
 }
 
 /**
- * Ends a phase started with `markCpu`. `extraOwnCpuMs` adds CPU spent by a child process the
- * benchmark ran (its resourceUsage), which process.cpuUsage() does not include.
+ * Ends a phase started with `markCpu`. The benchmark's own CPU is this process plus every child
+ * process it ran and reaped during the phase (ingest, detections, the server, CLI calls). Where
+ * /proc is unavailable, `fallbackChildCpuMs` stands in for the children's CPU.
  */
-export function phaseLoad(start: CpuMark, extraOwnCpuMs = 0): PhaseLoad {
+export function phaseLoad(start: CpuMark, fallbackChildCpuMs = 0): PhaseLoad {
   const end = markCpu();
   const seconds = (end.at - start.at) / 1000;
   const cores = os.cpus().length;
-  const ownCores = seconds > 0 ? (end.ownCpuMs - start.ownCpuMs + extraOwnCpuMs) / 1000 / seconds : 0;
+  const childMs = Number.isFinite(end.childCpuMs - start.childCpuMs) ? end.childCpuMs - start.childCpuMs : fallbackChildCpuMs;
+  const ownCores = seconds > 0 ? (end.ownCpuMs - start.ownCpuMs + childMs) / 1000 / seconds : 0;
   const dTotal = end.total - start.total;
   const machineCores = Number.isFinite(dTotal) && dTotal > 0 ? ((end.busy - start.busy) / dTotal) * cores : null;
   return {

@@ -198,6 +198,15 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   for (const corr of correlations) for (const f of [...corr.correlation.groupBy, ...(corr.correlation.field ?? [])]) if (f in TYPED) usedPaths.add(f);
   for (const p of ['eventName', 'eventSource', 'eventID', 'awsRegion']) usedPaths.add(p);
   const lightRecord = lightBuilder([...usedPaths]);
+  const maxSpan = Math.max(0, ...correlations.map((c) => c.correlation.timespanMs));
+  const flushGroups = async () => {
+    if (groups.size === 0) return;
+    const merged = await store.transaction(() => mergeMatches(store, [...groups.values()], opts.now ?? new Date()));
+    summary.findingsCreated += merged.created;
+    summary.findingsExtended += merged.extended;
+    summary.findingsUnchanged += merged.unchanged;
+    groups.clear();
+  };
   const cols = ['rowid AS rid', ...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])].join(', ');
   for (const win of windows) {
     const rows = await store.all(
@@ -255,12 +264,12 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     }
     summary.events += rows.length;
     opts.onProgress?.({ events: summary.events, total });
+    // Forget event details older than any correlation window can reach.
+    const horizon = win.from.getTime() - maxSpan;
+    for (const [id, info] of eventInfo) if (info.time.getTime() < horizon) eventInfo.delete(id);
   }
   for (const m of engine.flush()) addCorrelation(m);
-  const merged = await store.transaction(() => mergeMatches(store, [...groups.values()], opts.now ?? new Date()));
-  summary.findingsCreated = merged.created;
-  summary.findingsExtended = merged.extended;
-  summary.findingsUnchanged = merged.unchanged;
+  await flushGroups();
   summary.seconds = (Date.now() - started) / 1000;
   summary.eventsPerSecond = summary.seconds > 0 ? Math.round(summary.events / summary.seconds) : summary.events;
   return summary;
