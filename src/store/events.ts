@@ -4,26 +4,10 @@
 import { AitrailError } from '../model/errors.js';
 import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '../query/lookup.js';
 import { sqlViolations } from '../query/sqlguard.js';
+import type { LookupEvent, LookupResponse } from '../model/api.js';
 import type { Row, Store } from './db.js';
 
-/** One event in the LookupEvents response shape. */
-export interface LookupEvent {
-  EventId: string | null;
-  EventName: string;
-  ReadOnly: string | null;
-  AccessKeyId: string | null;
-  EventTime: string;
-  EventSource: string;
-  Username: string | null;
-  Resources: { ResourceType: string | null; ResourceName: string }[];
-  CloudTrailEvent: string;
-}
-
-/** The LookupEvents response. */
-export interface LookupResponse {
-  Events: LookupEvent[];
-  NextToken?: string;
-}
+export type { LookupEvent, LookupResponse } from '../model/api.js';
 
 /** Formats a timestamp the way the AWS CLI prints them (ISO 8601 with +00:00). */
 export function awsTime(d: Date): string {

@@ -5,23 +5,9 @@
 import { sqlTime } from '../query/lookup.js';
 import { plain } from './events.js';
 import type { Store } from './db.js';
+import type { DashboardStats } from '../model/api.js';
 
-/** The dashboard's numbers for one time window. */
-export interface DashboardStats {
-  start: string;
-  end: string;
-  bucket: 'hour' | 'day';
-  totals: { events: number; aiEvents: number; errors: number; accessDenied: number; principals: number };
-  timeline: { t: string; aiActivity: string; events: number }[];
-  bedrockByModel: { modelId: string; invocations: number; errors: number }[];
-  bedrockByPrincipal: { principal: string; invocations: number; models: number }[];
-  sagemaker: { t: string; training: number; deployment: number }[];
-  aiDataReads: { bucket: string; reads: number; principals: number }[];
-  errorRates: { t: string; events: number; errors: number; accessDenied: number }[];
-  topPrincipals: { principal: string; aiEvents: number; events: number }[];
-  newPrincipals: { principal: string; firstSeen: string; events: number }[];
-  findingsBySeverity: { severity: string; open: number; total: number }[];
-}
+export type { DashboardStats } from '../model/api.js';
 
 /** Computes the dashboard for [start, end]. */
 export async function dashboardStats(store: Store, start: Date, end: Date): Promise<DashboardStats> {

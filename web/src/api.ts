@@ -1,4 +1,5 @@
 /** The API client: JSON in and out, errors as ApiError with the server's code and message. */
+import type { DashboardStats } from '../../src/model/api.js';
 
 export class ApiError extends Error {
   constructor(
@@ -69,21 +70,7 @@ export function can(me: Me | null | undefined, p: Permission): boolean {
   return !!me && (PERMS[me.role] ?? []).includes(p);
 }
 
-export interface LookupEvent {
-  EventId: string | null;
-  EventName: string;
-  ReadOnly: string | null;
-  AccessKeyId: string | null;
-  EventTime: string;
-  EventSource: string;
-  Username: string | null;
-  Resources: { ResourceType: string | null; ResourceName: string }[];
-  CloudTrailEvent: string;
-}
-export interface LookupResponse {
-  Events: LookupEvent[];
-  NextToken?: string;
-}
+export type { LookupEvent, LookupResponse } from '../../src/model/api.js';
 export interface SqlResult {
   columns: string[];
   types: string[];
@@ -148,21 +135,8 @@ export interface FindingDetail {
     record: unknown;
   }[];
 }
-export interface Dashboard {
-  start: string;
-  end: string;
-  bucket: 'hour' | 'day';
-  totals: { events: number; aiEvents: number; errors: number; accessDenied: number; principals: number };
-  timeline: { t: string; aiActivity: string; events: number }[];
-  bedrockByModel: { modelId: string; invocations: number; errors: number }[];
-  bedrockByPrincipal: { principal: string; invocations: number; models: number }[];
-  sagemaker: { t: string; training: number; deployment: number }[];
-  aiDataReads: { bucket: string; reads: number; principals: number }[];
-  errorRates: { t: string; events: number; errors: number; accessDenied: number }[];
-  topPrincipals: { principal: string; aiEvents: number; events: number }[];
-  newPrincipals: { principal: string; firstSeen: string; events: number }[];
-  findingsBySeverity: { severity: Severity; open: number; total: number }[];
-}
+/** The dashboard statistics, with severities typed for the console. */
+export type Dashboard = Omit<DashboardStats, 'findingsBySeverity'> & { findingsBySeverity: { severity: Severity; open: number; total: number }[] };
 
 /** A SQL string literal. */
 export function sqlStr(s: string): string {
