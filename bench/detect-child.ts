@@ -6,7 +6,7 @@ import { Store } from '../src/store/db.js';
 import { detect } from '../src/detect/run.js';
 
 const [storeDir, ...dirs] = process.argv.slice(2);
-const store = await Store.open({ dataDir: storeDir! });
+const store = await Store.open({ dataDir: storeDir!, memoryLimit: process.env.AITRAIL_MEMORY_LIMIT ?? '384MB' });
 try {
   await store.run('DELETE FROM findings');
   const t = performance.now();

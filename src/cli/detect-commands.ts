@@ -51,6 +51,7 @@ export const detectCommand: Command = {
         placeholders,
         onProgress: progress,
       }),
+      process.env.AITRAIL_MEMORY_LIMIT ?? '384MB',
     );
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     if (values.output === 'json') printJson(sum);

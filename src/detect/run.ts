@@ -264,7 +264,11 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     }
     summary.events += rows.length;
     opts.onProgress?.({ events: summary.events, total });
-    // Forget event details older than any correlation window can reach.
+    // Keep memory bounded: merge matches into findings as they pile up (merging is idempotent
+    // and happens inside DuckDB), and forget event details no correlation window can reach.
+    let pending = 0;
+    for (const g of groups.values()) pending += g.events.length;
+    if (pending > 100_000) await flushGroups();
     const horizon = win.from.getTime() - maxSpan;
     for (const [id, info] of eventInfo) if (info.time.getTime() < horizon) eventInfo.delete(id);
   }

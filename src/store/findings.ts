@@ -3,8 +3,9 @@
  * detection over events already in a finding changes nothing; new matches extend the open
  * finding of the same dedup key, or start a new one when the last was resolved.
  */
-import { createHash } from 'node:crypto';
-import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBValue } from '@duckdb/node-api';
 import { AitrailError } from '../model/errors.js';
 import type { Finding, FindingStatus, Severity } from '../model/findings.js';
 import { plain } from './events.js';
@@ -41,81 +42,88 @@ function toFinding(r: Row): Finding {
   };
 }
 
-function parseTs(s: string): number {
-  return s.includes('T') ? Date.parse(s) : Date.parse(s.replace(' ', 'T') + 'Z');
-}
-
 function ts(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
-/** Merges detection matches into findings (see the module comment). */
+/**
+ * Merges detection matches into findings (see the module comment). The comparison with the
+ * eventIDs findings already hold happens inside DuckDB, so memory does not grow with them.
+ */
 export async function mergeMatches(store: Store, groups: MatchGroup[], now = new Date()): Promise<MergeResult> {
   const out: MergeResult = { created: 0, extended: 0, unchanged: 0 };
   if (groups.length === 0) return out;
-  const rules = [...new Set(groups.map((g) => g.ruleId))];
-  const existing = (await store.all(`SELECT * FROM findings WHERE ruleId IN (${rules.map(sqlString).join(', ')})`)).map(toFinding);
-  const byKey = new Map<string, Finding[]>();
-  for (const f of existing) {
-    const list = byKey.get(f.dedupKey) ?? [];
-    list.push(f);
-    byKey.set(f.dedupKey, list);
+  const dir = join(store.dataDir, 'tmp');
+  await fsp.mkdir(dir, { recursive: true });
+  const path = join(dir, `matches-${process.pid}-${Date.now()}.jsonl`);
+  const fh = await fsp.open(path, 'w');
+  try {
+    let buf = '';
+    for (const g of groups) {
+      const head = JSON.stringify({ r: g.ruleId, k: g.dedupKey, gk: g.groupKey, ti: g.title, sv: g.severity, at: g.attack, p: g.principal, a: g.accountId, rg: g.region });
+      for (const e of g.events) {
+        buf += `{"m":${head},"e":${JSON.stringify(e.id)},"t":"${ts(e.time)}"}\n`;
+        if (buf.length > 1 << 20) {
+          await fh.write(buf);
+          buf = '';
+        }
+      }
+    }
+    await fh.write(buf);
+  } finally {
+    await fh.close();
   }
-  const suppressions = await activeSuppressions(store, now);
-  for (const g of groups) {
-    const prior = byKey.get(g.dedupKey) ?? [];
-    const known = new Set<string>();
-    for (const f of prior) for (const id of f.eventIds) known.add(id);
-    const fresh = g.events.filter((e) => !known.has(e.id));
-    const uniq = new Map<string, Date>();
-    for (const e of fresh) if (!uniq.has(e.id)) uniq.set(e.id, e.time);
-    if (uniq.size === 0) {
-      out.unchanged++;
-      continue;
-    }
-    const times = [...uniq.values()].map((d) => d.getTime());
-    const first = new Date(Math.min(...times));
-    const last = new Date(Math.max(...times));
-    const live = prior.find((f) => f.status !== 'resolved');
-    if (live) {
-      const ids = [...live.eventIds, ...uniq.keys()];
-      const firstT = new Date(Math.min(parseTs(live.firstEventTime), first.getTime()));
-      const lastT = new Date(Math.max(parseTs(live.lastEventTime), last.getTime()));
-      await store.run(
-        `UPDATE findings SET eventIds = ?, eventCount = ?, firstEventTime = CAST(? AS TIMESTAMP), lastEventTime = CAST(? AS TIMESTAMP), updatedAt = CAST(? AS TIMESTAMP) WHERE findingId = ?`,
-        [listValue(ids), ids.length, ts(firstT), ts(lastT), ts(now), live.findingId],
-      );
-      live.eventIds = ids;
-      live.firstEventTime = firstT.toISOString();
-      live.lastEventTime = lastT.toISOString();
-      out.extended++;
-      continue;
-    }
-    const firstId = [...uniq.entries()].sort((a, b) => a[1].getTime() - b[1].getTime() || (a[0] < b[0] ? -1 : 1))[0]![0];
-    const findingId = 'f-' + createHash('sha256').update(`${g.dedupKey}\n${firstId}`).digest('hex').slice(0, 20);
-    const suppressed = suppressions.some((s) => s.ruleId === g.ruleId && (s.principal === null || s.principal === g.principal));
-    const ids = [...uniq.keys()];
-    const params: DuckDBValue[] = [
-      findingId, g.ruleId, g.title, g.severity, listValue(g.attack), g.principal, g.accountId, g.region, ts(first), ts(last),
-      ids.length, listValue(ids), suppressed ? 'suppressed' : 'open', g.dedupKey, g.groupKey, ts(now), ts(now),
-      suppressed ? 'suppressed by an active suppression' : null,
-    ];
-    await store.run(
+  try {
+    await store.run(`CREATE OR REPLACE TEMP TABLE pm AS
+      SELECT json->>'$.m.r' AS ruleId, json->>'$.m.k' AS dedupKey, json->>'$.m.gk' AS groupKey, json->>'$.m.ti' AS title,
+        json->>'$.m.sv' AS severity, CAST(json->'$.m.at' AS VARCHAR[]) AS attack, json->>'$.m.p' AS principal,
+        json->>'$.m.a' AS accountId, json->>'$.m.rg' AS region, json->>'$.e' AS eventId, CAST(json->>'$.t' AS TIMESTAMP) AS eventTime
+      FROM read_json_objects(${sqlString(path)}, format = 'newline_delimited')`);
+    const keys = Number((await store.one(`SELECT count(DISTINCT dedupKey) AS n FROM pm`))!.n);
+    // Matches not yet in any finding of their dedup key (one row per key and eventID).
+    await store.run(`CREATE OR REPLACE TEMP TABLE fresh AS
+      SELECT * FROM (SELECT * FROM pm QUALIFY row_number() OVER (PARTITION BY dedupKey, eventId ORDER BY eventTime) = 1) p
+      WHERE NOT EXISTS (
+        SELECT 1 FROM (SELECT dedupKey, unnest(eventIds) AS eventId FROM findings WHERE dedupKey IN (SELECT DISTINCT dedupKey FROM pm)) k
+        WHERE k.dedupKey = p.dedupKey AND k.eventId = p.eventId)`);
+    await store.run(`CREATE OR REPLACE TEMP TABLE agg AS
+      SELECT dedupKey, any_value(ruleId) AS ruleId, any_value(groupKey) AS groupKey, any_value(title) AS title, any_value(severity) AS severity,
+        any_value(attack) AS attack, arg_min(principal, eventTime) AS principal, arg_min(accountId, eventTime) AS accountId,
+        arg_min(region, eventTime) AS region, list(eventId ORDER BY eventTime, eventId) AS ids, min(eventTime) AS firstT, max(eventTime) AS lastT
+      FROM fresh GROUP BY dedupKey`);
+    const fresh = Number((await store.one(`SELECT count(*) AS n FROM agg`))!.n);
+    out.unchanged = keys - fresh;
+    // Extend the live (not resolved) finding of a key, if there is one.
+    const extended = await store.all(
+      `UPDATE findings f SET eventIds = list_concat(f.eventIds, a.ids), eventCount = len(f.eventIds) + len(a.ids),
+         firstEventTime = least(f.firstEventTime, a.firstT), lastEventTime = greatest(f.lastEventTime, a.lastT), updatedAt = CAST(? AS TIMESTAMP)
+       FROM agg a WHERE f.dedupKey = a.dedupKey AND f.status <> 'resolved' RETURNING f.dedupKey`,
+      [ts(now)],
+    );
+    out.extended = extended.length;
+    const created = await store.all(
       `INSERT INTO findings (findingId, ruleId, title, severity, attack, principal, accountId, region, firstEventTime, lastEventTime,
          eventCount, eventIds, status, dedupKey, groupKey, createdAt, updatedAt, statusNote)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?)`,
-      params,
+       SELECT 'f-' || left(sha256(a.dedupKey || chr(10) || a.ids[1]), 20), a.ruleId, a.title, a.severity, a.attack, a.principal, a.accountId, a.region,
+         a.firstT, a.lastT, len(a.ids), a.ids,
+         CASE WHEN s.hit THEN 'suppressed' ELSE 'open' END, a.dedupKey, a.groupKey, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP),
+         CASE WHEN s.hit THEN 'suppressed by an active suppression' END
+       FROM agg a
+       LEFT JOIN (SELECT DISTINCT a2.dedupKey, TRUE AS hit FROM agg a2 JOIN suppressions x ON x.ruleId = a2.ruleId
+                    AND (x.principal IS NULL OR x.principal = a2.principal) AND (x.expiresAt IS NULL OR x.expiresAt > CAST(? AS TIMESTAMP))) s
+         ON s.dedupKey = a.dedupKey
+       WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.dedupKey = a.dedupKey AND f.status <> 'resolved')
+       RETURNING findingId`,
+      [ts(now), ts(now), ts(now)],
     );
-    const created: Finding = {
-      findingId, ruleId: g.ruleId, title: g.title, severity: g.severity, attack: g.attack, principal: g.principal, accountId: g.accountId,
-      region: g.region, firstEventTime: first.toISOString(), lastEventTime: last.toISOString(), eventCount: ids.length, eventIds: ids,
-      status: suppressed ? 'suppressed' : 'open', dedupKey: g.dedupKey, groupKey: g.groupKey, createdAt: now.toISOString(), updatedAt: now.toISOString(),
-      statusNote: null, statusBy: null,
-    };
-    byKey.set(g.dedupKey, [...prior, created]);
-    out.created++;
+    out.created = created.length;
+    return out;
+  } finally {
+    await store.run('DROP TABLE IF EXISTS pm');
+    await store.run('DROP TABLE IF EXISTS fresh');
+    await store.run('DROP TABLE IF EXISTS agg');
+    await fsp.rm(path, { force: true });
   }
-  return out;
 }
 
 /** Filters for listing findings. */
