@@ -65,6 +65,8 @@ test('ingest prints a summary; bad input is named, kept, and fails only with --s
     assert.equal(ev.aiActivity, 'inference');
     const sm = JSON.parse(cli(['summary', '--data-dir', data, '--output', 'json']).out);
     assert.equal(sm.events, 3);
+    assert.equal(sm.errors, 0);
+    assert.deepEqual(sm.topErrors, []);
   } finally {
     rmDir(dir);
   }

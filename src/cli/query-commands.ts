@@ -110,7 +110,7 @@ export function printSummary(sum: Record<string, unknown>): void {
   section('Events by AI activity', sum.byActivity as Record<string, unknown>[]);
   section('Top principals (by AI events)', sum.principals as Record<string, unknown>[]);
   section('Top models (inference)', sum.models as Record<string, unknown>[]);
-  section('Errors', sum.errors as Record<string, unknown>[]);
+  section('Errors', sum.topErrors as Record<string, unknown>[]);
   process.stdout.write(out.join('\n') + '\n');
 }
 

@@ -170,6 +170,6 @@ export async function summarize(store: Store): Promise<Record<string, unknown>> 
       count(*) FILTER (WHERE aiService IS NOT NULL) AS aiEvents FROM event_store GROUP BY ALL ORDER BY aiEvents DESC, events DESC LIMIT 10`);
   const models = await store.all(`SELECT modelId, count(*) AS invocations, count(DISTINCT userIdentityArn) AS principals
       FROM event_store WHERE aiActivity = 'inference' AND modelId IS NOT NULL GROUP BY ALL ORDER BY invocations DESC LIMIT 10`);
-  const errors = await store.all(`SELECT errorCode, count(*) AS events FROM event_store WHERE errorCode IS NOT NULL GROUP BY ALL ORDER BY events DESC LIMIT 10`);
-  return plain({ ...total, byActivity, principals, models, errors }) as Record<string, unknown>;
+  const topErrors = await store.all(`SELECT errorCode, count(*) AS events FROM event_store WHERE errorCode IS NOT NULL GROUP BY ALL ORDER BY events DESC LIMIT 10`);
+  return plain({ ...total, byActivity, principals, models, topErrors }) as Record<string, unknown>;
 }
