@@ -131,28 +131,24 @@ export class FolderDestination implements Destination {
     return { body, metadata: await this.readMeta(p) };
   }
 
-  async getStream(key: string): Promise<ObjectStream> {
-    const p = this.path(key);
-    let fh: fsp.FileHandle;
+  /** Opens a stored object's file, mapping a missing file to NoSuchKey. */
+  private async openKey(key: string): Promise<fsp.FileHandle> {
     try {
-      fh = await fsp.open(p, 'r');
+      return await fsp.open(this.path(key), 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(this.displayUri(key), e);
       throw e;
     }
+  }
+
+  async getStream(key: string): Promise<ObjectStream> {
+    const fh = await this.openKey(key);
     const stream = fh.createReadStream({ highWaterMark: 256 * 1024, autoClose: true });
     return { stream, metadata: {} };
   }
 
   async read(key: string, maxBuffer: number): Promise<ObjectRead> {
-    const p = this.path(key);
-    let fh: fsp.FileHandle;
-    try {
-      fh = await fsp.open(p, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(this.displayUri(key), e);
-      throw e;
-    }
+    const fh = await this.openKey(key);
     const { size } = await fh.stat();
     if (size > maxBuffer) return { stream: fh.createReadStream({ highWaterMark: 256 * 1024, autoClose: true }) };
     try {

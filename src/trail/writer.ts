@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AitrailError } from '../model/errors.js';
 import { atomicWrite, openDestination, type Destination } from './destination.js';
-import { buildDigest, encodeDigest, encodeLogFile, HASH_ALGORITHM, type DigestLogFile } from './digest.js';
+import { buildDigest, DigestLogFileSchema, encodeDigest, encodeLogFile, HASH_ALGORITHM, type DigestLogFile } from './digest.js';
 import { TrailKeys } from './keys.js';
 import { digestKey, isoSeconds, logFileKey, trailArn } from './layout.js';
 import { compileTrailSelectors, TrailSelectorsSchema, type RecordPredicate } from './selectors.js';
@@ -65,15 +65,7 @@ export type TrailConfigInput = z.input<typeof TrailConfigSchema>;
 /** A trail's configuration with defaults applied. */
 export type TrailConfig = z.infer<typeof TrailConfigSchema>;
 
-const LogEntrySchema = z.object({
-  s3Bucket: z.string(),
-  s3Object: z.string(),
-  hashValue: z.string(),
-  hashAlgorithm: z.string(),
-  newestEventTime: z.string().nullable(),
-  oldestEventTime: z.string().nullable(),
-  deliveredAt: z.number(),
-});
+const LogEntrySchema = DigestLogFileSchema.extend({ deliveredAt: z.number() });
 type LogEntry = z.infer<typeof LogEntrySchema>;
 
 const HeadSchema = z.object({ bucket: z.string(), key: z.string(), hash: z.string(), signature: z.string() });
