@@ -77,7 +77,7 @@ export class Store {
     mkdirSync(join(dataDir, 'tmp'), { recursive: true });
     const config: Record<string, string> = {
       memory_limit: opts.memoryLimit ?? process.env.AITRAIL_MEMORY_LIMIT ?? '768MB',
-      threads: String(opts.threads ?? 2),
+      threads: String(opts.threads ?? (Number(process.env.AITRAIL_THREADS) || 2)),
       preserve_insertion_order: 'false',
       temp_directory: join(dataDir, 'tmp', 'duckdb'),
       autoinstall_known_extensions: 'false',
