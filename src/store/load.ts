@@ -145,11 +145,6 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs = '$ts')
   )`;
 }
 
-/** Exposes the staged SELECT for profiling. */
-export function __stagedSelectForTest(rel: string): string {
-  return stagedSelect(rel, defaultAiConfig(), "'2026-01-01 00:00:00'");
-}
-
 /** Per-source outcome of one load. */
 export interface SourceCounts {
   sourceId: number;
