@@ -105,11 +105,10 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     try {
       for (let i = 0; i < 5; i++) {
         const t = performance.now();
-        const r = await runSql(store, `SELECT count(*) FROM event_store WHERE errorCode IS NOT NULL OR eventName IN ('StopLogging', 'InvokeModel') OR userIdentityType = 'Root'`);
+        await runSql(store, `SELECT count(*) FROM event_store WHERE errorCode IS NOT NULL OR eventName IN ('StopLogging', 'InvokeModel') OR userIdentityType = 'Root'`);
         floorMs = Math.min(floorMs, performance.now() - t);
-        events = Number((await runSql(store, 'SELECT count(*) FROM event_store')).rows[0]![0]);
-        void r;
       }
+      events = Number((await runSql(store, 'SELECT count(*) FROM event_store')).rows[0]![0]);
     } finally {
       await store.close();
     }
@@ -143,8 +142,6 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
   let srv = await serve(storeDir, port);
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   try {
-    const store = await Store.open({ dataDir: storeDir, readOnly: true }).catch(() => undefined);
-    void store;
     const span = (await (await fetch(`${srv.url}/api/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: 'SELECT max(eventTime) FROM events' }) })).json()) as { rows: string[][] };
     const last = new Date(span.rows[0]![0]!);
     const start = new Date(last.getTime() - 7 * 86_400_000);

@@ -330,7 +330,7 @@ export const validateLogsCommand: Command = {
     let destination = values.path as string | undefined;
     let publicKeys: Parameters<typeof validateLogs>[0]['publicKeys'] | undefined;
     let bucket: string | undefined;
-    let prefix = values['s3-prefix'] as string | undefined;
+    const prefix = values['s3-prefix'] as string | undefined;
     if (values['public-key']) publicKeys = publicKeysFromFiles(values['public-key'] as string[]);
     // An aitrail trail of that ARN gives the destination and the keys.
     if (!destination || !publicKeys) {
@@ -352,7 +352,6 @@ export const validateLogsCommand: Command = {
     }
     if (!destination && values['s3-bucket']) destination = `s3://${values['s3-bucket']}${prefix ? `/${prefix}` : ''}`;
     if (destination && values['s3-bucket'] && values.path) bucket = String(values['s3-bucket']);
-    if (values.path && prefix === undefined) prefix = undefined;
     if (!destination) throw new AitrailError('USAGE', 'give --s3-bucket or --path (or the ARN of an aitrail trail)');
     if (!publicKeys) throw new AitrailError('USAGE', `no public keys for ${arn}: pass --public-key FILE (PEM, DER, or list-public-keys JSON)`);
     const res = await validateLogs({

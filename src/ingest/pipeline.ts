@@ -330,7 +330,8 @@ export async function ingestObjects(
     }
     const head = await readHead(path);
     const gzip = isGzip(head);
-    const size = (await fsp.stat(path)).size;
+    // The listing's size is the fetched file's size (local files are read in place, downloads are whole).
+    const size = t.obj.size;
     const plainBytes = gzip ? await gzipPlainSize(path, size) : size;
     return { obj: t.obj, path, sourceId: t.sourceId, bytes: size, plainBytes, gzip, fast: sniffRecords(head) };
   };

@@ -140,8 +140,7 @@ export async function listS3(
     for (const obj of page.Contents ?? []) {
       const key = obj.Key!;
       const objUri = `s3://${bucket}/${key}`;
-      const rel = key.slice(prefix.length).replace(/^\//, '');
-      const reason = skipReason(key, key === prefix, range) ?? (rel === '' ? undefined : undefined);
+      const reason = skipReason(key, key === prefix, range);
       if (reason) {
         onSkip(objUri, reason);
         continue;
