@@ -159,7 +159,9 @@ export async function ingestObjects(
   }
   let nextId = Number((await store.one('SELECT coalesce(max(sourceId), 0) + 1 AS n FROM ingested_objects'))?.n ?? 1);
   const todo: { obj: InputObject; sourceId: number }[] = [];
-  for (const obj of objects) {
+  // Oldest files first (by the time in a delivery file's name or key), so the lake is written
+  // close to eventTime order whatever the account/region layout of the source.
+  for (const obj of [...objects].sort((a, b) => timeKey(a.uri).localeCompare(timeKey(b.uri)))) {
     const known = manifest.get(obj.uri);
     if (known) {
       const same = known.size === obj.size && (obj.etag ? known.etag === obj.etag : known.mtimeMs === (obj.mtimeMs ?? null));
@@ -221,7 +223,7 @@ export async function ingestObjects(
   const loadFast = async (batch: Fetched[]): Promise<boolean> => {
     const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
     const maxObj = Math.max(...batch.map((f) => f.plainBytes)) + 1024;
-    const compression = batch[0]!.gzip ? 'gzip' : 'none';
+    const compression = batch[0]!.gzip ? 'gzip' : 'uncompressed';
     const files = `[${batch.map((f) => sqlString(f.path)).join(', ')}]`;
     const ids = batch.map((f) => `(${sqlString(f.path)}, ${f.sourceId})`).join(', ');
     const rel = `SELECT m.sid AS sourceId, CAST(r.idx AS INTEGER) AS idx, NULL::INTEGER AS line, r.rec AS rec,
@@ -358,6 +360,17 @@ export async function ingestObjects(
   summary.eventsPerSecond = summary.seconds > 0 ? Math.round(summary.records / summary.seconds) : summary.records;
   summary.megabytesPerSecond = summary.seconds > 0 ? Math.round((summary.bytesRead / 1e6 / summary.seconds) * 10) / 10 : 0;
   return summary;
+}
+
+/**
+ * A sortable time key for an object: the timestamp in a CloudTrail log file name
+ * (`…_20260523T0747Z_…`), else a /yyyy/mm/dd/ key prefix, else '' (kept in listing order).
+ */
+export function timeKey(uri: string): string {
+  const m = /_(\d{8}T\d{4})Z_[^/]*$/.exec(uri);
+  if (m) return m[1]!;
+  const d = /\/(\d{4})\/(\d{2})\/(\d{2})\//.exec(uri);
+  return d ? `${d[1]}${d[2]}${d[3]}T` : '';
 }
 
 function writeLine(out: WriteStream, s: string): Promise<void> | void {

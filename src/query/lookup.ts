@@ -199,9 +199,9 @@ export interface Cursor {
   id: string;
 }
 
-/** Encodes a NextToken: the last row's (eventTime, rowid) plus the request fingerprint. */
+/** Encodes a NextToken: the last row's (eventTime, seq) plus the request fingerprint. */
 export function encodeNextToken(req: LookupRequest, cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, f: paramsFingerprint(req), ...cursor })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: 2, f: paramsFingerprint(req), ...cursor })).toString('base64url');
 }
 
 /** Decodes a NextToken, refusing one made for other parameters. */
@@ -213,7 +213,7 @@ export function decodeNextToken(req: LookupRequest): Cursor | undefined {
   } catch {
     throw new AitrailError('InvalidNextTokenException', 'NextToken is not a token aitrail issued');
   }
-  if (obj.v !== 1 || typeof obj.t !== 'string' || typeof obj.id !== 'string') {
+  if (obj.v !== 2 || typeof obj.t !== 'string' || typeof obj.id !== 'string' || !/^-?\d+$/.test(obj.id)) {
     throw new AitrailError('InvalidNextTokenException', 'NextToken is not a token aitrail issued');
   }
   if (obj.f !== paramsFingerprint(req)) {
@@ -255,13 +255,15 @@ export function buildLookupQuery(req: LookupRequest, table = 'event_store'): Sql
   where.push(req.EventCategory === 'insight' ? "eventType = 'AwsCloudTrailInsight'" : "eventType IS DISTINCT FROM 'AwsCloudTrailInsight'");
   const cursor = decodeNextToken(req);
   if (cursor) {
-    where.push('(eventTime < CAST(? AS TIMESTAMP) OR (eventTime = CAST(? AS TIMESTAMP) AND coalesce(eventId, \'\') < ?))');
+    where.push('(eventTime < CAST(? AS TIMESTAMP) OR (eventTime = CAST(? AS TIMESTAMP) AND seq < CAST(? AS BIGINT)))');
     params.push(cursor.t, cursor.t, cursor.id);
   }
   const limit = req.MaxResults ?? DEFAULT_MAX_RESULTS;
-  const sql = `SELECT rowid AS rid, eventTime, coalesce(eventId, '') AS cursorId FROM ${table}
+  // Ties on eventTime are broken by the store's insertion sequence: unique, and an integer, so
+  // ordering a large match set costs no string decoding.
+  const sql = `SELECT rowid AS rid, eventTime, seq AS cursorId FROM ${table}
     WHERE ${where.join(' AND ')}
-    ORDER BY eventTime DESC, coalesce(eventId, '') DESC
+    ORDER BY eventTime DESC, seq DESC
     LIMIT ${limit + 1}`;
   return { sql, params, limit };
 }

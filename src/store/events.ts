@@ -34,13 +34,24 @@ export async function lookupEvents(store: Store, req: LookupRequest): Promise<Lo
   const page = ids.slice(0, q.limit);
   const out: LookupResponse = { Events: [] };
   if (page.length === 0) return out;
-  // Bounding by the page's time range lets DuckDB read only the row groups holding these rows.
-  const times = page.map((r) => (r.eventTime as Date).getTime());
+  // Fetch the page's records by rowid, bounded to the rowid ranges they fall in: the lake is
+  // written in time order, so a page usually sits in one or two runs of rows and DuckDB reads
+  // (and decompresses) only those.
+  const rids = page.map((r) => Number(r.rid)).sort((a, b) => a - b);
+  const runs: number[][] = [];
+  for (const rid of rids) {
+    const last = runs[runs.length - 1];
+    if (last && rid - last[last.length - 1]! <= 2048) last.push(rid);
+    else runs.push([rid]);
+  }
   const rows = await store.all(
-    `SELECT rowid AS rid, eventId, eventName, readOnly, userIdentityAccessKeyId, eventTime, eventSource, username,
+    runs
+      .map(
+        (run) => `SELECT rowid AS rid, eventId, eventName, readOnly, userIdentityAccessKeyId, eventTime, eventSource, username,
        resourceTypes, resourceArns, coalesce(record, recordLarge) AS record
-     FROM event_store WHERE eventTime BETWEEN CAST(? AS TIMESTAMP) AND CAST(? AS TIMESTAMP) AND rowid IN (${page.map((r) => Number(r.rid)).join(',')})`,
-    [sqlTime(new Date(Math.min(...times))), sqlTime(new Date(Math.max(...times)))],
+     FROM event_store WHERE rowid BETWEEN ${run[0]} AND ${run[run.length - 1]} AND rowid IN (${run.join(',')})`,
+      )
+      .join('\nUNION ALL\n'),
   );
   const byId = new Map(rows.map((r) => [Number(r.rid), r]));
   for (const p of page) {

@@ -238,7 +238,8 @@ export async function loadRelation(
       CASE WHEN strlen(CAST(s.rec AS VARCHAR)) < 4000 THEN CAST(s.rec AS VARCHAR) END,
       CASE WHEN strlen(CAST(s.rec AS VARCHAR)) >= 4000 THEN CAST(s.rec AS VARCHAR) END, nextval('event_seq')
     FROM staged s LEFT JOIN decided d USING (sourceId, idx)
-    WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)`);
+    WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)
+    ORDER BY s.eventTime, s.sourceId, s.idx`);
   const uriCase = [...sourceUris].map(([id, uri]) => `WHEN ${id} THEN ${sqlString(uri)}`).join(' ');
   await store.run(`INSERT INTO rejects (sourceUri, recordIndex, line, code, reason, raw, rawPath, rejectedAt)
     SELECT CASE sourceId ${uriCase || 'WHEN -1 THEN NULL'} ELSE 'unknown' END, idx, line, rejectCode, rejectReason,

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Store, STORAGE_VERSION } from '../src/store/db.js';
+import { ingest } from '../src/ingest/index.js';
+import { lookupEvents } from '../src/store/events.js';
+import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
+
+const at = (d: number, m: number) => new Date(Date.UTC(2026, 10, d, 0, m)).toISOString().replace('.000', '');
+
+test('a new store compresses records with zstd and writes the lake in eventTime order whatever the file order', async () => {
+  const dir = tempDir();
+  try {
+    // Files listed account-first (b before a), with days interleaved across them.
+    writeRaw(dir, 'AWSLogs/222/CloudTrail/us-east-1/2026/11/01/222_CloudTrail_us-east-1_20261101T0000Z_x.json', JSON.stringify({ Records: [record({ eventID: 'b1', eventTime: at(1, 5) })] }));
+    writeRaw(dir, 'AWSLogs/222/CloudTrail/us-east-1/2026/11/03/222_CloudTrail_us-east-1_20261103T0000Z_x.json', JSON.stringify({ Records: [record({ eventID: 'b3', eventTime: at(3, 5) })] }));
+    writeRaw(dir, 'AWSLogs/111/CloudTrail/us-east-1/2026/11/02/111_CloudTrail_us-east-1_20261102T0000Z_x.json', JSON.stringify({ Records: [record({ eventID: 'a2', eventTime: at(2, 5) }), record({ eventID: 'a1', eventTime: at(1, 1) })] }));
+    const data = join(dir, 'data');
+    const store = await Store.open({ dataDir: data });
+    try {
+      assert.equal(await store.storageVersion(), `${STORAGE_VERSION}+`);
+      await ingest(store, [join(dir, 'AWSLogs')]);
+      await store.run('CHECKPOINT');
+      const order = (await store.all('SELECT eventId FROM event_store ORDER BY rowid')).map((r) => r.eventId);
+      // Files are read oldest first (b1's file, then a's, then b3's) and each batch is sorted by time.
+      assert.deepEqual(order, ['a1', 'b1', 'a2', 'b3']);
+      const comp = await store.all("SELECT DISTINCT compression FROM pragma_storage_info('event_store') WHERE column_name = 'record' AND segment_type = 'VARCHAR'");
+      assert.deepEqual(comp.map((r) => r.compression), ['ZSTD']);
+      const page = await lookupEvents(store, { MaxResults: 2 });
+      assert.deepEqual(page.Events.map((e) => e.EventId), ['b3', 'a2']);
+      assert.equal(JSON.parse(page.Events[0]!.CloudTrailEvent).eventID, 'b3');
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmDir(dir);
+  }
+});
+
+test('a store in the older storage format skips the zstd rebuild and keeps working', async () => {
+  const dir = tempDir();
+  try {
+    const data = join(dir, 'data');
+    mkdirSync(data, { recursive: true });
+    // A file created the way DuckDB creates one by default (storage v1.0).
+    const inst = await DuckDBInstance.create(join(data, 'aitrail.duckdb'));
+    inst.closeSync();
+    const store = await Store.open({ dataDir: data });
+    try {
+      assert.match(String(await store.storageVersion()), /^v1\.0/);
+      const m = await store.all('SELECT name FROM schema_migrations WHERE version = 6');
+      assert.match(String(m[0]!.name), /skipped: storage v1\.0/);
+      writeRaw(dir, 'in/a.json', JSON.stringify({ Records: [record({ eventID: 'x1', eventTime: at(1, 1) }), record({ eventID: 'x2', eventTime: at(1, 2) })] }));
+      const s = await ingest(store, [join(dir, 'in')]);
+      assert.equal(s.eventsAdded, 2);
+      const page = await lookupEvents(store, { MaxResults: 1 });
+      assert.equal(page.Events[0]!.EventId, 'x2');
+      const next = await lookupEvents(store, { MaxResults: 1, NextToken: page.NextToken });
+      assert.equal(next.Events[0]!.EventId, 'x1');
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmDir(dir);
+  }
+});
