@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
-import { lookupEvents, runSql, getEvent } from '../src/store/events.js';
+import { lookupEvents, runSql, getEvent, LookupCache } from '../src/store/events.js';
 import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
 
 let dir: string;
@@ -97,6 +97,21 @@ test('lookup-events: inclusive time range and NextToken pagination without gaps 
   } while (token);
   assert.equal(pages, 4);
   assert.deepEqual(seen, ['e11', 'e9', 'e8', 'e7', 'e6', 'e5', 'e4', 'e3', 'e2', 'e1']);
+});
+
+test('lookup-events with a cache: the same pages, and rows already returned are not fetched again', async () => {
+  const cache = new LookupCache();
+  const plain = await lookupEvents(store, { MaxResults: 4 });
+  const first = await lookupEvents(store, { MaxResults: 4 }, cache);
+  assert.deepEqual(first, plain);
+  assert.deepEqual([cache.hits, cache.misses, cache.size], [0, 4, 4]);
+  const again = await lookupEvents(store, { MaxResults: 6 }, cache);
+  assert.deepEqual(again, await lookupEvents(store, { MaxResults: 6 }));
+  assert.deepEqual([cache.hits, cache.misses, cache.size], [4, 6, 6]);
+  // A cache bounded to about two records keeps only the most recently used ones.
+  const small = new LookupCache(2 * (first.Events[0]!.CloudTrailEvent.length + 256) + 10);
+  await lookupEvents(store, { MaxResults: 5 }, small);
+  assert.ok(small.size <= 2 && small.size >= 1, `size ${small.size}`);
 });
 
 test('AI classification and modelId', async () => {

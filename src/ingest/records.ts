@@ -3,11 +3,9 @@
  * events) through the same validation, classification and dedup as files. Each channel is one
  * manifest row (`push:<name>`, `audit:aitrail`); records are numbered within it.
  */
-import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
-import { sqlString, type Store } from '../store/db.js';
-import { loadRelation, type LoadResult } from '../store/load.js';
+import type { Store } from '../store/db.js';
+import { ensurePushTables, loadRelation, type LoadResult } from '../store/load.js';
 
 const channels = new WeakMap<Store, Map<string, { sourceId: number; next: number }>>();
 const configs = new WeakMap<Store, { at: number; cfg: AiClassificationConfig }>();
@@ -20,7 +18,6 @@ async function configOf(store: Store): Promise<AiClassificationConfig> {
   configs.set(store, { at: Date.now(), cfg });
   return cfg;
 }
-let stageCounter = 0;
 
 async function channelOf(store: Store, uri: string): Promise<{ sourceId: number; next: number }> {
   let m = channels.get(store);
@@ -59,31 +56,27 @@ export async function loadRecords(
   cfg?: AiClassificationConfig,
 ): Promise<{ result: LoadResult; outcomes: RecordOutcome[] }> {
   const config = cfg ?? (await configOf(store));
-  const dir = join(store.dataDir, 'tmp');
-  await fsp.mkdir(dir, { recursive: true });
-  const path = join(dir, `records-${process.pid}-${++stageCounter}.jsonl`);
+  // The texts travel as one parameter (newline-separated; JSON folds its own newlines into
+  // spaces) into temp tables that live as long as the connection: the statements of a push are
+  // then prepared once and reused.
+  await ensurePushTables(store, config);
   return store.transaction(async () => {
     const ch = await channelOf(store, channelUri);
     const base = ch.next;
-    let longest = 0;
-    const lines = texts.map((t, k) => {
-      const line = `{"s":${ch.sourceId},"i":${base + k},"r":${t.replace(/[\r\n]+/g, ' ')}}`;
-      longest = Math.max(longest, Buffer.byteLength(line));
-      return line;
-    });
-    await fsp.writeFile(path, lines.join('\n') + '\n');
-    try {
-      const rel = `SELECT CAST(json->>'$.s' AS INTEGER) AS sourceId, CAST(json->>'$.i' AS INTEGER) AS idx, NULL::INTEGER AS line,
-          json->'$.r' AS rec, NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath
-        FROM read_json_objects(${sqlString(path)}, format = 'newline_delimited', maximum_object_size = ${longest + 1024})`;
-      await store.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${rel}`);
-      const result = await loadRelation(store, rel, new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true });
+    {
+      await store.runPrepared('DELETE FROM incoming', {});
+      await store.runPrepared(
+        `INSERT INTO incoming SELECT $sid, CAST($base + i - 1 AS INTEGER), NULL, json(t), NULL, NULL, NULL, NULL, CAST($ts AS TIMESTAMP)
+         FROM (SELECT unnest(l) AS t, generate_subscripts(l, 1) AS i FROM (SELECT string_split($blob, chr(10)) AS l))`,
+        { sid: ch.sourceId, base, blob: texts.map((t) => t.replace(/[\r\n]+/g, ' ')).join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
+      );
+      const result = await loadRelation(store, 'SELECT * FROM incoming', new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true });
 
       ch.next = base + texts.length;
       const c = result.perSource.get(ch.sourceId);
-      await store.run(
-        `UPDATE ingested_objects SET events = events + ?, duplicates = duplicates + ?, rejected = rejected + ?, ingestedAt = now() WHERE sourceId = ?`,
-        [c?.added ?? 0, c?.duplicates ?? 0, c?.rejected ?? 0, ch.sourceId],
+      await store.runPrepared(
+        `UPDATE ingested_objects SET events = events + $a, duplicates = duplicates + $d, rejected = rejected + $r, ingestedAt = now() WHERE sourceId = $id`,
+        { a: c?.added ?? 0, d: c?.duplicates ?? 0, r: c?.rejected ?? 0, id: ch.sourceId },
       );
       const rejectBy = new Map(result.rejects.map((r) => [r.idx, r.reason]));
       const outcomes: RecordOutcome[] = texts.map((_, k) => {
@@ -94,8 +87,6 @@ export async function loadRecords(
         return { index: k, status: d?.duplicate ? 'duplicate' : 'stored', eventId: d?.eventId ?? null };
       });
       return { result, outcomes };
-    } finally {
-      await fsp.rm(path, { force: true });
     }
   });
 }

@@ -13,7 +13,7 @@ import { AitrailError, isAitrailError } from '../model/errors.js';
 import { can, type Permission } from '../model/auth.js';
 import { FindingSchema, FindingStatusSchema, SeveritySchema } from '../model/findings.js';
 import { LOOKUP_ATTRIBUTE_KEYS } from '../query/lookup.js';
-import { getEvent, lookupEvents, runSql } from '../store/events.js';
+import { getEvent, LookupCache, lookupEvents, runSql } from '../store/events.js';
 import { dashboardStats } from '../store/stats.js';
 import { addSuppression, activeSuppressions, getFinding, listFindings, setFindingStatus, ruleSettings, setRuleEnabled } from '../store/findings.js';
 import { loadEnabledRules, detect } from '../detect/run.js';
@@ -113,6 +113,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
   const now = deps.now ?? (() => new Date());
   const runningQueries = new Map<string, AbortController>();
   const dashCache = new Map<string, { at: number; value: Promise<unknown> }>();
+  const lookupCache = new LookupCache();
 
   // Verified tokens are remembered for one second: a revocation takes effect within it (it is
   // normally done while the server is stopped), and busy clients do not cost a query per call.
@@ -271,7 +272,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
     },
     async (c, { json: b }) => {
       const req = { ...b, StartTime: toDate(b.StartTime, 'StartTime'), EndTime: toDate(b.EndTime, 'EndTime') };
-      const res = await deps.access.read((s) => lookupEvents(s, req));
+      const res = await deps.access.read((s) => lookupEvents(s, req, lookupCache));
       return c.json(res);
     },
   );

@@ -170,7 +170,7 @@ export class Store {
   }
 
   /** Runs a statement, ignoring its result. */
-  async run(sql: string, params?: DuckDBValue[]): Promise<void> {
+  async run(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<void> {
     await this.conn.run(sql, params);
   }
 
@@ -188,8 +188,20 @@ export class Store {
     await ps.run();
   }
 
+  /** Runs a query through a cached prepared statement (named parameters) and returns its rows. */
+  async allPrepared(sql: string, params: Record<string, DuckDBValue> = {}): Promise<Row[]> {
+    let ps = this.prepared.get(sql);
+    if (!ps) {
+      ps = await this.conn.prepare(sql);
+      if (this.prepared.size > 20) this.prepared.clear();
+      this.prepared.set(sql, ps);
+    }
+    ps.bind(params);
+    return (await ps.runAndReadAll()).getRowObjectsJS() as Row[];
+  }
+
   /** Runs a query and returns rows as plain JS objects. */
-  async all(sql: string, params?: DuckDBValue[]): Promise<Row[]> {
+  async all(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Row[]> {
     const reader = await this.conn.runAndReadAll(sql, params);
     return reader.getRowObjectsJS() as Row[];
   }

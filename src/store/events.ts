@@ -27,37 +27,86 @@ export function plain(v: unknown): unknown {
   return v;
 }
 
-/** Runs a LookupEvents request. */
-export async function lookupEvents(store: Store, req: LookupRequest): Promise<LookupResponse> {
+/**
+ * Recently returned lookup rows, by the store's insertion sequence (a stored event never
+ * changes). Records are kept zstd-compressed in blocks of about 2,000, so fetching one costs a
+ * block's decompression; the server keeps the pages people keep looking at in memory.
+ */
+export class LookupCache {
+  private readonly map = new Map<string, LookupEvent>();
+  private bytes = 0;
+  hits = 0;
+  misses = 0;
+  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
+
+  get(seq: string): LookupEvent | undefined {
+    const hit = this.map.get(seq);
+    if (hit) {
+      this.map.delete(seq);
+      this.map.set(seq, hit);
+      this.hits++;
+    } else this.misses++;
+    return hit;
+  }
+
+  set(seq: string, ev: LookupEvent): void {
+    if (this.map.has(seq)) return;
+    this.map.set(seq, ev);
+    this.bytes += ev.CloudTrailEvent.length + 256;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.maxBytes) break;
+      this.map.delete(k);
+      this.bytes -= v.CloudTrailEvent.length + 256;
+    }
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+/** Runs a LookupEvents request (with `cache`, rows seen recently are not fetched again). */
+export async function lookupEvents(store: Store, req: LookupRequest, cache?: LookupCache): Promise<LookupResponse> {
   const q = buildLookupQuery(req);
   const ids = await store.all(q.sql, q.params);
   const page = ids.slice(0, q.limit);
   const out: LookupResponse = { Events: [] };
   if (page.length === 0) return out;
-  // Fetch the page's records by rowid, bounded to the rowid ranges they fall in: the lake is
-  // written in time order, so a page usually sits in one or two runs of rows and DuckDB reads
-  // (and decompresses) only those.
-  const rids = page.map((r) => Number(r.rid)).sort((a, b) => a - b);
-  const runs: number[][] = [];
-  for (const rid of rids) {
-    const last = runs[runs.length - 1];
-    if (last && rid - last[last.length - 1]! <= 2048) last.push(rid);
-    else runs.push([rid]);
-  }
-  const rows = await store.all(
-    runs
-      .map(
-        (run) => `SELECT rowid AS rid, eventId, eventName, readOnly, userIdentityAccessKeyId, eventTime, eventSource, username,
-       resourceTypes, resourceArns, coalesce(record, recordLarge) AS record
-     FROM event_store WHERE rowid BETWEEN ${run[0]} AND ${run[run.length - 1]} AND rowid IN (${run.join(',')})`,
-      )
-      .join('\nUNION ALL\n'),
-  );
-  const byId = new Map(rows.map((r) => [Number(r.rid), r]));
+  const found = new Map<string, LookupEvent>();
+  const missing: Row[] = [];
   for (const p of page) {
-    const r = byId.get(Number(p.rid))!;
-    out.Events.push(toLookupEvent(r));
+    const hit = cache?.get(String(p.cursorId));
+    if (hit) found.set(String(p.cursorId), hit);
+    else missing.push(p);
   }
+  if (missing.length) {
+    // Fetch the page's records by rowid, bounded to the rowid ranges they fall in: the lake is
+    // written in time order, so a page usually sits in one or two runs of rows and DuckDB reads
+    // (and decompresses) only those.
+    const rids = missing.map((r) => Number(r.rid)).sort((a, b) => a - b);
+    const runs: number[][] = [];
+    for (const rid of rids) {
+      const last = runs[runs.length - 1];
+      if (last && rid - last[last.length - 1]! <= 2048) last.push(rid);
+      else runs.push([rid]);
+    }
+    const rows = await store.all(
+      runs
+        .map(
+          // Resources come from the record itself (list columns cost more to fetch than the JSON).
+          (run) => `SELECT seq, eventId, eventName, readOnly, userIdentityAccessKeyId, eventTime, eventSource, username,
+         coalesce(record, recordLarge) AS record
+       FROM event_store WHERE rowid BETWEEN ${run[0]} AND ${run[run.length - 1]} AND rowid IN (${run.join(',')})`,
+        )
+        .join('\nUNION ALL\n'),
+    );
+    for (const r of rows) {
+      const ev = toLookupEvent(r);
+      found.set(String(r.seq), ev);
+      cache?.set(String(r.seq), ev);
+    }
+  }
+  for (const p of page) out.Events.push(found.get(String(p.cursorId))!);
   if (ids.length > q.limit) {
     const last = page[page.length - 1]!;
     out.NextToken = encodeNextToken(req, { t: sqlTime(last.eventTime as Date), id: String(last.cursorId) });
@@ -66,11 +115,7 @@ export async function lookupEvents(store: Store, req: LookupRequest): Promise<Lo
 }
 
 function toLookupEvent(r: Row): LookupEvent {
-  const types = (r.resourceTypes as (string | null)[] | null) ?? [];
-  const arns = (r.resourceArns as (string | null)[] | null) ?? [];
-  const n = Math.max(types.length, arns.length);
-  const resources: LookupEvent['Resources'] = [];
-  for (let i = 0; i < n; i++) resources.push({ ResourceType: types[i] ?? null, ResourceName: arns[i] ?? '' });
+  const text = String(r.record);
   return {
     EventId: (r.eventId as string | null) ?? null,
     EventName: String(r.eventName),
@@ -79,9 +124,26 @@ function toLookupEvent(r: Row): LookupEvent {
     EventTime: awsTime(r.eventTime as Date),
     EventSource: String(r.eventSource),
     Username: (r.username as string | null) ?? null,
-    Resources: resources,
-    CloudTrailEvent: String(r.record),
+    Resources: lookupResources(text),
+    CloudTrailEvent: text,
   };
+}
+
+/** LookupEvents' Resources: each `resources[]` entry's type and ARN, as the store's resource columns hold them. */
+export function lookupResources(recordText: string): LookupEvent['Resources'] {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(recordText);
+  } catch {
+    return [];
+  }
+  const list = rec !== null && typeof rec === 'object' ? (rec as { resources?: unknown }).resources : undefined;
+  if (!Array.isArray(list)) return [];
+  const str = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
+  return list.map((x) => {
+    const o = x !== null && typeof x === 'object' ? (x as Record<string, unknown>) : {};
+    return { ResourceType: str(o.type), ResourceName: str(o.ARN) ?? '' };
+  });
 }
 
 /** One stored event by eventId, with its raw record and aitrail's derived fields. */

@@ -5,6 +5,7 @@
  */
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { classificationSql, conditionSql, modelIdSql, normalizedEventNameSql } from './classify.js';
+import type { DuckDBValue } from '@duckdb/node-api';
 import { sqlString, type Store } from './db.js';
 
 /** Paths extracted once per record (index+1 is the SQL list position). */
@@ -38,8 +39,12 @@ const IPV6 = '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$';
 const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
 const REGION = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
 
-/** Builds the SELECT that validates and derives every typed column from `rel`. */
-function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs = '$ts'): string {
+/**
+ * Builds the SELECT that validates and derives every typed column from `rel`. `ingestedAt` is
+ * an SQL expression for the batch's time. Large batches materialize the extracted paths once;
+ * small ones (pushes) let DuckDB inline them, which plans into a cheaper pipeline.
+ */
+function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: string, materialize: boolean): string {
   const extract = `json_extract_string(rec, [${PATHS.map((p) => sqlString('$.' + p)).join(', ')}])`;
   const isInsight = `(${v('eventType')} = 'AwsCloudTrailInsight')`;
   const tstr = `CASE WHEN tTime = 'VARCHAR' THEN ${v('eventTime')} WHEN tTime IS NULL THEN ${v('"@timestamp"')} END`;
@@ -92,7 +97,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs = '$ts')
   // MATERIALIZED: the extracted list is referenced many times below; without it DuckDB may
   // inline the projection and parse every record once per reference.
   return `
-  WITH ex AS MATERIALIZED (SELECT sourceId, idx, line, rec, xcode, xreason, xraw, xpath, ${extract} AS v FROM (${rel}))
+  WITH ex AS ${materialize ? 'MATERIALIZED ' : ''}(SELECT sourceId, idx, line, rec, xcode, xreason, xraw, xpath, ${ingestedAt} AS ingestedAt, ${extract} AS v FROM (${rel}))
   SELECT sourceId, idx, line, rec, xraw, xpath,
     ${reject} AS rejectCode, ${reason} AS rejectReason,
     ${v('eventID')} AS eventId, ts AS eventTime, ${v('eventVersion')} AS eventVersion, es AS eventSource, en AS eventName,
@@ -122,7 +127,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs = '$ts')
     ])} AS modelId,
     ${flags} AS flags,
     CASE WHEN ${v('eventID')} IS NULL THEN md5_number(CAST(rec AS VARCHAR)) END AS recordHash,
-    CAST(${batchTs} AS TIMESTAMP) AS ingestedAt
+    ingestedAt
   FROM (
     SELECT *, ${cls} AS cls FROM (
       SELECT *, ${normalizedEventNameSql('en')} AS nm,
@@ -143,6 +148,46 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, batchTs = '$ts')
       )
     )
   )`;
+}
+
+const keyOf = (alias: string) => `coalesce(${alias}.eventId, 'h:' || CAST(${alias}.recordHash AS VARCHAR))`;
+
+/** Which rows of the staged table `S` repeat a key within it or in the store (between $lo and $hi). */
+function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params'): string {
+  const lo = bounds === 'params' ? 'CAST($lo AS TIMESTAMP)' : `(SELECT min(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
+  const hi = bounds === 'params' ? 'CAST($hi AS TIMESTAMP)' : `(SELECT max(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
+  return `WITH valid AS (SELECT sourceId, idx, ${keyOf('s')} AS k, rec FROM ${S} s WHERE rejectCode IS NULL),
+    stored AS (SELECT ${keyOf('e')} AS k, coalesce(e.record, e.recordLarge) AS record FROM event_store e
+      WHERE e.eventTime BETWEEN ${lo} AND ${hi} AND ${keyOf('e')} IN (SELECT k FROM valid)),
+    multi AS (SELECT k FROM valid GROUP BY k HAVING count(*) > 1),
+    cand AS (
+      SELECT v.sourceId, v.idx, v.k, v.rec, md5_number(CAST(v.rec AS VARCHAR)) AS h FROM valid v
+      WHERE v.k IN (SELECT k FROM multi) OR v.k IN (SELECT k FROM stored)),
+    ranked AS (
+      SELECT *, row_number() OVER (PARTITION BY k, h ORDER BY sourceId, idx) AS dupRank,
+        first_value(h) OVER (PARTITION BY k ORDER BY sourceId, idx) <> h AS batchConflict
+      FROM cand)
+    SELECT sourceId, idx,
+      dupRank > 1 OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) = CAST(ranked.rec AS VARCHAR)) AS isDup,
+      batchConflict OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) <> CAST(ranked.rec AS VARCHAR)) AS isConflict
+    FROM ranked`;
+}
+
+/** The push temp tables already created on a connection. */
+const pushTables = new WeakMap<Store, Set<string>>();
+
+/**
+ * Creates the push path's temp tables (`incoming`, `push_staged`, `push_decided`) on this
+ * connection. Must run outside a transaction: DuckDB re-plans, on every execution, a prepared
+ * statement over tables created in the transaction it was prepared in.
+ */
+export async function ensurePushTables(store: Store, cfg: AiClassificationConfig): Promise<void> {
+  if (pushTables.get(store)?.has('push_decided')) return;
+  await store.run(`CREATE OR REPLACE TEMP TABLE incoming (sourceId INTEGER, idx INTEGER, line INTEGER, rec JSON,
+    xcode VARCHAR, xreason VARCHAR, xraw VARCHAR, xpath VARCHAR, ingestedAt TIMESTAMP)`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE push_staged AS SELECT * FROM (${stagedSelect('SELECT * FROM incoming', cfg, 'ingestedAt', false)}) LIMIT 0`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE push_decided AS SELECT * FROM (${decidedSelect('push_staged', 'staged')}) LIMIT 0`);
+  pushTables.set(store, new Set(['incoming', 'push_staged', 'push_decided']));
 }
 
 /** Per-source outcome of one load. */
@@ -190,39 +235,35 @@ export async function loadRelation(
   cfg: AiClassificationConfig = defaultAiConfig(),
   opts: LoadOptions = {},
 ): Promise<LoadResult> {
-  const batchTs = new Date().toISOString().replace('T', ' ').replace('Z', '');
-  if (opts.incoming) {
-    // Small, frequent loads (pushes, self-audit) stage their rows in a temp table and reuse one
-    // prepared statement: planning the staging query costs more than validating a few rows.
-    await store.runPrepared(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect('SELECT * FROM incoming', cfg)}`, { ts: batchTs });
-  } else {
-    await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, sqlString(batchTs))}`);
-  }
-  const range = await store.one(
-    `SELECT min(eventTime) AS lo, max(eventTime) AS hi, count(*) AS n FROM staged WHERE rejectCode IS NULL`,
-  );
+  // Small, frequent loads (pushes, self-audit) stage their rows in a temp table and reuse
+  // prepared statements: planning these statements costs more than validating a few rows.
+  // Every statement below is constant text with named parameters, so both paths share it.
+  const exec = (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.runPrepared(sql, params) : store.run(sql, params));
+  const rows = (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.allPrepared(sql, params) : store.all(sql, params));
+  // Pushes keep their own temp tables for the life of the connection and refill them, so the
+  // prepared statements over them stay valid (replacing a table would force a re-plan).
+  const S = opts.incoming ? 'push_staged' : 'staged';
+  const D = opts.incoming ? 'push_decided' : 'decided';
+  const fill = async (table: string, select: string, params: Record<string, DuckDBValue>) => {
+    if (!opts.incoming) return store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`, params);
+    const made = pushTables.get(store) ?? new Set<string>();
+    pushTables.set(store, made);
+    if (!made.has(table)) throw new Error(`internal: ensurePushTables was not called before a push load (${table})`);
+    await store.runPrepared(`DELETE FROM ${table}`, {});
+    await store.runPrepared(`INSERT INTO ${table} ${select}`, params);
+  };
+  if (opts.incoming) await fill(S, stagedSelect('SELECT * FROM incoming', cfg, 'ingestedAt', false), {});
+  else await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, `TIMESTAMP ${sqlString(new Date().toISOString().replace('T', ' ').replace('Z', ''))}`, true)}`);
+  const range = opts.incoming ? undefined : (await rows(`SELECT min(eventTime) AS lo, max(eventTime) AS hi FROM ${S} WHERE rejectCode IS NULL`))[0];
   const lo = range?.lo as Date | null;
   const hi = range?.hi as Date | null;
-  const window = lo && hi ? `e.eventTime BETWEEN TIMESTAMP ${sqlString(fmt(lo))} AND TIMESTAMP ${sqlString(fmt(hi))}` : 'FALSE';
   // Deduplicate on the eventID (or, without one, on a content hash). Only keys seen twice in
   // the batch or already stored in the batch's time range are examined, usually none.
-  const keyOf = (alias: string) => `coalesce(${alias}.eventId, 'h:' || CAST(${alias}.recordHash AS VARCHAR))`;
-  await store.run(`CREATE OR REPLACE TEMP TABLE decided AS
-    WITH valid AS (SELECT sourceId, idx, ${keyOf('s')} AS k, rec FROM staged s WHERE rejectCode IS NULL),
-    stored AS (SELECT ${keyOf('e')} AS k, coalesce(e.record, e.recordLarge) AS record FROM event_store e WHERE ${window} AND ${keyOf('e')} IN (SELECT k FROM valid)),
-    multi AS (SELECT k FROM valid GROUP BY k HAVING count(*) > 1),
-    cand AS (
-      SELECT v.sourceId, v.idx, v.k, v.rec, md5_number(CAST(v.rec AS VARCHAR)) AS h FROM valid v
-      WHERE v.k IN (SELECT k FROM multi) OR v.k IN (SELECT k FROM stored)),
-    ranked AS (
-      SELECT *, row_number() OVER (PARTITION BY k, h ORDER BY sourceId, idx) AS dupRank,
-        first_value(h) OVER (PARTITION BY k ORDER BY sourceId, idx) <> h AS batchConflict
-      FROM cand)
-    SELECT sourceId, idx,
-      dupRank > 1 OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) = CAST(ranked.rec AS VARCHAR)) AS isDup,
-      batchConflict OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) <> CAST(ranked.rec AS VARCHAR)) AS isConflict
-    FROM ranked`);
-  await store.run(`INSERT INTO event_store (eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
+  // Pushes take the time bounds from the staged rows (no parameters: DuckDB re-plans a prepared
+  // statement whenever parameters are bound); file batches pass them as values the scan can prune on.
+  if (opts.incoming) await fill(D, decidedSelect(S, 'staged'), {});
+  else await fill(D, decidedSelect(S), { lo: lo ? fmt(lo) : null, hi: hi ? fmt(hi) : null });
+  await exec(`INSERT INTO event_store (eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
       errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent, recipientAccountId, accountId, requestId, sharedEventId,
       vpcEndpointId, userIdentityType, userIdentityArn, userIdentityAccountId, userIdentityPrincipalId, userIdentityUserName,
       userIdentityAccessKeyId, userIdentityInvokedBy, sessionIssuerArn, sessionIssuerType, sessionIssuerUserName, mfaAuthenticated,
@@ -237,21 +278,29 @@ export async function loadRelation(
       s.recordHash, s.sourceId, s.idx, s.ingestedAt,
       CASE WHEN strlen(CAST(s.rec AS VARCHAR)) < 4000 THEN CAST(s.rec AS VARCHAR) END,
       CASE WHEN strlen(CAST(s.rec AS VARCHAR)) >= 4000 THEN CAST(s.rec AS VARCHAR) END, nextval('event_seq')
-    FROM staged s LEFT JOIN decided d USING (sourceId, idx)
+    FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx)
     WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)
     ORDER BY s.eventTime, s.sourceId, s.idx`);
-  const uriCase = [...sourceUris].map(([id, uri]) => `WHEN ${id} THEN ${sqlString(uri)}`).join(' ');
-  await store.run(`INSERT INTO rejects (sourceUri, recordIndex, line, code, reason, raw, rawPath, rejectedAt)
-    SELECT CASE sourceId ${uriCase || 'WHEN -1 THEN NULL'} ELSE 'unknown' END, idx, line, rejectCode, rejectReason,
-      coalesce(xraw, CAST(rec AS VARCHAR)), xpath, ingestedAt
-    FROM staged WHERE rejectCode IS NOT NULL`);
-  const per = await store.all(`SELECT s.sourceId AS sourceId, count(*) AS records,
+  const per = await rows(`SELECT s.sourceId AS sourceId, count(*) AS records,
       count(*) FILTER (WHERE s.rejectCode IS NOT NULL) AS rejected,
       count(*) FILTER (WHERE coalesce(d.isDup, FALSE)) AS duplicates,
       count(*) FILTER (WHERE coalesce(d.isConflict AND NOT d.isDup, FALSE)) AS conflicts
-    FROM staged s LEFT JOIN decided d USING (sourceId, idx) GROUP BY s.sourceId`);
-  const rejects = await store.all(
-    `SELECT sourceId, idx, line, rejectCode AS code, rejectReason AS reason FROM staged WHERE rejectCode IS NOT NULL ORDER BY sourceId, idx, line LIMIT ${Math.max(1, opts.rejectLimit ?? 1000)}`,
+    FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx) GROUP BY s.sourceId`);
+  // Rejects are rare: their two statements run only when the batch has any.
+  const anyRejected = per.some((r) => Number(r.rejected) > 0);
+  if (anyRejected) {
+    // Source URIs travel as one JSON object parameter ({"id": "uri"}), so the statement text stays constant.
+    await exec(
+      `INSERT INTO rejects (sourceUri, recordIndex, line, code, reason, raw, rawPath, rejectedAt)
+      SELECT coalesce(json_extract_string(CAST($uris AS JSON), '$."' || sourceId || '"'), 'unknown'), idx, line, rejectCode, rejectReason,
+        coalesce(xraw, CAST(rec AS VARCHAR)), xpath, ingestedAt
+      FROM ${S} WHERE rejectCode IS NOT NULL`,
+      { uris: JSON.stringify(Object.fromEntries(sourceUris)) },
+    );
+  }
+  const rejects = !anyRejected ? [] : await rows(
+    `SELECT sourceId, idx, line, rejectCode AS code, rejectReason AS reason FROM ${S} WHERE rejectCode IS NOT NULL ORDER BY sourceId, idx, line LIMIT $n`,
+    { n: Math.max(1, opts.rejectLimit ?? 1000) },
   );
   const out: LoadResult = { records: 0, added: 0, duplicates: 0, conflicts: 0, rejected: 0, perSource: new Map(), rejects: [] };
   for (const r of per) {
@@ -278,10 +327,10 @@ export async function loadRelation(
     reason: String(r.reason),
   }));
   if (opts.keepDecisions) {
-    const rows = await store.all(
-      `SELECT s.idx, s.eventId, coalesce(d.isDup, FALSE) AS dup FROM staged s LEFT JOIN decided d USING (sourceId, idx) WHERE s.rejectCode IS NULL`,
+    const kept = await rows(
+      `SELECT s.idx, s.eventId, coalesce(d.isDup, FALSE) AS dup FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx) WHERE s.rejectCode IS NULL`,
     );
-    out.decisions = new Map(rows.map((r) => [Number(r.idx), { eventId: (r.eventId as string | null) ?? null, duplicate: Boolean(r.dup) }]));
+    out.decisions = new Map(kept.map((r) => [Number(r.idx), { eventId: (r.eventId as string | null) ?? null, duplicate: Boolean(r.dup) }]));
   }
   // Small loads leave their temp tables to be replaced by the next one; large ones free the memory now.
   if (!opts.incoming) {
