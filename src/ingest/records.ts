@@ -66,7 +66,7 @@ export async function loadRecords(
     {
       await store.runPrepared('DELETE FROM incoming', {});
       await store.runPrepared(
-        `INSERT INTO incoming SELECT $sid, CAST($base + i - 1 AS INTEGER), NULL, json(t), NULL, NULL, NULL, NULL, CAST($ts AS TIMESTAMP)
+        `INSERT INTO incoming SELECT $sid, CAST($base + i - 1 AS INTEGER), NULL, t, NULL, NULL, NULL, NULL, CAST($ts AS TIMESTAMP)
          FROM (SELECT unnest(l) AS t, generate_subscripts(l, 1) AS i FROM (SELECT string_split($blob, chr(10)) AS l))`,
         { sid: ch.sourceId, base, blob: texts.map((t) => t.replace(/[\r\n]+/g, ' ')).join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
       );

@@ -130,6 +130,8 @@ export class AuditClient {
   private readonly opts: Required<Omit<AuditClientOptions, 'onError' | 'fetch' | 'channel'>> & Pick<AuditClientOptions, 'onError' | 'channel'>;
   private readonly fetch: typeof fetch;
   private buffer: { id: string; eventData: string }[] = [];
+  /** Events sent and not yet answered (they still count against maxBufferSize). */
+  private inflight = 0;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
   private closed = false;
@@ -155,10 +157,11 @@ export class AuditClient {
   record(event: AuditEventInput): string {
     if (this.closed) throw new Error('AuditClient is closed');
     const rec = buildRecord(event);
-    if (this.buffer.length >= this.opts.maxBufferSize) {
-      if (this.opts.overflow === 'throw') throw new AuditBufferFullError(this.buffer.length);
+    if (this.buffer.length + this.inflight >= this.opts.maxBufferSize) {
+      if (this.opts.overflow === 'throw') throw new AuditBufferFullError(this.buffer.length + this.inflight);
       this.stats.dropped++;
-      if (this.opts.overflow === 'drop-newest') {
+      // Events already in flight cannot be dropped; with nothing else buffered the new one goes.
+      if (this.opts.overflow === 'drop-newest' || this.buffer.length === 0) {
         this.opts.onError?.({ reason: 'buffer full: event dropped', events: 1 });
         return String(rec.eventID);
       }
@@ -184,22 +187,30 @@ export class AuditClient {
   }
 
   private async drain(): Promise<void> {
-    while (this.buffer.length > 0) {
-      // Several batches in flight at once: the server commits concurrent requests together.
-      const batches: { id: string; eventData: string }[][] = [];
-      for (let i = 0; i < this.opts.concurrency && i * this.opts.batchSize < this.buffer.length; i++) {
-        batches.push(this.buffer.slice(i * this.opts.batchSize, (i + 1) * this.opts.batchSize));
+    // A sliding window of batches in flight: a new one starts as soon as any finishes, so the
+    // server (which commits concurrent requests together) always has work from this client.
+    const inflight = new Set<Promise<void>>();
+    let failed = false;
+    while (!failed && this.buffer.length > 0) {
+      while (!failed && inflight.size < this.opts.concurrency && this.buffer.length > 0) {
+        const batch = this.buffer.splice(0, this.opts.batchSize);
+        this.inflight += batch.length;
+        this.stats.buffered = this.buffer.length;
+        const p: Promise<void> = this.send(batch).then((ok) => {
+          this.inflight -= batch.length;
+          inflight.delete(p);
+          if (!ok) {
+            // Not acknowledged: back to the front of the buffer, to be tried at the next flush.
+            failed = true;
+            this.buffer.unshift(...batch);
+            this.stats.buffered = this.buffer.length;
+          }
+        });
+        inflight.add(p);
       }
-      const results = await Promise.all(batches.map((b) => this.send(b)));
-      // Remove what was sent (the buffer may have dropped old entries meanwhile).
-      const sent = new Set<string>();
-      batches.forEach((b, i) => {
-        if (results[i]) for (const e of b) sent.add(e.id);
-      });
-      this.buffer = this.buffer.filter((b) => !sent.has(b.id));
-      this.stats.buffered = this.buffer.length;
-      if (results.some((ok) => !ok)) break;
+      if (inflight.size) await Promise.race(inflight);
     }
+    await Promise.all(inflight);
   }
 
   private async send(batch: { id: string; eventData: string }[]): Promise<boolean> {

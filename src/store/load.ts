@@ -6,7 +6,7 @@
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { classificationSql, conditionSql, modelIdSql, normalizedEventNameSql } from './classify.js';
 import type { DuckDBValue } from '@duckdb/node-api';
-import { sqlString, type Store } from './db.js';
+import { sqlString, type Row, type Store } from './db.js';
 
 /** Paths extracted once per record (index+1 is the SQL list position). */
 const PATHS = [
@@ -173,6 +173,21 @@ function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params'): strin
     FROM ranked`;
 }
 
+/** Per-source counts from per-row outcomes (the same figures the SQL aggregate gives). */
+function countOutcomes(rows: Row[]): Row[] {
+  const by = new Map<number, { sourceId: number; records: number; rejected: number; duplicates: number; conflicts: number }>();
+  for (const r of rows) {
+    const id = Number(r.sourceId);
+    let c = by.get(id);
+    if (!c) by.set(id, (c = { sourceId: id, records: 0, rejected: 0, duplicates: 0, conflicts: 0 }));
+    c.records++;
+    if (r.rejectCode !== null) c.rejected++;
+    if (r.dup) c.duplicates++;
+    if (r.conflict) c.conflicts++;
+  }
+  return [...by.values()];
+}
+
 /** The push temp tables already created on a connection. */
 const pushTables = new WeakMap<Store, Set<string>>();
 
@@ -183,7 +198,8 @@ const pushTables = new WeakMap<Store, Set<string>>();
  */
 export async function ensurePushTables(store: Store, cfg: AiClassificationConfig): Promise<void> {
   if (pushTables.get(store)?.has('push_decided')) return;
-  await store.run(`CREATE OR REPLACE TEMP TABLE incoming (sourceId INTEGER, idx INTEGER, line INTEGER, rec JSON,
+  // `rec` holds the caller's text as given: loadRecords' callers pass JSON they produced or checked.
+  await store.run(`CREATE OR REPLACE TEMP TABLE incoming (sourceId INTEGER, idx INTEGER, line INTEGER, rec VARCHAR,
     xcode VARCHAR, xreason VARCHAR, xraw VARCHAR, xpath VARCHAR, ingestedAt TIMESTAMP)`);
   await store.run(`CREATE OR REPLACE TEMP TABLE push_staged AS SELECT * FROM (${stagedSelect('SELECT * FROM incoming', cfg, 'ingestedAt', false)}) LIMIT 0`);
   await store.run(`CREATE OR REPLACE TEMP TABLE push_decided AS SELECT * FROM (${decidedSelect('push_staged', 'staged')}) LIMIT 0`);
@@ -281,7 +297,14 @@ export async function loadRelation(
     FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx)
     WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)
     ORDER BY s.eventTime, s.sourceId, s.idx`);
-  const per = await rows(`SELECT s.sourceId AS sourceId, count(*) AS records,
+  // Per-row outcomes when the caller wants them (small loads): one query, counted here; large
+  // loads count in SQL.
+  const outcomes = opts.keepDecisions
+    ? await rows(`SELECT s.sourceId, s.idx, s.line, s.eventId, s.rejectCode, s.rejectReason, coalesce(d.isDup, FALSE) AS dup,
+        coalesce(d.isConflict AND NOT d.isDup, FALSE) AS conflict
+      FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx)`)
+    : undefined;
+  const per = outcomes ? countOutcomes(outcomes) : await rows(`SELECT s.sourceId AS sourceId, count(*) AS records,
       count(*) FILTER (WHERE s.rejectCode IS NOT NULL) AS rejected,
       count(*) FILTER (WHERE coalesce(d.isDup, FALSE)) AS duplicates,
       count(*) FILTER (WHERE coalesce(d.isConflict AND NOT d.isDup, FALSE)) AS conflicts
@@ -298,7 +321,13 @@ export async function loadRelation(
       { uris: JSON.stringify(Object.fromEntries(sourceUris)) },
     );
   }
-  const rejects = !anyRejected ? [] : await rows(
+  const rejects = !anyRejected ? [] : outcomes
+    ? outcomes
+        .filter((r) => r.rejectCode !== null)
+        .map((r) => ({ sourceId: r.sourceId, idx: r.idx, line: r.line, code: r.rejectCode, reason: r.rejectReason }))
+        .sort((a, b) => Number(a.sourceId) - Number(b.sourceId) || Number(a.idx) - Number(b.idx) || Number(a.line ?? -1) - Number(b.line ?? -1))
+        .slice(0, Math.max(1, opts.rejectLimit ?? 1000))
+    : await rows(
     `SELECT sourceId, idx, line, rejectCode AS code, rejectReason AS reason FROM ${S} WHERE rejectCode IS NOT NULL ORDER BY sourceId, idx, line LIMIT $n`,
     { n: Math.max(1, opts.rejectLimit ?? 1000) },
   );
@@ -326,10 +355,8 @@ export async function loadRelation(
     code: String(r.code),
     reason: String(r.reason),
   }));
-  if (opts.keepDecisions) {
-    const kept = await rows(
-      `SELECT s.idx, s.eventId, coalesce(d.isDup, FALSE) AS dup FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx) WHERE s.rejectCode IS NULL`,
-    );
+  if (outcomes) {
+    const kept = outcomes.filter((r) => r.rejectCode === null);
     out.decisions = new Map(kept.map((r) => [Number(r.idx), { eventId: (r.eventId as string | null) ?? null, duplicate: Boolean(r.dup) }]));
   }
   // Small loads leave their temp tables to be replaced by the next one; large ones free the memory now.

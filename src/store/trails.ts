@@ -100,8 +100,13 @@ export async function seqOfEvent(store: Store, eventId: string): Promise<number 
   return r?.s === null || r?.s === undefined ? undefined : Number(r.s);
 }
 
-/** Stored records with seq in (after, after + limit], in insertion order. */
-export async function recordsAfter(store: Store, after: number, limit: number): Promise<{ seq: number; record: Record<string, unknown> }[]> {
+/** The events stored after `after` (by insertion seq), oldest first, parsed and as their stored text. */
+export async function recordsAfter(store: Store, after: number, limit: number): Promise<{ seq: number; record: Record<string, unknown>; text: string }[]> {
+  // Parsing in JavaScript is cheaper than extracting the few fields a trail reads in DuckDB and
+  // converting them column by column.
   const rows = await store.all(`SELECT seq, coalesce(record, recordLarge) AS record FROM event_store WHERE seq > ? ORDER BY seq LIMIT ${limit}`, [after]);
-  return rows.map((r) => ({ seq: Number(r.seq), record: JSON.parse(String(r.record)) as Record<string, unknown> }));
+  return rows.map((r) => {
+    const text = String(r.record);
+    return { seq: Number(r.seq), record: JSON.parse(text) as Record<string, unknown>, text };
+  });
 }

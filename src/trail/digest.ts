@@ -8,7 +8,8 @@
  * therefore validates unchanged.
  */
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { createGunzip, gunzip, gunzipSync, gzipSync } from 'node:zlib';
+import { createGunzip, gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { isoSeconds } from './layout.js';
@@ -99,6 +100,8 @@ export function buildDigest(i: DigestInput): Digest {
   };
 }
 
+const gzipAsync = promisify(gzip);
+
 /** Lowercase hex SHA-256. */
 export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -152,10 +155,17 @@ export function encodeDigest(digest: Digest, privateKey: KeyObject): EncodedDige
   };
 }
 
-/** Gzips a log file `{"Records":[…]}` and hashes its uncompressed bytes (the digest's hashValue). */
-export function encodeLogFile(records: readonly unknown[]): { json: Buffer; gz: Buffer; hash: string } {
-  const json = Buffer.from(JSON.stringify({ Records: records }), 'utf8');
-  return { json, gz: gzipSync(json, { level: 6 }), hash: sha256Hex(json) };
+/**
+ * Gzips a log file `{"Records":[…]}` and hashes its uncompressed bytes (the digest's hashValue).
+ * With `texts` (each record's stored JSON text, in order) the file is assembled from them
+ * instead of re-serializing the records.
+ */
+export async function encodeLogFile(records: readonly unknown[], texts?: readonly (string | undefined)[]): Promise<{ json: Buffer; gz: Buffer; hash: string }> {
+  const whole = texts !== undefined && texts.length === records.length && texts.every((t) => t !== undefined);
+  const json = Buffer.from(whole ? `{"Records":[${texts.join(',')}]}` : JSON.stringify({ Records: records }), 'utf8');
+  // Compression runs on libuv's thread pool, off the event loop the server answers requests on.
+  const gz = await gzipAsync(json, { level: 6 });
+  return { json, gz, hash: sha256Hex(json) };
 }
 
 /** Why a log file could not be hashed. */

@@ -60,11 +60,16 @@ export class TrailManager {
   private readonly open = new Map<string, Open>();
   private busy: Promise<unknown> = Promise.resolve();
 
-  /** `run` gives exclusive access to the writable store (the server's write queue, or the CLI's store). */
+  /**
+   * `run` gives exclusive access to the writable store (the server's write queue, or the CLI's
+   * store); `read`, when given, runs the reads of newly stored events on a connection of their
+   * own, so they do not hold up writes.
+   */
   constructor(
     private readonly dataDir: string,
     private readonly run: <T>(fn: (s: Store) => Promise<T>) => Promise<T>,
     private readonly now: () => number = Date.now,
+    private readonly read: <T>(fn: (s: Store) => Promise<T>) => Promise<T> = run,
   ) {}
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -105,12 +110,12 @@ export class TrailManager {
       if (this.open.size === 0) return;
       const from = Math.min(...[...this.open.values()].map((o) => o.cursor));
       for (let after = from; ; ) {
-        const page = await this.run((s) => recordsAfter(s, after, 5000));
+        const page = await this.read((s) => recordsAfter(s, after, 5000));
         if (page.length === 0) break;
         for (const [name, o] of this.open) {
-          const recs = page.filter((p) => p.seq > o.cursor).map((p) => p.record);
-          if (recs.length === 0) continue;
-          await this.record(name, await o.writer.append(recs));
+          const fresh = page.filter((p) => p.seq > o.cursor);
+          if (fresh.length === 0) continue;
+          await this.record(name, await o.writer.append(fresh.map((p) => p.record), { texts: fresh.map((p) => p.text) }));
           o.cursor = page[page.length - 1]!.seq;
         }
         after = page[page.length - 1]!.seq;
@@ -129,9 +134,9 @@ export class TrailManager {
         return { logFiles: [], digests: [], deliveredThrough: null };
       }
       for (let after = o.cursor; ; ) {
-        const page = await this.run((s) => recordsAfter(s, after, 5000));
+        const page = await this.read((s) => recordsAfter(s, after, 5000));
         if (page.length === 0) break;
-        await this.record(name, await o.writer.append(page.map((p) => p.record)));
+        await this.record(name, await o.writer.append(page.map((p) => p.record), { texts: page.map((p) => p.text) }));
         o.cursor = after = page[page.length - 1]!.seq;
       }
       const report = await o.writer.flush();

@@ -123,6 +123,8 @@ export interface AppendReport extends DeliveryReport {
 interface Pending {
   seq: number;
   record: Record<string, unknown>;
+  /** The record's stored JSON text, when the caller has it (the file is assembled from these). */
+  text?: string;
   at: number;
 }
 
@@ -225,14 +227,15 @@ export class TrailWriter {
    * region that reached `maxEventsPerFile`. With `deliveredThrough`, records up to and including
    * that eventID (in this and later calls, until it is seen) are skipped as already delivered.
    */
-  append(records: readonly Record<string, unknown>[], opts: { deliveredThrough?: string | null } = {}): Promise<AppendReport> {
+  append(records: readonly Record<string, unknown>[], opts: { deliveredThrough?: string | null; texts?: readonly string[] } = {}): Promise<AppendReport> {
     return this.serial(async () => {
       if (opts.deliveredThrough) this.skipUntil = opts.deliveredThrough;
       let accepted = 0;
       let filtered = 0;
       let skipped = 0;
       const at = this.now();
-      for (const rec of records) {
+      for (let k = 0; k < records.length; k++) {
+        const rec = records[k]!;
         const id = typeof rec.eventID === 'string' ? rec.eventID : null;
         if (this.skipUntil !== null) {
           skipped++;
@@ -250,7 +253,7 @@ export class TrailWriter {
         if (this.config.validation) this.state.regions[region] ??= { windowStart: sec(at), head: null, uncovered: [] };
         let list = this.pending.get(region);
         if (!list) this.pending.set(region, (list = []));
-        list.push({ seq, record: rec, at });
+        list.push({ seq, record: rec, text: opts.texts?.[k], at });
       }
       for (const [region, list] of this.pending) {
         while (list.length >= this.config.maxEventsPerFile) await this.deliver(region, this.config.maxEventsPerFile);
@@ -344,7 +347,7 @@ export class TrailWriter {
     const records = batch.map((p) => p.record);
     const t = sec(this.now());
     const key = logFileKey({ ...this.base(), region, deliveryTime: new Date(t) });
-    const { gz, hash } = encodeLogFile(records);
+    const { gz, hash } = await encodeLogFile(records, batch.map((p) => p.text));
     let newest: string | null = null;
     let oldest: string | null = null;
     for (const r of records) {
