@@ -202,20 +202,23 @@ export async function ingestObjects(
   };
 
   const writeManifest = async (batch: Fetched[], res: LoadResult, fileRejects: Map<number, string>) => {
-    const lit = (v: string | number | null | undefined) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : sqlString(v));
     const rows = batch.map((f) => {
       const c = res.perSource.get(f.sourceId);
       const bad = fileRejects.get(f.sourceId);
       const status = bad ? (c && c.added + c.duplicates > 0 ? 'partial' : 'rejected') : c && c.rejected > 0 ? 'partial' : 'ok';
-      return `(${[f.sourceId, f.obj.uri, f.obj.size, f.obj.etag, f.obj.mtimeMs, status, c?.added ?? 0, c?.duplicates ?? 0, c?.rejected ?? 0, bad].map(lit).join(', ')}, now())`;
+      return { sourceId: f.sourceId, uri: f.obj.uri, size: f.obj.size, etag: f.obj.etag ?? null, mtimeMs: f.obj.mtimeMs ?? null, status,
+        events: c?.added ?? 0, duplicates: c?.duplicates ?? 0, rejected: c?.rejected ?? 0, message: bad ?? null };
     });
-    // One statement per batch: manifests of many small files must not cost a round trip each.
+    // One statement per batch, its rows as one JSON parameter: manifests of many small files must
+    // not cost a round trip each, and a long VALUES list costs more to plan than to run.
     await store.run(
       `INSERT INTO ingested_objects (sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, ingestedAt)
-       VALUES ${rows.join(',\n')}
+       SELECT sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, now()
+       FROM (SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"sourceId":"INTEGER","uri":"VARCHAR","size":"BIGINT","etag":"VARCHAR","mtimeMs":"BIGINT","status":"VARCHAR","events":"INTEGER","duplicates":"INTEGER","rejected":"INTEGER","message":"VARCHAR"}]'), recursive := true))
        ON CONFLICT (sourceId) DO UPDATE SET size = excluded.size, etag = excluded.etag, mtimeMs = excluded.mtimeMs,
          status = excluded.status, events = excluded.events, duplicates = excluded.duplicates, rejected = excluded.rejected,
          message = excluded.message, ingestedAt = excluded.ingestedAt`,
+      [JSON.stringify(rows)],
     );
   };
 
@@ -339,21 +342,31 @@ export async function ingestObjects(
   };
   const queue = todo.slice();
   const inflight: Promise<Fetched>[] = [];
+  // One batch loads in DuckDB while the next one's files are fetched and sniffed: a flush starts
+  // only once the previous one has finished (batches commit in order), but does not stop fetching.
+  let loading: Promise<void> = Promise.resolve();
+  const startLoad = async (flush: () => Promise<void>) => {
+    await loading;
+    loading = flush();
+    // A failure surfaces at the next wait on `loading`; keep it from being reported as unhandled meanwhile.
+    loading.catch(() => undefined);
+  };
   while (queue.length > 0 || inflight.length > 0) {
     while (inflight.length < concurrency && queue.length > 0) inflight.push(prepare(queue.shift()!));
     const f = await inflight.shift()!;
     if (f.fast) {
-      if (fast.length > 0 && (fast[0]!.gzip !== f.gzip || fast.length >= batchFiles || fastBytes + f.plainBytes > batchBytes)) await flushFast();
+      if (fast.length > 0 && (fast[0]!.gzip !== f.gzip || fast.length >= batchFiles || fastBytes + f.plainBytes > batchBytes)) await startLoad(flushFast);
       fast.push(f);
       fastBytes += f.plainBytes;
     } else {
-      if (slow.length >= batchFiles || slowBytes + f.plainBytes > batchBytes) await flushSlow();
+      if (slow.length >= batchFiles || slowBytes + f.plainBytes > batchBytes) await startLoad(flushSlow);
       slow.push(f);
       slowBytes += f.plainBytes;
     }
   }
-  await flushFast();
-  await flushSlow();
+  await startLoad(flushFast);
+  await startLoad(flushSlow);
+  await loading;
   await fsp.rm(tmp, { recursive: true, force: true });
 
   summary.seconds = (Date.now() - started) / 1000;
