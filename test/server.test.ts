@@ -139,6 +139,12 @@ test('lookup, event by id, findings, dashboard through the API', async () => {
   const lk = await call('POST', '/api/events/lookup', 'viewer', { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'StopLogging' }], StartTime: '2026-11-01T00:00:00Z' });
   assert.equal(lk.status, 200);
   assert.deepEqual(lk.json.Events.map((e: { EventId: string }) => e.EventId), ['a2']);
+  // The same page again comes from the lookup cache, unchanged, and the metrics say so.
+  const hitsOf = (text: string) => Number(/^aitrail_lookup_cache_hits_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+  const before = hitsOf((await call('GET', '/api/metrics', 'viewer')).json);
+  const again = await call('POST', '/api/events/lookup', 'viewer', { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'StopLogging' }], StartTime: '2026-11-01T00:00:00Z' });
+  assert.deepEqual(again.json, lk.json);
+  assert.equal(hitsOf((await call('GET', '/api/metrics', 'viewer')).json), before + 1);
   const page = await call('POST', '/api/events/lookup', 'viewer', { MaxResults: 1, Filters: ['eventSource=*.amazonaws.com'] });
   assert.equal(page.json.Events.length, 1);
   const next = await call('POST', '/api/events/lookup', 'viewer', { MaxResults: 1, Filters: ['eventSource=*.amazonaws.com'], NextToken: page.json.NextToken });

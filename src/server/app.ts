@@ -112,7 +112,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
   const metrics = new Metrics();
   const now = deps.now ?? (() => new Date());
   const runningQueries = new Map<string, AbortController>();
-  const dashCache = new Map<string, { at: number; value: Promise<unknown> }>();
+  const dashCache = new Map<string, { at: number; version: number; value: Promise<unknown> }>();
   const lookupCache = new LookupCache();
 
   // Verified tokens are remembered for one second: a revocation takes effect within it (it is
@@ -223,7 +223,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
         open: Number((await s.one(`SELECT count(*) AS n FROM findings WHERE status = 'open'`))!.n),
         rejects: Number((await s.one('SELECT count(*) AS n FROM rejects'))!.n),
       }));
-      return c.text(metrics.render({ aitrail_events_stored: g.events, aitrail_findings_open: g.open, aitrail_rejects_stored: g.rejects }), 200, { 'content-type': 'text/plain; version=0.0.4' });
+      return c.text(metrics.render({ aitrail_events_stored: g.events, aitrail_findings_open: g.open, aitrail_rejects_stored: g.rejects, aitrail_lookup_cache_rows: lookupCache.size }, { aitrail_lookup_cache_hits_total: lookupCache.hits, aitrail_lookup_cache_misses_total: lookupCache.misses }), 200, { 'content-type': 'text/plain; version=0.0.4' });
     },
   );
 
@@ -418,11 +418,13 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
       const end = toDate(query.end, 'end') ?? now();
       const start = toDate(query.start, 'start') ?? new Date(end.getTime() - 7 * 86_400_000);
       if (start > end) throw new AitrailError('InvalidTimeRangeException', 'start must be before end');
-      // The same dashboard is computed once per window and data version, for every client asking.
-      const key = `${start.toISOString()}|${end.toISOString()}|${deps.access.version}`;
+      // The same dashboard is computed once per window for every client asking, and again only
+      // when a write may have touched the window (new events newer than it, like self-audit
+      // events of a historical window, leave it valid) or after ten seconds.
+      const key = `${start.toISOString()}|${end.toISOString()}`;
       let hit = dashCache.get(key);
-      if (!hit || Date.now() - hit.at > 10_000) {
-        hit = { at: Date.now(), value: deps.access.read((s) => dashboardStats(s, start, end)) };
+      if (!hit || Date.now() - hit.at > 10_000 || !deps.access.unchangedThrough(hit.version, end.getTime())) {
+        hit = { at: Date.now(), version: deps.access.version, value: dashboardStats((fn) => deps.access.read(fn), start, end) };
         dashCache.set(key, hit);
         if (dashCache.size > 50) dashCache.delete(dashCache.keys().next().value!);
         hit.value.catch(() => dashCache.delete(key));

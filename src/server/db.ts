@@ -11,7 +11,9 @@ export class StoreAccess {
   private readonly idle: Store[] = [];
   private readonly waiting: ((s: Store) => void)[] = [];
   private writeChain: Promise<unknown> = Promise.resolve();
-  private pending: { channel: string; texts: string[]; resolve: (o: RecordOutcome[]) => void; reject: (e: unknown) => void }[] = [];
+  private pending: { channel: string; texts: string[]; minTime: number; resolve: (o: RecordOutcome[]) => void; reject: (e: unknown) => void }[] = [];
+  /** Recent writes: the version each produced and the oldest eventTime it could have added (-Infinity: anything may have changed). */
+  private readonly writes: { version: number; minTime: number }[] = [];
   private flushing = false;
   /** Grows with every write, so caches can tell when data changed. */
   version = 0;
@@ -39,20 +41,36 @@ export class StoreAccess {
     }
   }
 
-  /** Runs `fn` on the write connection, after every write queued before it. */
-  write<T>(fn: (s: Store) => Promise<T>): Promise<T> {
-    const run = this.writeChain.then(() => fn(this.primary)).finally(() => this.version++);
+  /**
+   * Runs `fn` on the write connection, after every write queued before it. `minTime` (epoch ms)
+   * says the write only added events at or after that eventTime; without it, any data may change.
+   */
+  write<T>(fn: (s: Store) => Promise<T>, minTime = -Infinity): Promise<T> {
+    const run = this.writeChain.then(() => fn(this.primary)).finally(() => {
+      this.version++;
+      this.writes.push({ version: this.version, minTime: Number.isNaN(minTime) ? -Infinity : minTime });
+      if (this.writes.length > 1000) this.writes.shift();
+    });
     this.writeChain = run.catch(() => undefined);
     return run;
+  }
+
+  /** True when no write after `version` can have changed data with eventTime at or before `time` (epoch ms). */
+  unchangedThrough(version: number, time: number): boolean {
+    if (version === this.version) return true;
+    const first = this.writes[0];
+    if (!first || first.version > version + 1) return false;
+    for (const w of this.writes) if (w.version > version && w.minTime <= time) return false;
+    return true;
   }
 
   /**
    * Loads records for a channel; concurrent calls are committed together in one transaction.
    * Resolves once the records are durably stored.
    */
-  push(channel: string, texts: string[]): Promise<RecordOutcome[]> {
+  push(channel: string, texts: string[], minTime = -Infinity): Promise<RecordOutcome[]> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ channel, texts, resolve, reject });
+      this.pending.push({ channel, texts, minTime, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -74,7 +92,8 @@ export class StoreAccess {
           try {
             const texts = parts.flatMap((p) => p.texts);
             last = texts.length;
-            const { outcomes } = await this.write((s) => loadRecords(s, channel, texts));
+            const minTime = Math.min(...parts.map((p) => p.minTime));
+            const { outcomes } = await this.write((s) => loadRecords(s, channel, texts), minTime);
             let k = 0;
             for (const p of parts) {
               p.resolve(outcomes.slice(k, k + p.texts.length).map((o, i) => ({ ...o, index: i })));

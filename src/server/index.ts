@@ -2,6 +2,7 @@
  * The server's entry: owns the store, listens, and shuts down in order
  * (stop accepting → drain → flush audit events → close the store).
  */
+import os from 'node:os';
 import { serve as honoServe } from '@hono/node-server';
 import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +51,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   if (opts.noAuth && !isLoopback(host)) {
     throw new AitrailError('USAGE', `refusing to serve without authentication on ${host}: --insecure-no-auth is allowed on loopback addresses only`);
   }
-  const store = await Store.open({ dataDir: opts.dataDir });
+  // A server answers many small queries at once: DuckDB gets half the cores for parallelism
+  // within a query, the rest serve other requests (AITRAIL_THREADS overrides).
+  const store = await Store.open({ dataDir: opts.dataDir, threads: Number(process.env.AITRAIL_THREADS) || Math.max(1, Math.floor(os.availableParallelism() / 2)) });
   // Pushes commit often; checkpointing (recompressing) only every few hundred MB of WAL keeps
   // each commit cheap, and the WAL keeps every acknowledged event durable meanwhile.
   await store.run(`SET checkpoint_threshold = '${process.env.AITRAIL_CHECKPOINT_THRESHOLD ?? '512MB'}'`);

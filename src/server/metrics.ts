@@ -23,8 +23,8 @@ export class Metrics {
     h.count++;
   }
 
-  /** The Prometheus text exposition, with extra gauges. */
-  render(gauges: Record<string, number>): string {
+  /** The Prometheus text exposition, with extra gauges and counters. */
+  render(gauges: Record<string, number>, counters: Record<string, number> = {}): string {
     const out: string[] = [];
     out.push('# HELP aitrail_http_requests_total HTTP requests by route and status.', '# TYPE aitrail_http_requests_total counter');
     for (const [k, v] of this.requests) out.push(`aitrail_http_requests_total{${k}} ${v}`);
@@ -36,6 +36,7 @@ export class Metrics {
     }
     out.push('# HELP aitrail_push_events_total Events accepted by push ingest.', '# TYPE aitrail_push_events_total counter', `aitrail_push_events_total ${this.pushedEvents}`);
     for (const [name, v] of Object.entries(gauges)) out.push(`# TYPE ${name} gauge`, `${name} ${v}`);
+    for (const [name, v] of Object.entries(counters)) out.push(`# TYPE ${name} counter`, `${name} ${v}`);
     return out.join('\n') + '\n';
   }
 }

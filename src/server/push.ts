@@ -34,6 +34,15 @@ type Req = z.infer<typeof PutAuditEventsRequestSchema>;
 type Res = z.infer<typeof PutAuditEventsResponseSchema>;
 
 /** Validates, stores and answers one PutAuditEvents call. */
+/**
+ * A lower bound of the eventTime the store will give a record (epoch ms): a day of margin covers
+ * timestamps without a zone, which the store and Date.parse may read differently.
+ */
+function timeOf(rec: Record<string, unknown>): number {
+  const t = typeof rec.eventTime === 'string' ? Date.parse(rec.eventTime) : NaN;
+  return Number.isNaN(t) ? -Infinity : t - 86_400_000;
+}
+
 export async function putAuditEvents(access: StoreAccess, req: Req, principal: Principal): Promise<Res> {
   if (req.auditEvents.length > PUSH_LIMITS.maxEvents) {
     throw new AitrailError('TOO_MANY_EVENTS', `at most ${PUSH_LIMITS.maxEvents} audit events per call, got ${req.auditEvents.length}`);
@@ -41,7 +50,7 @@ export async function putAuditEvents(access: StoreAccess, req: Req, principal: P
   const total = req.auditEvents.reduce((a, e) => a + Buffer.byteLength(e.eventData), 0);
   if (total > PUSH_LIMITS.maxBytes) throw new AitrailError('PAYLOAD_TOO_LARGE', `at most ${PUSH_LIMITS.maxBytes} bytes of eventData per call, got ${total}`);
   const failed: Res['failed'] = [];
-  const accepted: { id: string; text: string; eventID: string }[] = [];
+  const accepted: { id: string; text: string; eventID: string; time: number }[] = [];
   const seen = new Set<string>();
   for (const e of req.auditEvents) {
     if (seen.has(e.id)) {
@@ -74,18 +83,21 @@ export async function putAuditEvents(access: StoreAccess, req: Req, principal: P
     const rec = data as Record<string, unknown>;
     if (typeof rec.eventID === 'string' && rec.eventTime !== undefined && rec.recipientAccountId !== undefined) {
       // Complete as sent: store the caller's exact text.
-      accepted.push({ id: e.id, text: e.eventData, eventID: rec.eventID });
+      accepted.push({ id: e.id, text: e.eventData, eventID: rec.eventID, time: timeOf(rec) });
       continue;
     }
     // Lake's schema names the event id UID; keep whatever the caller sent and add an eventID.
     if (typeof rec.eventID !== 'string') rec.eventID = typeof rec.UID === 'string' ? rec.UID : randomUUID();
     rec.eventTime ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     rec.recipientAccountId ??= 'aitrail';
-    accepted.push({ id: e.id, text: JSON.stringify(rec), eventID: rec.eventID as string });
+    accepted.push({ id: e.id, text: JSON.stringify(rec), eventID: rec.eventID as string, time: timeOf(rec) });
   }
   const successful: Res['successful'] = [];
   if (accepted.length) {
-    const outcomes = await access.push(`push:${req.channelArn ?? principal.name}`, accepted.map((a) => a.text));
+    // The oldest eventTime in the call lets caches of older time windows survive the write.
+    let minTime = Infinity;
+    for (const a of accepted) minTime = Math.min(minTime, a.time);
+    const outcomes = await access.push(`push:${req.channelArn ?? principal.name}`, accepted.map((a) => a.text), minTime);
     outcomes.forEach((o, i) => {
       const a = accepted[i]!;
       if (o.status === 'rejected') failed.push({ id: a.id, errorCode: 'InvalidEventData', errorMessage: o.reason ?? 'rejected' });

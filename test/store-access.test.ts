@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Store } from '../src/store/db.js';
+import { StoreAccess } from '../src/server/db.js';
+import { record, tempDir, rmDir } from './helpers/fixtures.js';
+
+test('the write log tells which time windows a write may have changed', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: join(dir, 'data') });
+  try {
+    const access = await StoreAccess.create(store, 1);
+    const v0 = access.version;
+    const day = (d: number) => Date.UTC(2026, 10, d);
+    // Events of 10 November leave windows ending before then untouched.
+    await access.push('push:t', [JSON.stringify(record({ eventID: 'w1', eventTime: '2026-11-10T00:00:00Z' }))], day(10));
+    assert.equal(access.version, v0 + 1);
+    assert.equal(access.unchangedThrough(v0, day(5)), true);
+    assert.equal(access.unchangedThrough(v0, day(10)), false);
+    // A write without a time bound (findings, settings, …) may change anything.
+    await access.write(async (s) => s.run('SELECT 1'));
+    assert.equal(access.unchangedThrough(v0, day(5)), false);
+    assert.equal(access.unchangedThrough(access.version, day(5)), true);
+    // An unparseable bound counts as unbounded.
+    const v1 = access.version;
+    await access.write(async (s) => s.run('SELECT 1'), NaN);
+    assert.equal(access.unchangedThrough(v1, day(1)), false);
+    await access.close();
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});
