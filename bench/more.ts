@@ -238,7 +238,7 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     const withTrail = await pushLoad('b', acked);
     log(`trail: push with the trail on ${int(withTrail.pushed / withTrail.pushSeconds)} events/s`);
     const sdkN = 50_000;
-    const clients = Array.from({ length: 4 }, () => new AuditClient({ endpoint: srv.url, token, batchSize: 100, flushIntervalMs: 50, maxBufferSize: sdkN, concurrency: 8 }));
+    const clients = Array.from({ length: 4 }, () => new AuditClient({ endpoint: srv.url, token, batchSize: 100, flushIntervalMs: 50, maxBufferSize: sdkN }));
     const t0 = performance.now();
     for (let i = 0; i < sdkN; i++) {
       acked.push(clients[i % 4]!.record({ eventSource: 'bench.sdk', eventName: 'ChatCompletion', eventID: `sdk-${i}-${port}`, userIdentity: { type: 'User', principalId: `u${i % 11}` }, requestParameters: { model: 'llama-3-70b' } }));
@@ -340,7 +340,7 @@ export function moreSections(r: MoreResults): { sections: ReportSection[]; check
       id: 'trail',
       title: 'Trails: recording and validation',
       lines: [
-        'After the server test, the server restarts with a trail (`--enable-log-file-validation`, delivery every 2 s or 5,000 events, digests every 60 s); the push test runs again (20 clients, 8 s), then 50,000 events are recorded through the SDK (4 `AuditClient`s, batches of 100, 4 in flight each). After a flush, every delivered log file is read back and compared with the acknowledged eventIDs; then `validateLogs` checks the whole destination. Floor: `cat files | gunzip -c | sha256sum` over the same log files.',
+        'After the server test, the server restarts with a trail (`--enable-log-file-validation`, delivery every 2 s or 5,000 events, digests every 60 s); the push test runs again (20 clients, 8 s), then 50,000 events are recorded through the SDK (4 `AuditClient`s with their defaults: batches of 100, 8 in flight each). After a flush, every delivered log file is read back and compared with the acknowledged eventIDs; then `validateLogs` checks the whole destination. Floor: `cat files | gunzip -c | sha256sum` over the same log files.',
         '',
         ...mdTable(['Figure', 'Measured', 'Floor / peer', 'Ratio', 'Target', 'Verdict'], [
           ['Push endpoint recording (20 clients, trail on)', `${int(t.pushEventsPerSecond)} events/s`, '', '', '≥ 20,000 events/s', verdict(t.pushEventsPerSecond >= 20_000)],

@@ -58,7 +58,7 @@ export interface AuditClientOptions {
   maxBufferSize?: number;
   /** When the buffer is full: drop the oldest events (default), drop the new one, or throw. */
   overflow?: OverflowPolicy;
-  /** Batches sent at once (default 4). */
+  /** Batches in flight at once (default 8): the server commits concurrent requests together. */
   concurrency?: number;
   /** Attempts per batch before it is counted as failed (default 8). */
   maxAttempts?: number;
@@ -145,7 +145,7 @@ export class AuditClient {
       maxBufferSize: options.maxBufferSize ?? 10_000,
       overflow: options.overflow ?? 'drop-oldest',
       maxAttempts: options.maxAttempts ?? 8,
-      concurrency: Math.max(1, options.concurrency ?? 4),
+      concurrency: Math.max(1, options.concurrency ?? 8),
       baseDelayMs: options.baseDelayMs ?? 100,
       maxDelayMs: options.maxDelayMs ?? 10_000,
       ...options,
