@@ -1,10 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { record, tempDir, rmDir, writeDelivery, writeRaw } from './helpers/fixtures.js';
+import { startServe } from './helpers/server.js';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
+
+/** The CLI without blocking the event loop (for tests that also talk to a server this process started). */
+function cliAsync(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, AITRAIL_DATA_DIR: '' } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => resolve({ code, out, err }));
+  });
+}
 
 function cli(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env: { ...process.env, AITRAIL_DATA_DIR: '' } });
@@ -89,6 +102,36 @@ test('usage errors exit 2 with the usage text; a missing store is a clear error'
     assert.match(m.err, /no aitrail store in/);
     assert.match(cli(['--help']).out, /lookup-events/);
   } finally {
+    rmDir(dir);
+  }
+});
+
+test('tokens through a running server: create, list, revoke; the local command explains the lock', async () => {
+  const dir = tempDir();
+  const data = `${dir}/data`;
+  const admin = cli(['tokens', 'create', '--role', 'admin', '--name', 'boot', '--data-dir', data]);
+  assert.equal(admin.code, 0, admin.err);
+  const adminToken = admin.out.trim();
+  const srv = await startServe(data, 19000 + Math.floor(Math.random() * 5000));
+  try {
+    const acli = (args: string[]) => cliAsync(args);
+    const locked = await acli(['tokens', 'create', '--role', 'viewer', '--data-dir', data]);
+    assert.notEqual(locked.code, 0);
+    assert.match(locked.err, /--server URL --token ADMIN_TOKEN/);
+    const made = await acli(['tokens', 'create', '--role', 'viewer', '--name', 'via-api', '--server', srv.url, '--token', adminToken]);
+    assert.equal(made.code, 0, made.err);
+    const viewer = made.out.trim();
+    assert.equal((await fetch(`${srv.url}/api/session`, { headers: { authorization: `Bearer ${viewer}` } })).status, 200);
+    const list = await acli(['tokens', 'list', '--server', srv.url, '--token', adminToken, '--output', 'json']);
+    assert.deepEqual(JSON.parse(list.out).map((t: { name: string }) => t.name).sort(), ['boot', 'via-api']);
+    const revoked = await acli(['tokens', 'revoke', 'via-api', '--server', srv.url, '--token', adminToken]);
+    assert.equal(revoked.code, 0, revoked.err);
+    assert.equal((await fetch(`${srv.url}/api/session`, { headers: { authorization: `Bearer ${viewer}` } })).status, 401);
+    const denied = await acli(['tokens', 'list', '--server', srv.url, '--token', viewer]);
+    assert.notEqual(denied.code, 0);
+  } finally {
+    srv.proc.kill('SIGTERM');
+    await srv.exited;
     rmDir(dir);
   }
 });

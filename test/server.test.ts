@@ -53,7 +53,7 @@ async function call(method: string, path: string, role?: Role, body?: unknown, h
 
 /** A valid request for each route, so that a permitted role gets past validation. */
 function sample(r: RouteInfo): { path: string; body?: unknown } {
-  const path = r.path.replace('{eventId}', 'a1').replace('{findingId}', 'f-missing').replace('{queryId}', 'q1').replace('{ruleId}', 'aws.cis.4_5_cloudtrail_config_changes');
+  const path = r.path.replace('{tokenId}', 'no-such-token').replace('{eventId}', 'a1').replace('{findingId}', 'f-missing').replace('{queryId}', 'q1').replace('{ruleId}', 'aws.cis.4_5_cloudtrail_config_changes');
   const bodies: Record<string, unknown> = {
     'POST /api/events/lookup': {},
     'POST /api/sql': { sql: 'SELECT 1 AS x' },
@@ -63,6 +63,7 @@ function sample(r: RouteInfo): { path: string; body?: unknown } {
     'POST /api/rules/{ruleId}/enabled': { enabled: true },
     'POST /api/audit-events': { auditEvents: [{ id: 'p1', eventData: JSON.stringify(record({ eventID: `push-${Math.random()}` })) }] },
     'POST /api/session': { token: 'x' },
+    'POST /api/tokens': { role: 'viewer', name: 'sample-token' },
   };
   return { path, body: bodies[`${r.method} ${r.path}`] };
 }
@@ -228,6 +229,30 @@ test('self-audit: calls are recorded as CloudTrail-shaped events, failures inclu
   // Self-audit events are searchable like any other.
   const lk = await call('POST', '/api/events/lookup', 'viewer', { LookupAttributes: [{ AttributeKey: 'EventSource', AttributeValue: 'aitrail.local' }] });
   assert.ok(lk.json.Events.length >= 5);
+});
+
+test('tokens through the API: created by an admin, shown once, listed without secrets, revoked at once, audited without the secret', async () => {
+  const made = await call('POST', '/api/tokens', 'admin', { role: 'viewer', name: 'api-made' });
+  assert.equal(made.status, 200);
+  assert.equal(made.json.info.role, 'viewer');
+  assert.equal(made.json.info.createdBy, 't-admin');
+  const secret = String(made.json.token);
+  const use = () => app.app.request('/api/session', { headers: { authorization: `Bearer ${secret}` } });
+  assert.deepEqual(await (await use()).json(), { name: 'api-made', role: 'viewer' });
+  const list = await call('GET', '/api/tokens', 'admin');
+  const listed = list.json.tokens.find((t: { name: string }) => t.name === 'api-made');
+  assert.ok(listed && listed.revokedAt === null);
+  assert.ok(!JSON.stringify(list.json).includes(secret.slice(secret.indexOf('_', 5) + 1)), 'a secret in the token list');
+  assert.equal((await call('POST', '/api/tokens', 'analyst', { role: 'admin' })).status, 403);
+  assert.equal((await call('POST', '/api/tokens', 'admin', { role: 'root' })).status, 400);
+  const gone = await call('DELETE', '/api/tokens/api-made', 'admin');
+  assert.deepEqual(gone.json, { revoked: 1 });
+  assert.equal((await use()).status, 401, 'a revoked token stops working at once');
+  assert.equal((await call('DELETE', '/api/tokens/api-made', 'admin')).status, 404);
+  await app.auditor.flush();
+  const audit = await access.read((s) => s.all(`SELECT eventName, CAST(record AS VARCHAR) AS r FROM event_store WHERE eventSource = 'aitrail.local' AND eventName IN ('CreateToken', 'RevokeToken')`));
+  assert.ok(audit.some((a) => a.eventName === 'CreateToken') && audit.some((a) => a.eventName === 'RevokeToken'));
+  for (const a of audit) assert.ok(!String(a.r).includes(secret.slice(secret.indexOf('_', 5) + 1)), 'the new secret leaked into the audit trail');
 });
 
 test('revoked tokens stop working; sessions work with the cookie', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Store } from '../src/store/db.js';
 import { createToken } from '../src/server/auth.js';
 import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
+import { startServe } from './helpers/server.js';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
 
@@ -127,21 +128,6 @@ test('a trail records a filtered copy of ingested events, signs digests, validat
 function await_gzip(s: string): Buffer {
   // Imported lazily to keep the test's imports short.
   return (spawnSync(process.execPath, ['-e', 'process.stdout.write(require("zlib").gzipSync(require("fs").readFileSync(0)))'], { input: s }).stdout as Buffer);
-}
-
-async function startServe(data: string, port: number): Promise<{ proc: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--data-dir', data, '--port', String(port)], { stdio: ['ignore', 'ignore', 'ignore'] });
-  const exited = new Promise((r) => proc.once('exit', r));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) return { proc, url, exited };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
 }
 
 test('durability: kill -9 right after acknowledgement; after a restart every acknowledged event is stored and delivered exactly once', async () => {

@@ -10,14 +10,14 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { readFile, stat } from 'node:fs/promises';
 import { join, normalize, extname } from 'node:path';
 import { AitrailError, isAitrailError } from '../model/errors.js';
-import { can, type Permission } from '../model/auth.js';
+import { can, RoleSchema, type Permission } from '../model/auth.js';
 import { FindingSchema, FindingStatusSchema, SeveritySchema } from '../model/findings.js';
 import { LOOKUP_ATTRIBUTE_KEYS } from '../query/lookup.js';
 import { getEvent, LookupCache, lookupEvents, runSql } from '../store/events.js';
 import { dashboardStats } from '../store/stats.js';
 import { addSuppression, activeSuppressions, getFinding, listFindings, setFindingStatus, ruleSettings, setRuleEnabled } from '../store/findings.js';
 import { loadEnabledRules, detect } from '../detect/run.js';
-import { Sessions, verifyToken, type Principal } from './auth.js';
+import { createToken, listTokens, revokeToken, Sessions, verifyToken, type Principal } from './auth.js';
 import { Auditor } from './audit.js';
 import type { StoreAccess } from './db.js';
 import { Metrics } from './metrics.js';
@@ -430,6 +430,40 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
         hit.value.catch(() => dashCache.delete(key));
       }
       return c.json((await hit.value) as Record<string, unknown>);
+    },
+  );
+
+  // API tokens, for admins: create (the secret is in that response only, never stored, logged
+  // or audited), list, revoke. A revocation takes effect at once on this server.
+  const TokenInfoSchema = z
+    .object({ tokenId: z.string(), name: z.string(), role: RoleSchema, createdAt: z.string(), createdBy: z.string().nullable(), revokedAt: z.string().nullable(), lastUsedAt: z.string().nullable() })
+    .openapi('TokenInfo');
+  route(
+    { method: 'get', path: '/api/tokens', permission: 'manage', summary: 'API tokens (ids, names, roles, dates; never secrets)', tags: ['tokens'], audit: { name: 'ListTokens', readOnly: true }, responses: { 200: json(z.object({ tokens: z.array(TokenInfoSchema) }), 'Tokens'), ...errors } },
+    async (c) => c.json({ tokens: await deps.access.read((s) => listTokens(s)) }),
+  );
+  route(
+    {
+      method: 'post', path: '/api/tokens', permission: 'manage', summary: 'Create a token; its secret is shown in this response only', tags: ['tokens'], audit: { name: 'CreateToken', readOnly: false },
+      request: { body: { content: { 'application/json': { schema: z.object({ role: RoleSchema, name: z.string().min(1).max(64).optional() }) } } } },
+      responses: { 200: json(z.object({ token: z.string(), info: TokenInfoSchema }), 'The new token'), ...errors },
+    },
+    async (c, { json: b }) => {
+      const by = c.get('principal')?.name ?? null;
+      const created = await deps.access.write((s) => createToken(s, b.name ?? `${b.role}-${Date.now().toString(36)}`, b.role, by));
+      return c.json(created);
+    },
+  );
+  route(
+    {
+      method: 'delete', path: '/api/tokens/{tokenId}', permission: 'manage', summary: 'Revoke a token by id or name', tags: ['tokens'], audit: { name: 'RevokeToken', readOnly: false },
+      request: { params: z.object({ tokenId: z.string().min(1).max(100) }) },
+      responses: { 200: json(z.object({ revoked: z.number() }), 'Revoked'), 404: json(ErrorSchema, 'No such active token'), ...errors },
+    },
+    async (c, { param }) => {
+      const revoked = await deps.access.write((s) => revokeToken(s, param.tokenId));
+      tokenCache.clear();
+      return c.json({ revoked });
     },
   );
 
