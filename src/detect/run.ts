@@ -212,74 +212,86 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // value out of DuckDB costs several times more than parsing them in JavaScript.
   const typedCols = [...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])];
   const packed = `to_json(struct_pack(rid := rowid, ${typedCols.map((c) => `"${c}" := "${c}"`).join(', ')}))`;
-  for (const win of windows) {
-    const packedRows = await store.all(
+  // The next window's rows are read on a connection of their own while this one is evaluated.
+  const ahead = await store.fork();
+  const readWindow = (win: { from: Date; to: Date }) =>
+    ahead.all(
       `SELECT ${packed} AS t FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} ORDER BY eventTime, eventId`,
       [win.from.toISOString().replace('T', ' ').replace('Z', ''), win.to.toISOString().replace('T', ' ').replace('Z', '')],
     );
-    const rows: Row[] = packedRows.map((p) => {
-      const r = JSON.parse(String(p.t)) as Row;
-      r.eventTime = new Date(String(r.eventTime).replace(' ', 'T') + 'Z');
-      return r;
-    });
-    const matched: CompiledRule[][] = new Array(rows.length);
-    const fullRecs = new Map<number, object>();
-    const needFull: number[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      const cands = candidates(String(r.eventName), String(r.eventSource));
-      if (cands.length === 0) continue;
-      const odd = (r.flags as string[] | null)?.length || r.eventType === 'AwsCloudTrailInsight';
-      const light = lightRecord(r);
-      let full = false;
-      const hits: CompiledRule[] = [];
-      for (const c of cands) {
-        if (c.needsFull || odd) full = true;
-        else if (c.rule.match!(light)) hits.push(c);
+  let next = windows.length ? readWindow(windows[0]!) : undefined;
+  try {
+    for (let w = 0; w < windows.length; w++) {
+      const win = windows[w]!;
+      const packedRows = await next!;
+      next = w + 1 < windows.length ? readWindow(windows[w + 1]!) : undefined;
+      const rows: Row[] = packedRows.map((p) => {
+        const r = JSON.parse(String(p.t)) as Row;
+        r.eventTime = new Date(String(r.eventTime).replace(' ', 'T') + 'Z');
+        return r;
+      });
+      const matched: CompiledRule[][] = new Array(rows.length);
+      const fullRecs = new Map<number, object>();
+      const needFull: number[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        const cands = candidates(String(r.eventName), String(r.eventSource));
+        if (cands.length === 0) continue;
+        const odd = (r.flags as string[] | null)?.length || r.eventType === 'AwsCloudTrailInsight';
+        const light = lightRecord(r);
+        let full = false;
+        const hits: CompiledRule[] = [];
+        for (const c of cands) {
+          if (c.needsFull || odd) full = true;
+          else if (c.rule.match!(light)) hits.push(c);
+        }
+        matched[i] = hits;
+        if (full) needFull.push(i);
       }
-      matched[i] = hits;
-      if (full) needFull.push(i);
-    }
-    await fetchFull(store, rows, needFull, fullRecs);
-    summary.fullRecordsParsed += needFull.length;
-    for (const i of needFull) {
-      const r = rows[i]!;
-      const rec = fullRecs.get(i)!;
-      const odd = (r.flags as string[] | null)?.length || r.eventType === 'AwsCloudTrailInsight';
-      for (const c of candidates(String(r.eventName), String(r.eventSource))) {
-        if ((c.needsFull || odd) && c.rule.match!(rec)) matched[i]!.push(c);
+      await fetchFull(store, rows, needFull, fullRecs);
+      summary.fullRecordsParsed += needFull.length;
+      for (const i of needFull) {
+        const r = rows[i]!;
+        const rec = fullRecs.get(i)!;
+        const odd = (r.flags as string[] | null)?.length || r.eventType === 'AwsCloudTrailInsight';
+        for (const c of candidates(String(r.eventName), String(r.eventSource))) {
+          if ((c.needsFull || odd) && c.rule.match!(rec)) matched[i]!.push(c);
+        }
       }
-    }
-    if (fullRefs.size) {
-      const more: number[] = [];
-      for (let i = 0; i < rows.length; i++) if (!fullRecs.has(i) && matched[i]?.some(needsFullForCorrelation)) more.push(i);
-      await fetchFull(store, rows, more, fullRecs);
-      summary.fullRecordsParsed += more.length;
-    }
-    for (let i = 0; i < rows.length; i++) {
-      const hits = matched[i];
-      if (!hits || hits.length === 0) continue;
-      const r = rows[i]!;
-      const refs: string[] = [];
-      for (const c of hits) {
-        if (c.emits) addMatch(c.rule, r);
-        refs.push(c.ref);
+      if (fullRefs.size) {
+        const more: number[] = [];
+        for (let i = 0; i < rows.length; i++) if (!fullRecs.has(i) && matched[i]?.some(needsFullForCorrelation)) more.push(i);
+        await fetchFull(store, rows, more, fullRecs);
+        summary.fullRecordsParsed += more.length;
       }
-      if (correlations.length) {
-        const id = String(r.eventId ?? '');
-        eventInfo.set(id, { principal: principalOf(r), accountId: (r.accountId as string | null) ?? null, region: (r.awsRegion as string | null) ?? null, time: r.eventTime as Date });
-        for (const m of engine.push({ rules: refs, record: fullRecs.get(i) ?? lightRecord(r), time: (r.eventTime as Date).getTime(), eventId: id })) addCorrelation(m);
+      for (let i = 0; i < rows.length; i++) {
+        const hits = matched[i];
+        if (!hits || hits.length === 0) continue;
+        const r = rows[i]!;
+        const refs: string[] = [];
+        for (const c of hits) {
+          if (c.emits) addMatch(c.rule, r);
+          refs.push(c.ref);
+        }
+        if (correlations.length) {
+          const id = String(r.eventId ?? '');
+          eventInfo.set(id, { principal: principalOf(r), accountId: (r.accountId as string | null) ?? null, region: (r.awsRegion as string | null) ?? null, time: r.eventTime as Date });
+          for (const m of engine.push({ rules: refs, record: fullRecs.get(i) ?? lightRecord(r), time: (r.eventTime as Date).getTime(), eventId: id })) addCorrelation(m);
+        }
       }
+      summary.events += rows.length;
+      opts.onProgress?.({ events: summary.events, total });
+      // Keep memory bounded: merge matches into findings as they pile up (merging is idempotent
+      // and happens inside DuckDB), and forget event details no correlation window can reach.
+      let pending = 0;
+      for (const g of groups.values()) pending += g.events.length;
+      if (pending > 400_000) await flushGroups();
+      const horizon = win.from.getTime() - maxSpan;
+      for (const [id, info] of eventInfo) if (info.time.getTime() < horizon) eventInfo.delete(id);
     }
-    summary.events += rows.length;
-    opts.onProgress?.({ events: summary.events, total });
-    // Keep memory bounded: merge matches into findings as they pile up (merging is idempotent
-    // and happens inside DuckDB), and forget event details no correlation window can reach.
-    let pending = 0;
-    for (const g of groups.values()) pending += g.events.length;
-    if (pending > 100_000) await flushGroups();
-    const horizon = win.from.getTime() - maxSpan;
-    for (const [id, info] of eventInfo) if (info.time.getTime() < horizon) eventInfo.delete(id);
+  } finally {
+    await next?.catch(() => undefined);
+    await ahead.close();
   }
   for (const m of engine.flush()) addCorrelation(m);
   await flushGroups();

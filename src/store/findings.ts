@@ -55,14 +55,20 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
   if (groups.length === 0) return out;
   const dir = join(store.dataDir, 'tmp');
   await fsp.mkdir(dir, { recursive: true });
-  const path = join(dir, `matches-${process.pid}-${Date.now()}.jsonl`);
+  const stamp = `${process.pid}-${Date.now()}`;
+  const path = join(dir, `matches-${stamp}.jsonl`);
+  const groupPath = join(dir, `match-groups-${stamp}.jsonl`);
+  // Each group's description once, its matches as (group, eventID, time) lines.
+  await fsp.writeFile(
+    groupPath,
+    groups.map((g, i) => JSON.stringify({ g: i, r: g.ruleId, k: g.dedupKey, gk: g.groupKey, ti: g.title, sv: g.severity, at: g.attack, p: g.principal, a: g.accountId, rg: g.region })).join('\n') + '\n',
+  );
   const fh = await fsp.open(path, 'w');
   try {
     let buf = '';
-    for (const g of groups) {
-      const head = JSON.stringify({ r: g.ruleId, k: g.dedupKey, gk: g.groupKey, ti: g.title, sv: g.severity, at: g.attack, p: g.principal, a: g.accountId, rg: g.region });
-      for (const e of g.events) {
-        buf += `{"m":${head},"e":${JSON.stringify(e.id)},"t":"${ts(e.time)}"}\n`;
+    for (let i = 0; i < groups.length; i++) {
+      for (const e of groups[i]!.events) {
+        buf += `{"g":${i},"e":${JSON.stringify(e.id)},"t":"${ts(e.time)}"}\n`;
         if (buf.length > 1 << 20) {
           await fh.write(buf);
           buf = '';
@@ -75,10 +81,11 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
   }
   try {
     await store.run(`CREATE OR REPLACE TEMP TABLE pm AS
-      SELECT json->>'$.m.r' AS ruleId, json->>'$.m.k' AS dedupKey, json->>'$.m.gk' AS groupKey, json->>'$.m.ti' AS title,
-        json->>'$.m.sv' AS severity, CAST(json->'$.m.at' AS VARCHAR[]) AS attack, json->>'$.m.p' AS principal,
-        json->>'$.m.a' AS accountId, json->>'$.m.rg' AS region, json->>'$.e' AS eventId, CAST(json->>'$.t' AS TIMESTAMP) AS eventTime
-      FROM read_json_objects(${sqlString(path)}, format = 'newline_delimited')`);
+      SELECT g.ruleId, g.dedupKey, g.groupKey, g.title, g.severity, g.attack, g.principal, g.accountId, g.region, m.eventId, m.eventTime
+      FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {'g': 'INTEGER', 'e': 'VARCHAR', 't': 'TIMESTAMP'}) m(gi, eventId, eventTime)
+      JOIN read_json(${sqlString(groupPath)}, format = 'newline_delimited',
+        columns = {'g': 'INTEGER', 'r': 'VARCHAR', 'k': 'VARCHAR', 'gk': 'VARCHAR', 'ti': 'VARCHAR', 'sv': 'VARCHAR', 'at': 'VARCHAR[]', 'p': 'VARCHAR', 'a': 'VARCHAR', 'rg': 'VARCHAR'})
+        g(gi, ruleId, dedupKey, groupKey, title, severity, attack, principal, accountId, region) USING (gi)`);
     const keys = Number((await store.one(`SELECT count(DISTINCT dedupKey) AS n FROM pm`))!.n);
     // Matches not yet in any finding of their dedup key (one row per key and eventID).
     await store.run(`CREATE OR REPLACE TEMP TABLE fresh AS
@@ -123,6 +130,7 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
     await store.run('DROP TABLE IF EXISTS fresh');
     await store.run('DROP TABLE IF EXISTS agg');
     await fsp.rm(path, { force: true });
+    await fsp.rm(groupPath, { force: true });
   }
 }
 
