@@ -44,6 +44,14 @@ export interface AppDeps {
 }
 
 type Env = { Variables: { principal?: Principal; requestId: string } };
+/**
+ * A request part hono's validator has already checked against its route's zod schema; each
+ * handler reads it in the shape its own schema declares.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Validated = any;
+/** The validated-input accessor of a request (typed per route by hono; here for every route). */
+type ValidatingRequest = { valid(target: 'json' | 'query' | 'param'): Validated };
 
 const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi('Error');
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
@@ -169,7 +177,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
   /** Declares a route: schema, permission, audit name; the handler gets validated input. */
   function route<R extends RouteConfig>(
     def: R & { permission: Permission | 'public'; audit?: { name: string; readOnly: boolean } },
-    handler: (c: Context<Env>, input: { json: any; query: any; param: any }) => Promise<Response>,
+    handler: (c: Context<Env>, input: { json: Validated; query: Validated; param: Validated }) => Promise<Response>,
   ): void {
     const guard: MiddlewareHandler<Env> = async (c, next) => {
       if (def.permission === 'public') return next();
@@ -189,9 +197,9 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
     const r = createRoute({ ...rest, middleware: [guard] } as unknown as R);
     app.openapi(r, (async (c: Context<Env>) => {
       const input = {
-        json: rest.request?.body ? (c.req as any).valid('json') : undefined,
-        query: rest.request?.query ? (c.req as any).valid('query') : undefined,
-        param: rest.request?.params ? (c.req as any).valid('param') : undefined,
+        json: rest.request?.body ? (c.req as ValidatingRequest).valid('json') : undefined,
+        query: rest.request?.query ? (c.req as ValidatingRequest).valid('query') : undefined,
+        param: rest.request?.params ? (c.req as ValidatingRequest).valid('param') : undefined,
       };
       if (!audit) return handler(c, input);
       const base = { eventName: audit.name, principal: c.get('principal'), sourceIPAddress: clientIp(c), userAgent: c.req.header('user-agent'), readOnly: audit.readOnly };
@@ -562,7 +570,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
 }
 
 /** What the audit record keeps of a request: parameters, never secrets or whole payloads. */
-function auditParams(name: string, input: { json: any; query: any; param: any }): Record<string, unknown> | null {
+function auditParams(name: string, input: { json: Validated; query: Validated; param: Validated }): Record<string, unknown> | null {
   if (name === 'PutAuditEvents') return { auditEventCount: Array.isArray(input.json?.auditEvents) ? input.json.auditEvents.length : 0, channelArn: input.json?.channelArn ?? null };
   const out: Record<string, unknown> = {};
   if (input.param) Object.assign(out, input.param);

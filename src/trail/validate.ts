@@ -243,8 +243,14 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
   const counts = { validDigests: 0, invalidDigests: 0, validLogs: 0, invalidLogs: 0 };
   const status = (e: ValidationEntry): void => {
     entries.push(e);
-    if (e.type === 'digest') e.status === 'valid' ? counts.validDigests++ : counts.invalidDigests++;
-    if (e.type === 'log') e.status === 'valid' ? counts.validLogs++ : counts.invalidLogs++;
+    if (e.type === 'digest') {
+      if (e.status === 'valid') counts.validDigests++;
+      else counts.invalidDigests++;
+    }
+    if (e.type === 'log') {
+      if (e.status === 'valid') counts.validLogs++;
+      else counts.invalidLogs++;
+    }
     if (e.status !== 'valid') {
       err(lastDouble ? `${e.line}\n\n` : `\n${e.line}\n\n`);
       lastDouble = true;

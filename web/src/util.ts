@@ -73,7 +73,6 @@ export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unkno
       },
     );
     return () => ctrl.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return { ...state, reload: () => setTick((n) => n + 1) };
 }

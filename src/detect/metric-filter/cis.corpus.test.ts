@@ -143,7 +143,7 @@ function referencePatterns(): Map<string, string[]> {
 }
 
 if (!existsSync(traildiscover) || !existsSync(panther)) {
-  test.skip(`CIS corpus checks: ${corpus} not found`, () => {});
+  test(`CIS corpus checks: ${corpus} not found`, { skip: true }, () => {});
 } else {
   const named = loadNamed();
   const all = loadAll();
