@@ -265,16 +265,22 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     const missing = acked.filter((id) => !seen.has(id)).length;
     const duplicates = [...seen.values()].filter((n) => n > 1).length;
     const keys = (await TrailKeys.open(join(storeDir, 'trails', 'bench-trail', 'keys'))).listPublicKeys({});
-    const v0 = performance.now();
-    const v = await validateLogs({ destination: trailDest, trailArn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/bench-trail', startTime: '2020-01-01T00:00:00Z', publicKeys: keys, verbose: false, output: 'json', stdout: () => undefined, stderr: () => undefined });
-    const vSeconds = (performance.now() - v0) / 1000;
-    const f0 = performance.now();
-    spawnSync('sh', ['-c', `cat ${logs.map((l) => `'${l}'`).join(' ')} | gunzip -c | sha256sum > /dev/null`], { maxBuffer: 1e9 });
-    const fSeconds = (performance.now() - f0) / 1000;
+    // Best of three for both (each takes well under a second, so single runs are noisy).
+    let vSeconds = Infinity;
+    let fSeconds = Infinity;
+    let v: Awaited<ReturnType<typeof validateLogs>> | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const v0 = performance.now();
+      v = await validateLogs({ destination: trailDest, trailArn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/bench-trail', startTime: '2020-01-01T00:00:00Z', publicKeys: keys, verbose: false, output: 'json', stdout: () => undefined, stderr: () => undefined });
+      vSeconds = Math.min(vSeconds, (performance.now() - v0) / 1000);
+      const f0 = performance.now();
+      spawnSync('sh', ['-c', `cat ${logs.map((l) => `'${l}'`).join(' ')} | gunzip -c | sha256sum > /dev/null`], { maxBuffer: 1e9 });
+      fSeconds = Math.min(fSeconds, (performance.now() - f0) / 1000);
+    }
     out.trail = {
       pushEventsPerSecond: withTrail.pushed / withTrail.pushSeconds,
       sdkEvents: sent, sdkSeconds, sdkEventsPerSecond: sent / sdkSeconds, delivered: seen.size, missing, duplicates, logFiles: logs.length, digests: digests.length,
-      validate: { seconds: vSeconds, plainBytes, gzBytes, mbps: plainBytes / 1e6 / vSeconds, exitCode: v.exitCode },
+      validate: { seconds: vSeconds, plainBytes, gzBytes, mbps: plainBytes / 1e6 / vSeconds, exitCode: v!.exitCode },
       floor: { seconds: fSeconds, mbps: plainBytes / 1e6 / fSeconds },
     };
     log(`trail: ${int(seen.size)} events delivered in ${logs.length} log files (${missing} acknowledged events missing, ${duplicates} duplicated), ${digests.length} digests; validate ${num(plainBytes / 1e6 / vSeconds)} MB/s vs floor ${num(plainBytes / 1e6 / fSeconds)} MB/s`);
@@ -340,7 +346,7 @@ export function moreSections(r: MoreResults): { sections: ReportSection[]; check
       id: 'trail',
       title: 'Trails: recording and validation',
       lines: [
-        'After the server test, the server restarts with a trail (`--enable-log-file-validation`, delivery every 2 s or 5,000 events, digests every 60 s); the push test runs again (20 clients, 8 s), then 50,000 events are recorded through the SDK (4 `AuditClient`s with their defaults: batches of 100, 8 in flight each). After a flush, every delivered log file is read back and compared with the acknowledged eventIDs; then `validateLogs` checks the whole destination. Floor: `cat files | gunzip -c | sha256sum` over the same log files.',
+        'After the server test, the server restarts with a trail (`--enable-log-file-validation`, delivery every 2 s or 5,000 events, digests every 60 s); the push test runs again (20 clients, 8 s), then 50,000 events are recorded through the SDK (4 `AuditClient`s with their defaults: batches of 100, 8 in flight each). After a flush, every delivered log file is read back and compared with the acknowledged eventIDs; then `validateLogs` checks the whole destination. Floor: `cat files | gunzip -c | sha256sum` over the same log files; best of three runs each.',
         '',
         ...mdTable(['Figure', 'Measured', 'Floor / peer', 'Ratio', 'Target', 'Verdict'], [
           ['Push endpoint recording (20 clients, trail on)', `${int(t.pushEventsPerSecond)} events/s`, '', '', '≥ 20,000 events/s', verdict(t.pushEventsPerSecond >= 20_000)],
