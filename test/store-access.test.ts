@@ -31,3 +31,32 @@ test('the write log tells which time windows a write may have changed', async ()
     rmDir(dir);
   }
 });
+
+test('a pushed event sent again with other whitespace is a duplicate; other content under its eventID is a flagged conflict', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: join(dir, 'data') });
+  try {
+    const access = await StoreAccess.create(store, 1);
+    const rec = record({ eventID: 'same-1', eventTime: '2026-11-10T00:00:00Z' });
+    const first = await access.push('push:t', [JSON.stringify(rec)]);
+    assert.equal(first[0]!.status, 'stored');
+    const again = await access.push('push:t', [JSON.stringify(rec, null, 2)]);
+    assert.equal(again[0]!.status, 'duplicate');
+    const other = await access.push('push:t', [JSON.stringify({ ...rec, eventName: 'Other' })]);
+    assert.equal(other[0]!.status, 'stored');
+    const rows = await store.all(`SELECT eventName, flags FROM event_store WHERE eventId = 'same-1' ORDER BY seq`);
+    assert.deepEqual(rows.map((r) => [r.eventName, r.flags]), [[rec.eventName, []], ['Other', ['eventid-conflict']]]);
+    // Plans prepared on earlier, clean batches must still see rejects (regression: reused plans
+    // once carried the statistics of the batch they were planned on).
+    const bad = await access.push('push:t', [JSON.stringify({ eventVersion: '1.08', eventSource: 'x.amazonaws.com', eventName: 'Y', eventID: 'no-time' }), JSON.stringify(record({ eventID: 'fine-2', eventTime: '2026-11-10T00:00:01Z' }))]);
+    assert.deepEqual(bad.map((o) => o.status), ['rejected', 'stored']);
+    assert.match(String(bad[0]!.reason), /missing eventTime/);
+    // The stored text is the caller's, as sent.
+    const text = await store.one(`SELECT record FROM event_store WHERE eventId = 'same-1' ORDER BY seq LIMIT 1`);
+    assert.equal(text!.record, JSON.stringify(rec));
+    await access.close();
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});

@@ -152,7 +152,11 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
 
 const keyOf = (alias: string) => `coalesce(${alias}.eventId, 'h:' || CAST(${alias}.recordHash AS VARCHAR))`;
 
-/** Which rows of the staged table `S` repeat a key within it or in the store (between $lo and $hi). */
+/**
+ * Which rows of the staged table `S` repeat a key within it or in the store (between $lo and
+ * $hi). Contents are compared as JSON without insignificant whitespace (pushes keep the
+ * caller's text as sent), and only for the few rows whose key was seen before.
+ */
 function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params'): string {
   const lo = bounds === 'params' ? 'CAST($lo AS TIMESTAMP)' : `(SELECT min(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
   const hi = bounds === 'params' ? 'CAST($hi AS TIMESTAMP)' : `(SELECT max(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
@@ -161,15 +165,15 @@ function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params'): strin
       WHERE e.eventTime BETWEEN ${lo} AND ${hi} AND ${keyOf('e')} IN (SELECT k FROM valid)),
     multi AS (SELECT k FROM valid GROUP BY k HAVING count(*) > 1),
     cand AS (
-      SELECT v.sourceId, v.idx, v.k, v.rec, md5_number(CAST(v.rec AS VARCHAR)) AS h FROM valid v
+      SELECT v.sourceId, v.idx, v.k, v.rec, md5_number(json(CAST(v.rec AS VARCHAR))) AS h FROM valid v
       WHERE v.k IN (SELECT k FROM multi) OR v.k IN (SELECT k FROM stored)),
     ranked AS (
       SELECT *, row_number() OVER (PARTITION BY k, h ORDER BY sourceId, idx) AS dupRank,
         first_value(h) OVER (PARTITION BY k ORDER BY sourceId, idx) <> h AS batchConflict
       FROM cand)
     SELECT sourceId, idx,
-      dupRank > 1 OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) = CAST(ranked.rec AS VARCHAR)) AS isDup,
-      batchConflict OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND CAST(s.record AS VARCHAR) <> CAST(ranked.rec AS VARCHAR)) AS isConflict
+      dupRank > 1 OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND json(s.record) = json(CAST(ranked.rec AS VARCHAR))) AS isDup,
+      batchConflict OR EXISTS (SELECT 1 FROM stored s WHERE s.k = ranked.k AND json(s.record) <> json(CAST(ranked.rec AS VARCHAR))) AS isConflict
     FROM ranked`;
 }
 
@@ -198,6 +202,11 @@ const pushTables = new WeakMap<Store, Set<string>>();
  */
 export async function ensurePushTables(store: Store, cfg: AiClassificationConfig): Promise<void> {
   if (pushTables.get(store)?.has('push_decided')) return;
+  // A prepared statement keeps its plan, and DuckDB's statistics propagation bakes the data
+  // seen at planning into it (a filter on a column that was all NULL becomes TRUE, a join with a
+  // table that was empty is dropped). These tables change with every load, so plans must not
+  // depend on their statistics. The setting is instance-wide; read queries measured no slower.
+  await store.run(`SET disabled_optimizers = 'statistics_propagation'`);
   // `rec` holds the caller's text as given: loadRecords' callers pass JSON they produced or checked.
   await store.run(`CREATE OR REPLACE TEMP TABLE incoming (sourceId INTEGER, idx INTEGER, line INTEGER, rec VARCHAR,
     xcode VARCHAR, xreason VARCHAR, xraw VARCHAR, xpath VARCHAR, ingestedAt TIMESTAMP)`);
