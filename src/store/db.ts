@@ -176,26 +176,27 @@ export class Store {
 
   private readonly prepared = new Map<string, DuckDBPreparedStatement>();
 
-  /** Runs a statement through a prepared statement cached on this connection (named parameters). */
-  async runPrepared(sql: string, params: Record<string, DuckDBValue>): Promise<void> {
+  /** This connection's prepared statement for `sql`, prepared on first use. */
+  private async preparedFor(sql: string): Promise<DuckDBPreparedStatement> {
     let ps = this.prepared.get(sql);
     if (!ps) {
       ps = await this.conn.prepare(sql);
       if (this.prepared.size > 20) this.prepared.clear();
       this.prepared.set(sql, ps);
     }
+    return ps;
+  }
+
+  /** Runs a statement through a prepared statement cached on this connection (named parameters). */
+  async runPrepared(sql: string, params: Record<string, DuckDBValue>): Promise<void> {
+    const ps = await this.preparedFor(sql);
     ps.bind(params);
     await ps.run();
   }
 
   /** Runs a query through a cached prepared statement (named parameters) and returns its rows. */
   async allPrepared(sql: string, params: Record<string, DuckDBValue> = {}): Promise<Row[]> {
-    let ps = this.prepared.get(sql);
-    if (!ps) {
-      ps = await this.conn.prepare(sql);
-      if (this.prepared.size > 20) this.prepared.clear();
-      this.prepared.set(sql, ps);
-    }
+    const ps = await this.preparedFor(sql);
     ps.bind(params);
     return (await ps.runAndReadAll()).getRowObjectsJS() as Row[];
   }
