@@ -336,19 +336,8 @@ export const CLI_SERVICE: Record<string, string> = {
   'kms.amazonaws.com': 'kms',
 };
 
-/** SDK api ids for the JS user agent. */
-export const JS_API: Record<string, string> = {
-  'bedrock.amazonaws.com': 'bedrock',
-  'sagemaker.amazonaws.com': 'sagemaker',
-  's3.amazonaws.com': 's3',
-  'ec2.amazonaws.com': 'ec2',
-  'iam.amazonaws.com': 'iam',
-  'sts.amazonaws.com': 'sts',
-  'cloudtrail.amazonaws.com': 'cloudtrail',
-  'lambda.amazonaws.com': 'lambda',
-  'ecr.amazonaws.com': 'ecr',
-  'kms.amazonaws.com': 'kms',
-};
+/** SDK api ids for the JS user agent: the CLI's service names, except S3's. */
+export const JS_API: Record<string, string> = { ...CLI_SERVICE, 's3.amazonaws.com': 's3' };
 
 /** Region-weighted tables used by several activities. */
 export const REGION_APP = weighted<string>([

@@ -271,9 +271,7 @@ export async function loadRelation(
   const D = opts.incoming ? 'push_decided' : 'decided';
   const fill = async (table: string, select: string, params: Record<string, DuckDBValue>) => {
     if (!opts.incoming) return store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`, params);
-    const made = pushTables.get(store) ?? new Set<string>();
-    pushTables.set(store, made);
-    if (!made.has(table)) throw new Error(`internal: ensurePushTables was not called before a push load (${table})`);
+    if (!pushTables.get(store)?.has(table)) throw new Error(`internal: ensurePushTables was not called before a push load (${table})`);
     await store.runPrepared(`DELETE FROM ${table}`, {});
     await store.runPrepared(`INSERT INTO ${table} ${select}`, params);
   };
