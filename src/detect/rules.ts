@@ -94,14 +94,17 @@ function sigmaFields(rule: SigmaRule): string[] | null {
 
 function metricFields(ast: MetricFilterAst): string[] | null {
   if (ast.kind !== 'json') return ast.kind === 'all' ? [] : null;
+  // Paths in the dotted form fieldpath reads (`resources[0].type`); a key holding '.', '[' or
+  // ']' cannot be written so, and the rule is treated as reading the whole record.
   const out = new Set<string>();
+  let whole = false;
   const walk = (e: Extract<MetricFilterAst, { kind: 'json' }>['expr']): void => {
     if (e.type === 'and' || e.type === 'or') e.children.forEach(walk);
-    else if (e.path.some((p) => typeof p === 'number')) out.add('*');
-    else out.add(e.path.join('.'));
+    else if (e.path.some((p) => typeof p === 'string' && /[.[\]]/.test(p))) whole = true;
+    else out.add(e.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''));
   };
   walk(ast.expr);
-  return out.has('*') ? null : [...out];
+  return whole ? null : [...out];
 }
 
 /** Values an expression requires for `$.<field>` (exact `=` only), or null when unconstrained. */

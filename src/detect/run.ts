@@ -1,14 +1,18 @@
 /**
  * The detection runner: evaluates the enabled rules over stored events in time order and merges
  * what they find into findings. Events stream out of DuckDB in bounded windows. Rules that read
- * only fields the store keeps as typed columns run on a record rebuilt from those columns; the
- * whole JSON record is fetched and parsed only for events that a rule needing it could match.
+ * only fields the store keeps as typed columns run on a record rebuilt from those columns.
+ * Rules that read other fields get, for the events they could match, only the top-level members
+ * of the record they read (extracted inside DuckDB); the whole record is fetched and parsed only
+ * for rules whose fields are not known in advance (keyword searches) and for records with odd
+ * typed values.
  */
 import { join } from 'node:path';
 import { packageRoot, sqlString, type Row, type Store } from '../store/db.js';
 import { mergeMatches, ruleSettings, type MatchGroup } from '../store/findings.js';
 import { CorrelationEngine, type CorrelationMatch } from './sigma/index.js';
 import { loadRules, type DetectionRule, type RuleLoadError, type RuleSet } from './rules.js';
+import { parsePath } from '../model/fieldpath.js';
 
 /** Record paths that the store keeps as typed columns (column name for each). */
 const TYPED: Record<string, string> = {
@@ -28,13 +32,22 @@ const TYPED: Record<string, string> = {
 /** Columns every run reads: candidate selection, ordering and attribution. */
 const BASE_COLUMNS = ['eventId', 'eventTime', 'eventName', 'eventSource', 'eventType', 'awsRegion', 'accountId', 'flags', 'username', 'userIdentityArn', 'userIdentityInvokedBy', 'userIdentityPrincipalId'];
 
+/**
+ * Window rows travel as JSON objects with short keys (column names would be a third of the
+ * bytes): `rid` (rowid), `t` (eventTime in epoch milliseconds) and one key per typed column.
+ */
+const KEY: Record<string, string> = Object.fromEntries(
+  [...new Set([...BASE_COLUMNS, ...Object.values(TYPED)])].map((c, i) => [c, c === 'eventTime' ? 't' : `c${i.toString(36)}`]),
+);
+const col = (r: Row, name: string): unknown => r[KEY[name]!];
+
 /** Builds records from typed columns, setting only the given record paths. */
 function lightBuilder(paths: string[]): (r: Row) => Record<string, unknown> {
-  const plan = paths.map((p) => ({ parts: p.split('.'), col: TYPED[p]! }));
+  const plan = paths.map((p) => ({ parts: p.split('.'), col: TYPED[p]!, key: KEY[TYPED[p]!]! }));
   return (r) => {
     const rec: Record<string, unknown> = {};
-    for (const { parts, col } of plan) {
-      let v = r[col];
+    for (const { parts, col, key } of plan) {
+      let v = r[key];
       if (v === null || v === undefined) continue;
       if (col === 'mfaAuthenticated') v = v ? 'true' : 'false';
       let o = rec;
@@ -57,6 +70,11 @@ export interface DetectOptions {
   onProgress?: (p: { events: number; total: number }) => void;
   /** Target rows per streamed window. */
   windowRows?: number;
+  /**
+   * Evaluate every rule on whole records, never on typed columns or extracted members (slower;
+   * findings are the same, which the tests check).
+   */
+  wholeRecords?: boolean;
 }
 
 /** What a detection run did. */
@@ -66,6 +84,8 @@ export interface DetectSummary {
   loadErrors: RuleLoadError[];
   events: number;
   fullRecordsParsed: number;
+  /** Events for which only some top-level members of the record were extracted and parsed. */
+  partialRecordsParsed: number;
   matches: number;
   correlationMatches: number;
   findingsCreated: number;
@@ -77,14 +97,36 @@ export interface DetectSummary {
 
 interface CompiledRule {
   rule: DetectionRule;
-  needsFull: boolean;
+  /**
+   * Top-level record members the rule reads beyond the typed columns ([] when the typed
+   * columns suffice), or null when it needs the whole record.
+   */
+  extraKeys: string[] | null;
   /** The identifier correlations use for this rule. */
   ref: string;
   emits: boolean;
+  /** Some enabled correlation counts this rule's matches. */
+  correlated: boolean;
+}
+
+/**
+ * The top-level record members that `fields` reach beyond the typed columns, or null when only
+ * the whole record will do (unknown fields, or a member name a JSON path cannot quote).
+ */
+export function extraKeysFor(fields: string[] | null): string[] | null {
+  if (fields === null) return null;
+  const keys = new Set<string>();
+  for (const f of fields) {
+    if (f in TYPED) continue;
+    const first = parsePath(f)[0];
+    if (typeof first !== 'string' || [...first].some((ch) => ch === '"' || ch === '\\' || ch < ' ')) return null;
+    keys.add(first);
+  }
+  return [...keys].sort();
 }
 
 function principalOf(r: Row): string | null {
-  return (r.userIdentityArn ?? r.userIdentityInvokedBy ?? r.userIdentityPrincipalId ?? r.username ?? null) as string | null;
+  return (col(r, 'userIdentityArn') ?? col(r, 'userIdentityInvokedBy') ?? col(r, 'userIdentityPrincipalId') ?? col(r, 'username') ?? null) as string | null;
 }
 
 /** Loads the rules a run uses: built-in packs plus user directories, minus disabled ones. */
@@ -105,24 +147,31 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const { set, enabled } = await loadEnabledRules(store, opts);
   const enabledIds = new Set(enabled.map((r) => r.id));
   const correlations = enabled.filter((r) => r.kind === 'correlation').map((r) => r.correlation!);
-  // Correlations grouping or counting on fields without a typed column need the whole record.
-  const fullRefs = new Set<string>();
+  // Correlations grouping or counting on fields without a typed column need those members of
+  // the records of their base rules' events (null: the whole record).
+  const corrRefs = new Set<string>();
+  let corrKeys: string[] | null = [];
   for (const c of correlations) {
     const fields = [...c.correlation.groupBy, ...(c.correlation.field ?? []), ...Object.values(c.correlation.aliases).flatMap((a) => Object.values(a))];
-    if (fields.some((f) => !(f in TYPED))) for (const r of c.correlation.rules) fullRefs.add(r.ref);
+    const keys = extraKeysFor(fields);
+    if (keys !== null && keys.length === 0) continue;
+    for (const r of c.correlation.rules) corrRefs.add(r.ref);
+    corrKeys = keys === null || corrKeys === null ? null : [...new Set([...corrKeys, ...keys])].sort();
   }
-  const needsFullForCorrelation = (c: { rule: DetectionRule; ref: string }) =>
-    fullRefs.has(c.ref) || (c.rule.sigma !== undefined && ((c.rule.sigma.name !== undefined && fullRefs.has(c.rule.sigma.name)) || fullRefs.has(c.rule.sigma.title)));
+  const needsMoreForCorrelation = (c: { rule: DetectionRule; ref: string }) =>
+    corrRefs.has(c.ref) || (c.rule.sigma !== undefined && ((c.rule.sigma.name !== undefined && corrRefs.has(c.rule.sigma.name)) || corrRefs.has(c.rule.sigma.title)));
   const engine = new CorrelationEngine(correlations, { rules: set.sigmaRules });
   // Base rules of enabled correlations run even when they do not alert alone.
   const compiled: CompiledRule[] = set.rules
     .filter((r) => r.match && (enabledIds.has(r.id) || !r.standalone))
     .map((r) => ({
       rule: r,
-      needsFull: r.fields === null || r.fields.some((f) => !(f in TYPED)),
+      extraKeys: extraKeysFor(r.fields),
       ref: r.sigma?.id ?? r.sigma?.name ?? r.title,
       emits: r.standalone && enabledIds.has(r.id),
+      correlated: false,
     }));
+  for (const c of compiled) c.correlated = engine.uses(c.ref);
   const byName = new Map<string, CompiledRule[]>();
   const bySource = new Map<string, CompiledRule[]>();
   const anyEvent: CompiledRule[] = [];
@@ -131,11 +180,18 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     else if (c.rule.eventSources) for (const s of c.rule.eventSources) (bySource.get(s) ?? bySource.set(s, []).get(s)!).push(c);
     else anyEvent.push(c);
   }
+  // The rules that apply to an (eventName, eventSource) pair; a run sees few distinct pairs.
+  const candidateMemo = new Map<string, CompiledRule[]>();
   const candidates = (name: string, source: string): CompiledRule[] => {
+    const key = `${name}\u0000${source}`;
+    const hit = candidateMemo.get(key);
+    if (hit) return hit;
     const a = byName.get(name.toLowerCase());
     const b = bySource.get(source.toLowerCase());
-    if (!a && !b) return anyEvent;
-    return [...(a ?? []), ...(b ?? []), ...anyEvent];
+    const list = !a && !b ? anyEvent : [...(a ?? []), ...(b ?? []), ...anyEvent];
+    if (candidateMemo.size > 100_000) candidateMemo.clear();
+    candidateMemo.set(key, list);
+    return list;
   };
 
   const where: string[] = [];
@@ -162,21 +218,21 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   if (cur) windows.push(cur);
 
   const groups = new Map<string, MatchGroup>();
-  const eventInfo = new Map<string, { principal: string | null; accountId: string | null; region: string | null; time: Date }>();
+  const eventInfo = new Map<string, { principal: string | null; accountId: string | null; region: string | null; time: number }>();
   const summary: DetectSummary = {
-    rulesLoaded: set.rules.length, rulesEnabled: enabled.length, loadErrors: set.errors, events: 0, fullRecordsParsed: 0,
+    rulesLoaded: set.rules.length, rulesEnabled: enabled.length, loadErrors: set.errors, events: 0, fullRecordsParsed: 0, partialRecordsParsed: 0,
     matches: 0, correlationMatches: 0, findingsCreated: 0, findingsExtended: 0, findingsUnchanged: 0, seconds: 0, eventsPerSecond: 0,
   };
   const addMatch = (rule: DetectionRule, r: Row) => {
     const principal = principalOf(r);
-    const accountId = (r.accountId as string | null) ?? null;
+    const accountId = (col(r, 'accountId') as string | null) ?? null;
     const key = `${rule.id}|${principal ?? ''}|${accountId ?? ''}`;
     let g = groups.get(key);
     if (!g) {
-      g = { ruleId: rule.id, title: rule.title, severity: rule.severity, attack: rule.attack, dedupKey: key, groupKey: null, principal, accountId, region: (r.awsRegion as string | null) ?? null, events: [] };
+      g = { ruleId: rule.id, title: rule.title, severity: rule.severity, attack: rule.attack, dedupKey: key, groupKey: null, principal, accountId, region: (col(r, 'awsRegion') as string | null) ?? null, events: [] };
       groups.set(key, g);
     }
-    g.events.push({ id: String(r.eventId ?? ''), time: r.eventTime as Date });
+    g.events.push({ id: String(col(r, 'eventId') ?? ''), time: r.t as number });
     summary.matches++;
   };
   const addCorrelation = (m: CorrelationMatch) => {
@@ -190,7 +246,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       g = { ruleId: rule.id, title: rule.title, severity: rule.severity, attack: rule.attack, dedupKey: key, groupKey: m.groupKey, principal: info?.principal ?? null, accountId: info?.accountId ?? null, region: info?.region ?? null, events: [] };
       groups.set(key, g);
     }
-    for (const id of m.eventIds) g.events.push({ id, time: eventInfo.get(id)?.time ?? new Date(m.lastTime) });
+    for (const id of m.eventIds) g.events.push({ id, time: eventInfo.get(id)?.time ?? m.lastTime });
   };
 
   // Read only the typed columns the rules (and correlations) look at.
@@ -211,12 +267,48 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // The typed columns travel as one JSON text per row: converting a few dozen columns value by
   // value out of DuckDB costs several times more than parsing them in JavaScript.
   const typedCols = [...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])];
-  const packed = `to_json(struct_pack(rid := rowid, ${typedCols.map((c) => `"${c}" := "${c}"`).join(', ')}))`;
+  const packed = `to_json(struct_pack(rid := rowid, t := epoch_ms(eventTime), ${typedCols.filter((c) => c !== 'eventTime').map((c) => `${KEY[c]} := "${c}"`).join(', ')}))`;
+  // What each rule needs beyond the typed columns decides, in SQL, which rows bring their whole
+  // record and which only some top-level members; both come with the window's rows, so each
+  // window's records are decompressed and parsed (inside DuckDB) once.
+  const needOf = (c: CompiledRule): 'light' | 'part' | 'full' => {
+    const forCorrelation = needsMoreForCorrelation(c);
+    if (opts.wholeRecords || c.extraKeys === null || (forCorrelation && corrKeys === null)) return 'full';
+    return c.extraKeys.length > 0 || (forCorrelation && corrKeys !== null && corrKeys.length > 0) ? 'part' : 'light';
+  };
+  const need = new Map(compiled.map((c) => [c, needOf(c)]));
+  const heavyMemo = new Map<CompiledRule[], boolean>();
+  const heavy = (cands: CompiledRule[]): boolean => {
+    let h = heavyMemo.get(cands);
+    if (h === undefined) heavyMemo.set(cands, (h = cands.some((c) => need.get(c) !== 'light')));
+    return h;
+  };
+  const partKeys = [...new Set(compiled.flatMap((c) => (need.get(c) !== 'part' ? [] : [...c.extraKeys!, ...(needsMoreForCorrelation(c) ? corrKeys! : [])])))].sort();
+  const candidateSql = (rules: CompiledRule[]): string => {
+    if (rules.some((c) => !c.rule.eventNames && !c.rule.eventSources)) return 'TRUE';
+    const names = [...new Set(rules.flatMap((c) => c.rule.eventNames ?? []))];
+    const sources = [...new Set(rules.flatMap((c) => (c.rule.eventNames ? [] : c.rule.eventSources ?? [])))];
+    const terms = [
+      ...(names.length ? [`lower(eventName) IN (${names.map(sqlString).join(', ')})`] : []),
+      ...(sources.length ? [`lower(eventSource) IN (${sources.map(sqlString).join(', ')})`] : []),
+    ];
+    return terms.length ? `(${terms.join(' OR ')})` : 'FALSE';
+  };
+  // Typed values of odd records (a non-boolean readOnly, an Insights event) may not say what the
+  // record says: every rule sees their whole record.
+  const oddSql = `(len(flags) > 0 OR eventType = 'AwsCloudTrailInsight')`;
+  const fullSql = `(${oddSql} OR ${candidateSql(compiled.filter((c) => need.get(c) === 'full'))})`;
+  const partSql = candidateSql(compiled.filter((c) => need.get(c) === 'part'));
+  // Members travel as JSON texts joined by U+0001 (which JSON text never holds unescaped); an
+  // empty text means the member is absent.
+  const partExpr = partKeys.length === 0 ? 'NULL'
+    : `CASE WHEN ${partSql} AND NOT ${fullSql} THEN array_to_string(list_transform(json_extract(coalesce(record, recordLarge), [${partKeys.map((k) => sqlString(`$."${k}"`)).join(', ')}]), x -> coalesce(CAST(x AS VARCHAR), '')), chr(1)) END`;
   // The next window's rows are read on a connection of their own while this one is evaluated.
   const ahead = await store.fork();
   const readWindow = (win: { from: Date; to: Date }) =>
     ahead.all(
-      `SELECT ${packed} AS t FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} ORDER BY eventTime, eventId`,
+      `SELECT ${packed} AS t, CASE WHEN ${fullSql} THEN coalesce(record, recordLarge) END AS f, ${partExpr} AS p
+      FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} ORDER BY eventTime, eventId`,
       [win.from.toISOString().replace('T', ' ').replace('Z', ''), win.to.toISOString().replace('T', ' ').replace('Z', '')],
     );
   let next = windows.length ? readWindow(windows[0]!) : undefined;
@@ -225,58 +317,59 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       const win = windows[w]!;
       const packedRows = await next!;
       next = w + 1 < windows.length ? readWindow(windows[w + 1]!) : undefined;
-      const rows: Row[] = packedRows.map((p) => {
+      const rows: Row[] = new Array(packedRows.length);
+      // Per row, the record the rules see: whole, or the typed columns plus some members.
+      const recs: (Record<string, unknown> | undefined)[] = new Array(packedRows.length);
+      for (let i = 0; i < packedRows.length; i++) {
+        const p = packedRows[i]!;
+        // `t`: eventTime in epoch milliseconds.
         const r = JSON.parse(String(p.t)) as Row;
-        r.eventTime = new Date(String(r.eventTime).replace(' ', 'T') + 'Z');
-        return r;
-      });
+        rows[i] = r;
+        if (p.f !== null) {
+          recs[i] = JSON.parse(String(p.f)) as Record<string, unknown>;
+          summary.fullRecordsParsed++;
+        } else if (p.p !== null) {
+          const rec = lightRecord(r);
+          const parts = String(p.p).split('\u0001');
+          for (let j = 0; j < partKeys.length; j++) if (parts[j]) rec[partKeys[j]!] = JSON.parse(parts[j]!) as unknown;
+          recs[i] = rec;
+          summary.partialRecordsParsed++;
+        }
+      }
+      // SQL and JavaScript agree on which rules apply to a row; should they ever not (case
+      // folding of an exotic eventName), the row's whole record is read before its rules run.
+      const unread: number[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        if (recs[i]) continue;
+        const r = rows[i]!;
+        if (heavy(candidates(String(col(r, 'eventName')), String(col(r, 'eventSource'))))) unread.push(i);
+      }
+      if (unread.length) await readWhole(store, rows, unread, recs);
+      summary.fullRecordsParsed += unread.length;
       const matched: CompiledRule[][] = new Array(rows.length);
-      const fullRecs = new Map<number, object>();
-      const needFull: number[] = [];
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
-        const cands = candidates(String(r.eventName), String(r.eventSource));
+        const cands = candidates(String(col(r, 'eventName')), String(col(r, 'eventSource')));
         if (cands.length === 0) continue;
-        const odd = (r.flags as string[] | null)?.length || r.eventType === 'AwsCloudTrailInsight';
-        const light = lightRecord(r);
-        let full = false;
+        const rec = recs[i] ?? lightRecord(r);
         const hits: CompiledRule[] = [];
-        for (const c of cands) {
-          if (c.needsFull || odd) full = true;
-          else if (c.rule.match!(light)) hits.push(c);
-        }
+        for (const c of cands) if (c.rule.match!(rec)) hits.push(c);
         matched[i] = hits;
-        if (full) needFull.push(i);
-      }
-      await fetchFull(store, rows, needFull, fullRecs);
-      summary.fullRecordsParsed += needFull.length;
-      for (const i of needFull) {
-        const r = rows[i]!;
-        const rec = fullRecs.get(i)!;
-        const odd = (r.flags as string[] | null)?.length || r.eventType === 'AwsCloudTrailInsight';
-        for (const c of candidates(String(r.eventName), String(r.eventSource))) {
-          if ((c.needsFull || odd) && c.rule.match!(rec)) matched[i]!.push(c);
-        }
-      }
-      if (fullRefs.size) {
-        const more: number[] = [];
-        for (let i = 0; i < rows.length; i++) if (!fullRecs.has(i) && matched[i]?.some(needsFullForCorrelation)) more.push(i);
-        await fetchFull(store, rows, more, fullRecs);
-        summary.fullRecordsParsed += more.length;
       }
       for (let i = 0; i < rows.length; i++) {
         const hits = matched[i];
         if (!hits || hits.length === 0) continue;
         const r = rows[i]!;
+        // Only rules some correlation uses are fed to the correlation engine.
         const refs: string[] = [];
         for (const c of hits) {
           if (c.emits) addMatch(c.rule, r);
-          refs.push(c.ref);
+          if (c.correlated) refs.push(c.ref);
         }
-        if (correlations.length) {
-          const id = String(r.eventId ?? '');
-          eventInfo.set(id, { principal: principalOf(r), accountId: (r.accountId as string | null) ?? null, region: (r.awsRegion as string | null) ?? null, time: r.eventTime as Date });
-          for (const m of engine.push({ rules: refs, record: fullRecs.get(i) ?? lightRecord(r), time: (r.eventTime as Date).getTime(), eventId: id })) addCorrelation(m);
+        if (refs.length) {
+          const id = String(col(r, 'eventId') ?? '');
+          eventInfo.set(id, { principal: principalOf(r), accountId: (col(r, 'accountId') as string | null) ?? null, region: (col(r, 'awsRegion') as string | null) ?? null, time: r.t as number });
+          for (const m of engine.push({ rules: refs, record: recs[i] ?? lightRecord(r), time: r.t as number, eventId: id })) addCorrelation(m);
         }
       }
       summary.events += rows.length;
@@ -287,7 +380,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       for (const g of groups.values()) pending += g.events.length;
       if (pending > 400_000) await flushGroups();
       const horizon = win.from.getTime() - maxSpan;
-      for (const [id, info] of eventInfo) if (info.time.getTime() < horizon) eventInfo.delete(id);
+      for (const [id, info] of eventInfo) if (info.time < horizon) eventInfo.delete(id);
     }
   } finally {
     await next?.catch(() => undefined);
@@ -300,19 +393,21 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   return summary;
 }
 
-/** Fetches and parses the whole records of rows `idx` (by rowid) into `out`. */
-async function fetchFull(store: Store, rows: Row[], idx: number[], out: Map<number, object>): Promise<void> {
-  for (let k = 0; k < idx.length; k += 5000) {
-    const chunk = idx.slice(k, k + 5000);
-    // Bounding by time lets DuckDB skip to the row groups of these rows instead of scanning all.
-    const times = chunk.map((i) => (rows[i]!.eventTime as Date).getTime());
-    const lo = new Date(Math.min(...times)).toISOString().replace('T', ' ').replace('Z', '');
-    const hi = new Date(Math.max(...times)).toISOString().replace('T', ' ').replace('Z', '');
-    const recs = await store.all(
-      `SELECT rowid AS rid, coalesce(record, recordLarge) AS record FROM event_store WHERE eventTime BETWEEN CAST(? AS TIMESTAMP) AND CAST(? AS TIMESTAMP) AND rowid IN (${chunk.map((i) => Number(rows[i]!.rid)).join(',')})`,
-      [lo, hi],
-    );
-    const byRid = new Map(recs.map((x) => [Number(x.rid), String(x.record)]));
-    for (const i of chunk) out.set(i, JSON.parse(byRid.get(Number(rows[i]!.rid))!) as object);
+/** Reads and parses the whole records of rows `idx` (by rowid) into `out`. */
+async function readWhole(store: Store, rows: Row[], idx: number[], out: (Record<string, unknown> | undefined)[]): Promise<void> {
+  const fmt = (t: number) => new Date(t).toISOString().replace('T', ' ').replace('Z', '');
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const i of idx) {
+    const t = rows[i]!.t as number;
+    lo = Math.min(lo, t);
+    hi = Math.max(hi, t);
   }
+  const got = await store.all(
+    `SELECT rowid AS rid, coalesce(record, recordLarge) AS record FROM event_store
+    WHERE eventTime BETWEEN CAST(? AS TIMESTAMP) AND CAST(? AS TIMESTAMP) AND rowid IN (${idx.map((i) => Number(rows[i]!.rid)).join(',')})`,
+    [fmt(lo), fmt(hi)],
+  );
+  const byRid = new Map(got.map((x) => [Number(x.rid), String(x.record)]));
+  for (const i of idx) out[i] = JSON.parse(byRid.get(Number(rows[i]!.rid))!) as Record<string, unknown>;
 }

@@ -22,7 +22,8 @@ export interface MatchGroup {
   principal: string | null;
   accountId: string | null;
   region: string | null;
-  events: { id: string; time: Date }[];
+  /** Matched events: eventID and eventTime in epoch milliseconds. */
+  events: { id: string; time: number }[];
 }
 
 /** What a merge did. */
@@ -68,7 +69,7 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
     let buf = '';
     for (let i = 0; i < groups.length; i++) {
       for (const e of groups[i]!.events) {
-        buf += `{"g":${i},"e":${JSON.stringify(e.id)},"t":"${ts(e.time)}"}\n`;
+        buf += `{"g":${i},"e":${JSON.stringify(e.id)},"t":${e.time}}\n`;
         if (buf.length > 1 << 20) {
           await fh.write(buf);
           buf = '';
@@ -81,8 +82,8 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
   }
   try {
     await store.run(`CREATE OR REPLACE TEMP TABLE pm AS
-      SELECT g.ruleId, g.dedupKey, g.groupKey, g.title, g.severity, g.attack, g.principal, g.accountId, g.region, m.eventId, m.eventTime
-      FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {'g': 'INTEGER', 'e': 'VARCHAR', 't': 'TIMESTAMP'}) m(gi, eventId, eventTime)
+      SELECT g.ruleId, g.dedupKey, g.groupKey, g.title, g.severity, g.attack, g.principal, g.accountId, g.region, m.eventId, epoch_ms(m.t) AS eventTime
+      FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {'g': 'INTEGER', 'e': 'VARCHAR', 't': 'BIGINT'}) m(gi, eventId, t)
       JOIN read_json(${sqlString(groupPath)}, format = 'newline_delimited',
         columns = {'g': 'INTEGER', 'r': 'VARCHAR', 'k': 'VARCHAR', 'gk': 'VARCHAR', 'ti': 'VARCHAR', 'sv': 'VARCHAR', 'at': 'VARCHAR[]', 'p': 'VARCHAR', 'a': 'VARCHAR', 'rg': 'VARCHAR'})
         g(gi, ruleId, dedupKey, groupKey, title, severity, attack, principal, accountId, region) USING (gi)`);

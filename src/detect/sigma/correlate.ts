@@ -316,6 +316,11 @@ export class CorrelationEngine {
     return this.states.map((s) => s.corr);
   }
 
+  /** Whether records matching the rule with this identifier (id, name or title) feed any correlation. */
+  uses(ref: string): boolean {
+    return (this.lookup.get(ref) ?? []).some((k) => this.consumers.has(k));
+  }
+
   /** Feeds one record that matched the given base rules; returns correlations that fired. */
   push(input: CorrelationInput): CorrelationMatch[] {
     const out: CorrelationMatch[] = [];
