@@ -181,7 +181,7 @@ export class Store {
     let ps = this.prepared.get(sql);
     if (!ps) {
       ps = await this.conn.prepare(sql);
-      if (this.prepared.size > 20) this.prepared.clear();
+      if (this.prepared.size > 64) this.prepared.clear();
       this.prepared.set(sql, ps);
     }
     return ps;
@@ -194,8 +194,12 @@ export class Store {
     await ps.run();
   }
 
-  /** Runs a query through a cached prepared statement (named parameters) and returns its rows. */
-  async allPrepared(sql: string, params: Record<string, DuckDBValue> = {}): Promise<Row[]> {
+  /**
+   * Runs a query through a prepared statement cached on this connection and returns its rows.
+   * Saves parsing and preparing `sql` again (work done on the calling thread); a connection
+   * must not run two of these at once.
+   */
+  async allPrepared(sql: string, params: DuckDBValue[] | Record<string, DuckDBValue> = {}): Promise<Row[]> {
     const ps = await this.preparedFor(sql);
     ps.bind(params);
     return (await ps.runAndReadAll()).getRowObjectsJS() as Row[];

@@ -5,6 +5,7 @@ import { AitrailError } from '../model/errors.js';
 import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '../query/lookup.js';
 import { sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
+import { listValue } from '@duckdb/node-api';
 import type { Row, Store } from './db.js';
 
 export type { LookupEvent, LookupResponse } from '../model/api.js';
@@ -68,7 +69,8 @@ export class LookupCache {
 /** Runs a LookupEvents request (with `cache`, rows seen recently are not fetched again). */
 export async function lookupEvents(store: Store, req: LookupRequest, cache?: LookupCache): Promise<LookupResponse> {
   const q = buildLookupQuery(req);
-  const ids = await store.all(q.sql, q.params);
+  // The statement text depends only on the filter's shape: prepared once per read connection.
+  const ids = await store.allPrepared(q.sql, q.params);
   const page = ids.slice(0, q.limit);
   const out: LookupResponse = { Events: [] };
   if (page.length === 0) return out;
@@ -90,15 +92,23 @@ export async function lookupEvents(store: Store, req: LookupRequest, cache?: Loo
       if (last && rid - last[last.length - 1]! <= 2048) last.push(rid);
       else runs.push([rid]);
     }
-    const rows = await store.all(
+    // One prepared statement per number of runs; each run's bounds and rowids are parameters.
+    const rows = await store.allPrepared(
       runs
         .map(
           // Resources come from the record itself (list columns cost more to fetch than the JSON).
-          (run) => `SELECT seq, eventId, eventName, readOnly, userIdentityAccessKeyId, eventTime, eventSource, username,
+          (_, i) => `SELECT seq, eventId, eventName, readOnly, userIdentityAccessKeyId, eventTime, eventSource, username,
          coalesce(record, recordLarge) AS record
-       FROM event_store WHERE rowid BETWEEN ${run[0]} AND ${run[run.length - 1]} AND rowid IN (${run.join(',')})`,
+       FROM event_store WHERE rowid BETWEEN CAST($lo${i} AS BIGINT) AND CAST($hi${i} AS BIGINT) AND list_contains(CAST($ids${i} AS BIGINT[]), rowid)`,
         )
         .join('\nUNION ALL\n'),
+      Object.fromEntries(
+        runs.flatMap((run, i) => [
+          [`lo${i}`, run[0]!],
+          [`hi${i}`, run[run.length - 1]!],
+          [`ids${i}`, listValue(run)],
+        ]),
+      ),
     );
     for (const r of rows) {
       const ev = toLookupEvent(r);
