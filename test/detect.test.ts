@@ -280,6 +280,16 @@ detection:
   condition: selection and keywords
 level: low
 ---
+title: Exotic case folding
+id: test.edge.case_folding
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: ['ΑΣ', 'İX']
+    requestParameters.x: 'y'
+  condition: selection
+level: low
+---
 title: Console session invoking a model
 name: test.edge.console_invoke
 logsource: {product: aws, service: cloudtrail}
@@ -347,6 +357,9 @@ function edgeEvents() {
     console(20, 'm1', 'bedrock.us-east-1.amazonaws.com'),
     console(21, 'm2', 'bedrock.us-east-1.amazonaws.com'),
     console(22, 'm3', 'bedrock.eu-west-1.amazonaws.com'),
+    // eventNames whose lower case differs between JavaScript and DuckDB ('ας' / 'ασ', 'i̇x' / 'ix').
+    record({ eventTime: t(12), eventSource: 'example.amazonaws.com', eventName: 'ΑΣ', requestParameters: { x: 'y' } }),
+    record({ eventTime: t(13), eventSource: 'example.amazonaws.com', eventName: 'İX', requestParameters: { x: 'y' } }),
     record({ eventTime: t(30), eventSource: 'bedrock.amazonaws.com', eventName: 'InvokeModel', sessionCredentialFromConsole: 'false', requestParameters: { modelId: 'm4' } }),
   ];
 }
@@ -394,8 +407,41 @@ test('rules on typed columns and extracted record members find exactly what they
     // '|exists' asks whether the key is there: a member that is present with a null value exists.
     assert.equal(ids('test.edge.mfa_absent'), 3);
     assert.equal(ids('test.edge.top_null'), 1);
+    assert.equal(ids('test.edge.case_folding'), 2);
   } finally {
     for (const s of stores) await s.close();
+    rmDir(dir);
+  }
+});
+
+test('an event whose name DuckDB and JavaScript fold to different lower cases still gets the record its rules read', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    writeRaw(dir, 'rules/fold.yml', `title: Exotic case folding
+id: test.fold
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: ['ΑΣ', 'İX']
+    requestParameters.x: 'y'
+  condition: selection
+level: low
+`);
+    const t = (m: number) => new Date(Date.UTC(2026, 4, 30, 12, m)).toISOString().replace('.000', '');
+    writeRaw(dir, 'logs/1.json', JSON.stringify({ Records: [
+      record({ eventTime: t(1), eventSource: 'example.amazonaws.com', eventName: 'ΑΣ', requestParameters: { x: 'y' } }),
+      record({ eventTime: t(2), eventSource: 'example.amazonaws.com', eventName: 'İX', requestParameters: { x: 'y' } }),
+      record({ eventTime: t(3), eventSource: 'example.amazonaws.com', eventName: 'ΑΣ', requestParameters: { x: 'z' } }),
+    ] }));
+    await ingest(store, [`${dir}/logs`]);
+    const s = await detect(store, { rulesDirs: [`${dir}/rules`], builtin: false });
+    // DuckDB folds 'ΑΣ' to 'ασ' and 'İX' to 'ix', JavaScript to 'ας' and 'i̇x': the rows the SQL side
+    // did not pick are read whole before the rule runs.
+    assert.equal(s.fullRecordsParsed, 3);
+    assert.equal(s.matches, 2);
+  } finally {
+    await store.close();
     rmDir(dir);
   }
 });
