@@ -16,6 +16,8 @@ import { createToken } from '../src/server/auth.js';
 import { AuditClient } from '../src/sdk/index.js';
 import { validateLogs } from '../src/trail/validate.js';
 import { TrailKeys } from '../src/trail/keys.js';
+import { consoleBundle } from '../src/server/bundle.js';
+import { chromium } from 'playwright-core';
 import { bytes, int, mdTable, ms, num, ratio, verdict, type ReportSection, type TargetCheck } from './report.js';
 import { percentile } from './stats.js';
 
@@ -84,10 +86,77 @@ function files(dir: string, re: RegExp, out: string[] = []): string[] {
   return out;
 }
 
+/** The console in a real browser against the bench server (medians of a few cold runs). */
+interface ConsoleFigures {
+  firstLoadGzip: number;
+  lazyGzip: number;
+  runs: number;
+  /** Loading `/api/health` as a page in a fresh browser context: the browser's own floor. */
+  floorMs: number;
+  /** Cold load of the console until the sign-in field is usable. */
+  signInMs: number;
+  domInteractiveMs: number;
+  /** From submitting the token until the dashboard's charts are drawn. */
+  dashboardMs: number;
+  /** Opening Event history for one event name over the store's last 7 days until rows show. */
+  eventsMs: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Measures the console in Chromium (Debian's, or $AITRAIL_CHROMIUM) against the running server:
+ * each run uses a fresh browser context, so nothing is cached.
+ */
+async function consoleFigures(url: string, token: string, last: Date): Promise<ConsoleFigures | { skipped: string }> {
+  const executablePath = process.env.AITRAIL_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) return { skipped: `no Chromium at ${executablePath}` };
+  const bundle = consoleBundle();
+  const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const runs = { floor: [] as number[], signIn: [] as number[], dom: [] as number[], dashboard: [] as number[], events: [] as number[] };
+  const eventsUrl = `${url}/events?attr=EventName&value=InvokeModel&start=${encodeURIComponent(new Date(last.getTime() - 7 * 86_400_000).toISOString())}&end=${encodeURIComponent(last.toISOString())}`;
+  try {
+    for (let i = 0; i < 3; i++) {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      try {
+        const page = await context.newPage();
+        let t = performance.now();
+        await page.goto(`${url}/api/health`);
+        runs.floor.push(performance.now() - t);
+        const fresh = await context.newPage();
+        await page.close();
+        t = performance.now();
+        await fresh.goto(`${url}/`);
+        await fresh.getByLabel('API token').waitFor({ state: 'visible' });
+        runs.signIn.push(performance.now() - t);
+        runs.dom.push(await fresh.evaluate(() => (globalThis as unknown as { performance: { getEntriesByType(t: string): { domInteractive: number }[] } }).performance.getEntriesByType('navigation')[0]!.domInteractive));
+        t = performance.now();
+        await fresh.getByLabel('API token').fill(token);
+        await fresh.getByLabel('API token').press('Enter');
+        await fresh.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.chart[data-rendered="true"]').length >= 7, undefined, { timeout: 60_000 });
+        runs.dashboard.push(performance.now() - t);
+        t = performance.now();
+        await fresh.goto(eventsUrl);
+        await fresh.locator('.events-table tbody tr').first().waitFor({ state: 'visible', timeout: 60_000 });
+        runs.events.push(performance.now() - t);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return {
+    firstLoadGzip: bundle.firstLoadGzip, lazyGzip: bundle.lazyGzip, runs: runs.floor.length, floorMs: median(runs.floor), signInMs: median(runs.signIn),
+    domInteractiveMs: median(runs.dom), dashboardMs: median(runs.dashboard), eventsMs: median(runs.events),
+  };
+}
+
 /** Everything the later stages measured. */
 export interface MoreResults {
   detect?: { rules: number; sigmaHQ: number; loadMs: number; events: number; seconds: number; eventsPerSecond: number; matches: number; correlationMatches: number; findings: number; fullRecords: number; peakRssBytes: number; floorMs: number; floorEventsPerSecond: number };
   server?: { health: Lat; lookup: Lat & { hitRate: number }; lookupCold: Lat & { hitRate: number }; dashboard: Lat; dashboardUncached: { p50: number; p95: number }; push: { events: number; seconds: number; eventsPerSecond: number; stored: number; errors: number } };
+  console?: ConsoleFigures | { skipped: string };
   trail?: { pushEventsPerSecond: number; sdkEvents: number; sdkSeconds: number; sdkEventsPerSecond: number; delivered: number; missing: number; duplicates: number; logFiles: number; digests: number; validate: { seconds: number; plainBytes: number; gzBytes: number; mbps: number; exitCode: number }; floor: { seconds: number; mbps: number } };
 }
 
@@ -198,7 +267,9 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
       uncached.push(performance.now() - t);
     }
     uncached.sort((a, b) => a - b);
-    log(`server: lookup p95 ${ms(lookup.p95)}, dashboard p95 ${ms(dashboard.p95)} (uncached p95 ${ms(percentile(uncached, 95))}); pushing …`);
+    log(`server: lookup p95 ${ms(lookup.p95)}, dashboard p95 ${ms(dashboard.p95)} (uncached p95 ${ms(percentile(uncached, 95))}); the console in Chromium …`);
+    out.console = await consoleFigures(srv.url, token, last);
+    log('skipped' in out.console ? `console: skipped (${out.console.skipped})` : `console: ${num(out.console.firstLoadGzip / 1024)} KiB gzip first load, sign-in usable after ${ms(out.console.signInMs)}; pushing …`);
     const pushLoad = async (tag: string, acked: string[]) => {
       let pushed = 0;
       let pushErrors = 0;
@@ -339,6 +410,31 @@ export function moreSections(r: MoreResults): { sections: ReportSection[]; check
     checks.push({ area: 'Lookup API p95 (20 clients)', target: '≤ 100 ms', measured: `${ms(s.lookup.p95)} (cold pages ${ms(s.lookupCold.p95)})`, met: s.lookup.p95 <= 100 });
     checks.push({ area: 'Dashboard API p95 (20 clients)', target: '≤ 300 ms', measured: `${ms(s.dashboard.p95)} (uncached ${ms(s.dashboardUncached.p95)})`, met: s.dashboard.p95 <= 300 });
     checks.push({ area: 'Push ingest', target: '≥ 20,000 events/s, all acknowledged stored', measured: `${int(s.push.eventsPerSecond)} events/s, ${int(s.push.stored)}/${int(s.push.events)} stored`, met: s.push.eventsPerSecond >= 20_000 && s.push.stored >= s.push.events });
+  }
+  if (r.console) {
+    const c = r.console;
+    if ('skipped' in c) {
+      sections.push({ id: 'console', title: 'Console in Chromium', lines: [`Not measured: ${c.skipped}.`] });
+      checks.push({ area: 'Console first load and time to interactive', target: '≤ 1 MB JS (gzip), < 2 s', measured: 'not measured', met: null });
+    } else {
+      sections.push({
+        id: 'console',
+        title: 'Console in Chromium',
+        lines: [
+          `Headless Chromium (playwright-core) against the same server and 1M-event store, ${c.runs} runs, each in a fresh browser context (nothing cached); medians. Floor: loading \`/api/health\` as a page in a fresh context (the browser's and loopback's own cost of a document). JavaScript sizes are gzip level 9 of the built files; the first load is what \`index.html\` references, the rest (the charting library) loads when a page with charts opens.`,
+          '',
+          ...mdTable(['Figure', 'Measured', 'Floor / peer', 'Ratio', 'Target', 'Verdict'], [
+            ['JavaScript on first load (gzip)', bytes(c.firstLoadGzip), '', '', '≤ 1 MB', verdict(c.firstLoadGzip <= 1_000_000)],
+            ['JavaScript loaded on demand (gzip)', bytes(c.lazyGzip), '', '', '', ''],
+            ['Cold load until the sign-in field is usable', ms(c.signInMs), `${ms(c.floorMs)} (/api/health page)`, ratio(c.signInMs, c.floorMs, 1), '< 2 s', verdict(c.signInMs < 2000)],
+            ['— of which until DOM interactive (navigation timing)', ms(c.domInteractiveMs), '', '', '', ''],
+            ['Sign-in until the dashboard\'s 7 charts are drawn', ms(c.dashboardMs), '', '', '', ''],
+            ['Event history (InvokeModel, last 7 days of the store) until rows show', ms(c.eventsMs), '', '', '', ''],
+          ], ['l', 'r', 'r', 'r', 'l', 'l']),
+        ],
+      });
+      checks.push({ area: 'Console first load and time to interactive', target: '≤ 1 MB JS (gzip), < 2 s', measured: `${bytes(c.firstLoadGzip)}, sign-in usable after ${ms(c.signInMs)}`, met: c.firstLoadGzip <= 1_000_000 && c.signInMs < 2000 });
+    }
   }
   if (r.trail) {
     const t = r.trail;

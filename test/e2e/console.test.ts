@@ -7,9 +7,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { Store, packageRoot } from '../../src/store/db.js';
 import { generateDemo } from '../../src/demo/generate.js';
@@ -17,6 +16,7 @@ import { ingest } from '../../src/ingest/index.js';
 import { detect } from '../../src/detect/run.js';
 import { createToken } from '../../src/server/auth.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
+import { consoleBundle } from '../../src/server/bundle.js';
 import { tempDir, rmDir } from '../helpers/fixtures.js';
 import { E2E_RULES } from './fixture-rules.js';
 
@@ -109,22 +109,6 @@ async function canvasInk(page: Page, selector: string): Promise<number[]> {
   );
 }
 
-function jsSizes(): { initial: number; lazy: number; files: string[] } {
-  const html = readFileSync(join(WEB_DIST, 'index.html'), 'utf8');
-  const initialFiles = new Set([...html.matchAll(/(?:src|href)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]!));
-  let initial = 0;
-  let lazy = 0;
-  const files: string[] = [];
-  for (const f of readdirSync(join(WEB_DIST, 'assets'))) {
-    if (!f.endsWith('.js')) continue;
-    const gz = gzipSync(readFileSync(join(WEB_DIST, 'assets', f)), { level: 9 }).length;
-    files.push(`${f}: ${(gz / 1024).toFixed(1)} KiB gzip${initialFiles.has(f) ? ' (first load)' : ' (lazy)'}`);
-    if (initialFiles.has(f)) initial += gz;
-    else lazy += gz;
-  }
-  return { initial, lazy, files };
-}
-
 test('the console works end to end in Chromium', { timeout: 240_000 }, async (t) => {
   const url = server!.url;
   const context: BrowserContext = await browser!.newContext({ viewport: VIEWPORT });
@@ -132,10 +116,10 @@ test('the console works end to end in Chromium', { timeout: 240_000 }, async (t)
   const errors = watchErrors(page);
 
   await t.test('bundle size and time to interactive', async () => {
-    const sizes = jsSizes();
-    console.log(`console JS: ${(sizes.initial / 1024).toFixed(1)} KiB gzip on first load, ${(sizes.lazy / 1024).toFixed(1)} KiB gzip loaded on demand`);
-    for (const f of sizes.files) console.log(`  ${f}`);
-    assert.ok(sizes.initial > 0, 'index.html should reference the console bundle');
+    const sizes = consoleBundle(WEB_DIST);
+    console.log(`console JS: ${(sizes.firstLoadGzip / 1024).toFixed(1)} KiB gzip on first load, ${(sizes.lazyGzip / 1024).toFixed(1)} KiB gzip loaded on demand`);
+    for (const f of sizes.files) console.log(`  ${f.name}: ${(f.gzipBytes / 1024).toFixed(1)} KiB gzip${f.firstLoad ? ' (first load)' : ' (lazy)'}`);
+    assert.ok(sizes.firstLoadGzip > 0, 'index.html should reference the console bundle');
     const t0 = performance.now();
     await page.goto(url + '/');
     await page.getByLabel('API token').waitFor({ state: 'visible' });
