@@ -1,7 +1,8 @@
 /**
  * The benchmark's later stages on the same store: detections (all rules over every event, next
  * to a full-scan floor), the server under load on loopback (lookup and dashboard at 20
- * concurrent clients, next to /api/health; push ingest), and trails (recording through the SDK
+ * concurrent clients, next to /api/health; push ingest), the console in headless Chromium
+ * (first-load JavaScript, time until usable, next to a plain page load), and trails (recording through the SDK
  * and the push endpoint with delivery and digests on; validate-logs next to gunzip + sha256sum).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -14,7 +14,7 @@ import { AitrailError } from '../model/errors.js';
 import { sqlString, type Store } from '../store/db.js';
 import { loadRelation, type LoadResult } from '../store/load.js';
 import { extractFromBytes, isGzip } from './formats.js';
-import { readHead, type InputObject, type SkipReason } from './sources.js';
+import { probeFile, type InputObject, type SkipReason } from './sources.js';
 
 /** Options of one ingest run. */
 export interface IngestOptions {
@@ -104,18 +104,6 @@ export function emptySummary(): IngestSummary {
     problems: [],
     problemsTotal: 0,
   };
-}
-
-async function gzipPlainSize(path: string, size: number): Promise<number> {
-  if (size < 18) return size;
-  const fh = await fsp.open(path, 'r');
-  try {
-    const buf = Buffer.alloc(4);
-    await fh.read(buf, 0, 4, size - 4);
-    return buf.readUInt32LE(0);
-  } finally {
-    await fh.close();
-  }
 }
 
 function sniffRecords(head: Buffer): boolean {
@@ -333,11 +321,11 @@ export async function ingestObjects(
     } catch (e) {
       throw new AitrailError('INGEST_SOURCE', `cannot fetch ${t.obj.uri}: ${(e as Error).message}`, { cause: e });
     }
-    const head = await readHead(path);
+    const { head, gzipSize } = await probeFile(path);
     const gzip = isGzip(head);
     // The listing's size is the fetched file's size (local files are read in place, downloads are whole).
     const size = t.obj.size;
-    const plainBytes = gzip ? await gzipPlainSize(path, size) : size;
+    const plainBytes = gzip ? (gzipSize ?? size) : size;
     return { obj: t.obj, path, sourceId: t.sourceId, bytes: size, plainBytes, gzip, fast: sniffRecords(head) };
   };
   const queue = todo.slice();

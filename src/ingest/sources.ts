@@ -2,7 +2,7 @@
  * Input sources: local files and folders (recursive), S3 prefixes (AWS SDK v3), and stdin.
  * Each yields InputObjects that the pipeline fetches to a local path, in delivery-time order.
  */
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve, basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -190,16 +190,26 @@ export async function spoolStdin(tmpDir: string, stream: NodeJS.ReadableStream =
   };
 }
 
-/** Reads the first bytes of a (possibly gzipped) file, for sniffing its container. */
-export async function readHead(path: string, bytes = 4096): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const stream = createReadStream(path, { start: 0, end: 65535 });
-  for await (const c of stream) {
-    chunks.push(c as Buffer);
-    total += (c as Buffer).length;
-    if (total >= bytes) break;
+/**
+ * The first bytes of a file (for sniffing its container) and, for gzip, the uncompressed size its
+ * trailer records (ISIZE: modulo 2^32, of the last member). One open and two reads, because
+ * ingest probes every file it loads.
+ */
+export async function probeFile(path: string, bytes = 4096): Promise<{ head: Buffer; size: number; gzipSize: number | null }> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.alloc(Math.min(bytes, size));
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const isGz = bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    let gzipSize: number | null = null;
+    if (isGz && size >= 18) {
+      const tail = Buffer.alloc(4);
+      await fh.read(tail, 0, 4, size - 4);
+      gzipSize = tail.readUInt32LE(0);
+    }
+    return { head: head.subarray(0, bytesRead), size, gzipSize };
+  } finally {
+    await fh.close();
   }
-  stream.destroy();
-  return Buffer.concat(chunks);
 }
