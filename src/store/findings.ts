@@ -81,24 +81,27 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
     await fh.close();
   }
   try {
-    await store.run(`CREATE OR REPLACE TEMP TABLE pm AS
-      SELECT g.ruleId, g.dedupKey, g.groupKey, g.title, g.severity, g.attack, g.principal, g.accountId, g.region, m.eventId, epoch_ms(m.t) AS eventTime
-      FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {'g': 'INTEGER', 'e': 'VARCHAR', 't': 'BIGINT'}) m(gi, eventId, t)
-      JOIN read_json(${sqlString(groupPath)}, format = 'newline_delimited',
+    // Matches stay narrow (group number, eventID, time); a group's description joins per group.
+    await store.run(`CREATE OR REPLACE TEMP TABLE pg AS
+      SELECT * FROM read_json(${sqlString(groupPath)}, format = 'newline_delimited',
         columns = {'g': 'INTEGER', 'r': 'VARCHAR', 'k': 'VARCHAR', 'gk': 'VARCHAR', 'ti': 'VARCHAR', 'sv': 'VARCHAR', 'at': 'VARCHAR[]', 'p': 'VARCHAR', 'a': 'VARCHAR', 'rg': 'VARCHAR'})
-        g(gi, ruleId, dedupKey, groupKey, title, severity, attack, principal, accountId, region) USING (gi)`);
-    const keys = Number((await store.one(`SELECT count(DISTINCT dedupKey) AS n FROM pm`))!.n);
-    // Matches not yet in any finding of their dedup key (one row per key and eventID).
+        g(gi, ruleId, dedupKey, groupKey, title, severity, attack, principal, accountId, region)`);
+    // Each group is one dedup key: a key's eventIDs once each (at their first time), minus those
+    // its findings already hold.
     await store.run(`CREATE OR REPLACE TEMP TABLE fresh AS
-      SELECT * FROM (SELECT * FROM pm QUALIFY row_number() OVER (PARTITION BY dedupKey, eventId ORDER BY eventTime) = 1) p
+      SELECT p.gi, p.eventId, p.eventTime FROM (
+        SELECT gi, eventId, min(epoch_ms(t)) AS eventTime
+        FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {'g': 'INTEGER', 'e': 'VARCHAR', 't': 'BIGINT'}) m(gi, eventId, t)
+        GROUP BY gi, eventId) p
+      JOIN pg USING (gi)
       WHERE NOT EXISTS (
-        SELECT 1 FROM (SELECT dedupKey, unnest(eventIds) AS eventId FROM findings WHERE dedupKey IN (SELECT DISTINCT dedupKey FROM pm)) k
-        WHERE k.dedupKey = p.dedupKey AND k.eventId = p.eventId)`);
+        SELECT 1 FROM (SELECT dedupKey, unnest(eventIds) AS eventId FROM findings WHERE dedupKey IN (SELECT dedupKey FROM pg)) k
+        WHERE k.dedupKey = pg.dedupKey AND k.eventId = p.eventId)`);
+    const keys = groups.filter((g) => g.events.length > 0).length;
     await store.run(`CREATE OR REPLACE TEMP TABLE agg AS
-      SELECT dedupKey, any_value(ruleId) AS ruleId, any_value(groupKey) AS groupKey, any_value(title) AS title, any_value(severity) AS severity,
-        any_value(attack) AS attack, arg_min(principal, eventTime) AS principal, arg_min(accountId, eventTime) AS accountId,
-        arg_min(region, eventTime) AS region, list(eventId ORDER BY eventTime, eventId) AS ids, min(eventTime) AS firstT, max(eventTime) AS lastT
-      FROM fresh GROUP BY dedupKey`);
+      SELECT g.dedupKey, g.ruleId, g.groupKey, g.title, g.severity, g.attack, g.principal, g.accountId, g.region, f.ids, f.firstT, f.lastT
+      FROM (SELECT gi, list(eventId ORDER BY eventTime, eventId) AS ids, min(eventTime) AS firstT, max(eventTime) AS lastT FROM fresh GROUP BY gi) f
+      JOIN pg g USING (gi)`);
     const fresh = Number((await store.one(`SELECT count(*) AS n FROM agg`))!.n);
     out.unchanged = keys - fresh;
     // Extend the live (not resolved) finding of a key, if there is one.
@@ -127,7 +130,7 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
     out.created = created.length;
     return out;
   } finally {
-    await store.run('DROP TABLE IF EXISTS pm');
+    await store.run('DROP TABLE IF EXISTS pg');
     await store.run('DROP TABLE IF EXISTS fresh');
     await store.run('DROP TABLE IF EXISTS agg');
     await fsp.rm(path, { force: true });
