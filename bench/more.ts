@@ -396,7 +396,7 @@ export function moreSections(r: MoreResults): { sections: ReportSection[]; check
       id: 'server',
       title: 'Server under load (loopback)',
       lines: [
-        '`aitrail serve` in a child process on 127.0.0.1; 20 concurrent clients in the bench process (fetch), 8 s per endpoint. Peer: `GET /api/health` (authentication-free, one tiny query) at the same concurrency. The lookup load cycles through 8 event names over the newest 7 days; the server keeps recently returned rows in memory (records are stored zstd-compressed in blocks of about 2,000, so a row not in memory costs a block\'s decompression), so the same load with cold pages is shown too. The dashboard is computed once per window and data version and shared by all clients; its uncached figure is 10 sequential requests for distinct windows.',
+        '`aitrail serve` in a child process on 127.0.0.1; 20 concurrent clients (fetch) in a bench process of their own (`dist/bench/more-child.js`, started after the earlier stages so it has a fresh heap), 8 s per endpoint. Peer: `GET /api/health` (authentication-free, one tiny query) at the same concurrency. The lookup load cycles through 8 event names over the newest 7 days; the server keeps recently returned rows in memory (records are stored zstd-compressed in blocks of about 2,000, so a row not in memory costs a block\'s decompression), so the same load with cold pages is shown too. The dashboard is computed once per window and data version and shared by all clients; its uncached figure is 10 sequential requests for distinct windows.',
         '',
         ...mdTable(['Endpoint', 'p50', 'p95', 'p99', 'req/s', 'requests', 'errors', 'p95 ÷ health p95'], [
           row('GET /api/health (peer)', s.health),

@@ -5,7 +5,7 @@
  * BENCHMARKS.md. Figures are reported, never asserted.
  * Run: npm run bench   (or BENCH_EVENTS=100000 npm run bench for a quick pass)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -38,7 +38,7 @@ import {
 } from './sections.js';
 import { markCpu, phaseLoad, type PhaseLoad } from './load.js';
 import { collectGarbage, measure } from './stats.js';
-import { moreSections, runMore } from './more.js';
+import { moreSections, type MoreResults } from './more.js';
 
 const DAYS = 30;
 const SEED = 20240601;
@@ -58,6 +58,25 @@ const logsDir = join(benchData, 'logs');
 const markerPath = join(benchData, 'logs.marker.json');
 const storeDir = join(benchData, 'store');
 const here = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Runs a bench script in a child process and parses the JSON line it prints last; `onStart`
+ * sees the child (to sample its memory). Progress goes to this process's stderr.
+ */
+async function runChild<T>(script: string, args: string[], what: string, onStart?: (child: ChildProcess) => () => void): Promise<T> {
+  const child = spawn(process.execPath, [join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stop = onStart?.(child);
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  stop?.();
+  if (code !== 0) throw new Error(`${what} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop() ?? '') as T;
+}
 
 function log(msg: string): void {
   process.stdout.write(msg + '\n');
@@ -192,22 +211,13 @@ function fileSize(p: string): number {
 async function runIngest(): Promise<Omit<IngestResult, 'eventsInStore'>> {
   rmSync(storeDir, { recursive: true, force: true });
   log('ingest: child process …');
-  const child = spawn(process.execPath, [join(here, 'ingest-child.js'), logsDir, storeDir, INGEST_MEMORY_LIMIT], { stdio: ['ignore', 'pipe', 'inherit'] });
   let hwm = 0;
-  const sampler = setInterval(() => {
-    if (child.pid) hwm = Math.max(hwm, readHwm(child.pid));
-  }, 100);
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
+  const r = await runChild<IngestChildResult>('ingest-child.js', [logsDir, storeDir, INGEST_MEMORY_LIMIT], 'ingest child', (child) => {
+    const sampler = setInterval(() => {
+      if (child.pid) hwm = Math.max(hwm, readHwm(child.pid));
+    }, 100);
+    return () => clearInterval(sampler);
   });
-  clearInterval(sampler);
-  if (code !== 0) throw new Error(`ingest child exited with ${code}`);
-  const lastLine = out.trim().split('\n').pop() ?? '';
-  const r = JSON.parse(lastLine) as IngestChildResult;
   const totalSeconds = (r.openMs + r.ingestMs + r.closeMs) / 1000;
   return {
     ...r,
@@ -409,7 +419,8 @@ async function main(): Promise<void> {
   printSummary(results);
   // Detections, the server under load, and trails, on the same store.
   mark = markCpu();
-  const more = moreSections(await runMore(storeDir, log));
+  // In a process of their own (see more-child.ts): the load generator starts with a fresh heap.
+  const more = moreSections(await runChild<MoreResults>('more-child.js', [storeDir], 'the detection, server and trail stages'));
   results.load.push({ phase: 'detections, server, trails', load: phaseLoad(mark) });
   const builders: SectionBuilder[] = [
     () => targetsSection([...coreTargetChecks(results), ...more.checks]),
