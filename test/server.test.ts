@@ -182,12 +182,16 @@ test('PutAuditEvents: shapes, limits, per-event failures, round trip', async () 
       { id: 'e4', eventData: JSON.stringify({ eventName: 'NoTimeNoSource' }) },
       { id: 'e1', eventData: ok },
       { id: 'e5', eventData: JSON.stringify({ UID: 'uid-5', eventSource: 'gateway', eventName: 'Chat', eventTime: '2026-11-01T11:00:00Z' }) },
+      // The same member twice: DuckDB would read one value, JSON readers the other.
+      { id: 'e6', eventData: ok.replace('"eventName":"InvokeModel"', '"eventName":"InvokeModel","requestParameters":{"modelId":"a","modelId":"b"}').replace('pushed-1', 'pushed-6') },
     ],
   });
   assert.equal(res.status, 200, JSON.stringify(res.json));
   assert.deepEqual(res.json.successful, [{ id: 'e1', eventID: 'pushed-1' }, { id: 'e5', eventID: 'uid-5' }]);
   const failed = Object.fromEntries(res.json.failed.map((f: { id: string; errorCode: string }) => [f.id, f.errorCode]));
-  assert.deepEqual(failed, { e2: 'InvalidEventData', e3: 'InvalidChecksum', e4: 'InvalidEventData', e1: 'DuplicateId' });
+  assert.deepEqual(failed, { e2: 'InvalidEventData', e3: 'InvalidChecksum', e4: 'InvalidEventData', e1: 'DuplicateId', e6: 'InvalidEventData' });
+  const dup = res.json.failed.find((f: { id: string }) => f.id === 'e6');
+  assert.match(dup.errorMessage, /'modelId' twice in \$\.requestParameters/);
   const stored = await call('GET', '/api/events/pushed-1', 'viewer');
   assert.equal(stored.json.record.eventSource, 'llm-gateway.internal');
   const many = await call('POST', '/api/audit-events', 'ingest', { auditEvents: Array.from({ length: 101 }, (_, i) => ({ id: `x${i}`, eventData: '{}' })) });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { extractFromText, extractFromBytes, scanArrayElements, unwrapElement } from './formats.js';
+import { duplicateMember, extractFromText, extractFromBytes, scanArrayElements, unwrapElement } from './formats.js';
 
 const rec = (n: number) => ({ eventTime: '2026-01-01T00:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', eventID: `id-${n}` });
 const records = (ex: ReturnType<typeof extractFromText>) => ex.items.filter((i) => 'record' in i).map((i) => (i as { record: unknown }).record);
@@ -84,4 +84,15 @@ test('gzip: whole, and a truncated stream recovers the records before the damage
   const kept = records(broken).length;
   assert.ok(kept > 0 && kept < 200, `kept ${kept}`);
   assert.ok(rejects(broken).some((r) => (r as { reject: { code: string } }).reject.code === 'INGEST_BAD_GZIP'));
+});
+
+test('duplicateMember finds a member named twice in one object, at any depth, escapes decoded', () => {
+  assert.equal(duplicateMember(JSON.stringify(rec(1))), null);
+  assert.deepEqual(duplicateMember('{"a":1,"b":2,"a":3}'), { name: 'a', path: '$' });
+  assert.deepEqual(duplicateMember('{"x":{"k":1,"k":2}}'), { name: 'k', path: '$.x' });
+  assert.deepEqual(duplicateMember('{"r":[{"k":1},{"k":2,"j":{"m":1,"\\u006d":2}}]}'), { name: 'm', path: '$.r[].j' });
+  // The same name in sibling objects, in arrays, or as a value is not a duplicate.
+  assert.equal(duplicateMember('{"a":{"k":1},"b":{"k":1},"c":["k","k"],"k":"k"}'), null);
+  // Braces, brackets, commas and quotes inside strings are text.
+  assert.equal(duplicateMember('{"a":"{\\"a\\":1,","b":"[\\"a\\"]","c":"\\\\"}'), null);
 });

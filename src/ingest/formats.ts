@@ -181,6 +181,50 @@ export function scanArrayElements(text: string, open: number): { elements: strin
   return { elements, end: start >= 0 ? start : text.length, complete: false };
 }
 
+/**
+ * The first member name that appears twice in one object of the (valid) JSON text, with the
+ * path of that object (`$.requestParameters`), or null. Readers disagree on such input: DuckDB
+ * keeps the first value, JSON.parse the last.
+ */
+export function duplicateMember(text: string): { name: string; path: string } | null {
+  const stack: { keys: Set<string> | null; path: string; last: string }[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 92 /* \ */) {
+          escaped = true;
+          i++;
+        } else if (c === 34) break;
+      }
+      const top = stack[stack.length - 1];
+      if (expectKey && top?.keys) {
+        const raw = text.slice(start, i + 1);
+        const name = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (top.keys.has(name)) return { name, path: top.path };
+        top.keys.add(name);
+        top.last = name;
+        expectKey = false;
+      }
+    } else if (ch === 123 /* { */ || ch === 91 /* [ */) {
+      const parent = stack[stack.length - 1];
+      const path = !parent ? '$' : parent.keys ? `${parent.path}.${parent.last}` : `${parent.path}[]`;
+      stack.push({ keys: ch === 123 ? new Set() : null, path, last: '' });
+      expectKey = ch === 123;
+    } else if (ch === 125 /* } */ || ch === 93 /* ] */) {
+      stack.pop();
+    } else if (ch === 44 /* , */) {
+      const top = stack[stack.length - 1];
+      expectKey = top !== undefined && top.keys !== null;
+    }
+  }
+  return null;
+}
+
 function salvage(text: string, parseError: string): Extraction | undefined {
   const head = text.slice(0, 4096);
   const m = /^\s*\{\s*"Records"\s*:\s*\[/.exec(head) ?? /^\s*\[/.exec(head);

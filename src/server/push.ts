@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { AitrailError } from '../model/errors.js';
+import { duplicateMember } from '../ingest/formats.js';
 import type { Principal } from './auth.js';
 import type { StoreAccess } from './db.js';
 
@@ -78,6 +79,12 @@ export async function putAuditEvents(access: StoreAccess, req: Req, principal: P
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       failed.push({ id: e.id, errorCode: 'InvalidEventData', errorMessage: 'eventData must be a JSON object' });
+      continue;
+    }
+    const dup = duplicateMember(e.eventData);
+    if (dup) {
+      // DuckDB (typed columns, detections) would read the first value and JSON readers the last.
+      failed.push({ id: e.id, errorCode: 'InvalidEventData', errorMessage: `eventData names the member '${dup.name}' twice in ${dup.path}; readers would disagree on its value` });
       continue;
     }
     const rec = data as Record<string, unknown>;
