@@ -330,6 +330,11 @@ id: test.edge.top_null
 level: low
 pattern: '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData IS NULL) }'
 `,
+  `title: Error code is null
+id: test.edge.typed_null
+level: low
+pattern: '{ ($.eventName = "ListRoles") && ($.errorCode IS NULL) }'
+`,
   `title: Policy member absent
 id: test.edge.metric_absent
 level: low
@@ -354,6 +359,10 @@ function edgeEvents() {
     record({ eventTime: t(9), eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', resources: [{ type: 'AWS::IAM::Role', ARN: 'arn:aws:iam::1:role/r' }, { type: 'AWS::KMS::Key', ARN: 'k' }] }),
     record({ eventTime: t(10), eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', userAgent: 'evil-corp-scanner/1.0' }),
     record({ eventTime: t(11), eventSource: 'iam.amazonaws.com', eventName: 'ListUsers', readOnly: 'yes', requestParameters: { note: 'evil-corp' } }),
+    // Typed fields holding null: a metric filter's IS NULL and NOT EXISTS tell null from absent (CIS 4.3 reads invokedBy).
+    record({ eventTime: t(14), eventSource: 'ds.amazonaws.com', eventName: 'ListRoles', errorCode: null }),
+    record({ eventTime: t(15), eventSource: 'ds.amazonaws.com', eventName: 'ListRoles' }),
+    record({ eventTime: t(16), eventSource: 'ds.amazonaws.com', eventName: 'ListRoles', userIdentity: { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333', invokedBy: null } }),
     console(20, 'm1', 'bedrock.us-east-1.amazonaws.com'),
     console(21, 'm2', 'bedrock.us-east-1.amazonaws.com'),
     console(22, 'm3', 'bedrock.eu-west-1.amazonaws.com'),
@@ -398,7 +407,7 @@ test('rules on typed columns and extracted record members find exactly what they
     assert.deepEqual(a, b);
     // The edge rules found what they should, so the comparison covers them.
     const rules = new Set(a.map((l) => l.split(' ')[0]));
-    for (const id of ['test.edge.layers', 'test.edge.policy_null', 'test.edge.mfa_absent', 'test.edge.keyword', 'test.edge.console_models', 'test.edge.resource0', 'test.edge.metric_null', 'test.edge.top_null', 'test.edge.metric_absent']) {
+    for (const id of ['test.edge.layers', 'test.edge.policy_null', 'test.edge.mfa_absent', 'test.edge.keyword', 'test.edge.console_models', 'test.edge.resource0', 'test.edge.metric_null', 'test.edge.top_null', 'test.edge.typed_null', 'test.edge.metric_absent']) {
       assert.ok(rules.has(id), `${id} has a finding`);
     }
     const ids = (rule: string) => a.filter((l) => l.startsWith(rule + ' ')).flatMap((l) => l.split(' ').pop()!.split(',')).length;
@@ -408,6 +417,8 @@ test('rules on typed columns and extracted record members find exactly what they
     assert.equal(ids('test.edge.mfa_absent'), 3);
     assert.equal(ids('test.edge.top_null'), 1);
     assert.equal(ids('test.edge.case_folding'), 2);
+    // errorCode present and null: IS NULL matches that event only, not the one without errorCode.
+    assert.equal(ids('test.edge.typed_null'), 1);
   } finally {
     for (const s of stores) await s.close();
     rmDir(dir);

@@ -215,3 +215,33 @@ test('Insights events, @timestamp exports and Lambda versioned names are stored'
     assert.equal(byId['lambda-1']!.aiActivity, 'deployment');
   });
 });
+
+test('a typed field holding something other than a string is flagged, so readers needing the difference read the record', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    const root = { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' };
+    writeRaw(dir, 'logs/1.json', JSON.stringify({ Records: [
+      record({ eventID: 'plain', userIdentity: root }),
+      record({ eventID: 'null-invoker', userIdentity: { ...root, invokedBy: null } }),
+      record({ eventID: 'number-error', errorCode: 403 }),
+      record({ eventID: 'object-agent', userAgent: { name: 'x' } }),
+      record({ eventID: 'mfa-upper', userIdentity: { ...root, sessionContext: { attributes: { mfaAuthenticated: 'TRUE' } } } }),
+    ] }));
+    await ingest(store, [`${dir}/logs`]);
+    const flags = Object.fromEntries((await store.all('SELECT eventId, flags FROM event_store')).map((r) => [String(r.eventId), [...(r.flags as string[])].sort()]));
+    assert.deepEqual(flags, {
+      plain: [],
+      'null-invoker': ['odd-typed-field'],
+      'number-error': ['odd-typed-field'],
+      'object-agent': ['odd-typed-field'],
+      'mfa-upper': ['odd-mfaAuthenticated'],
+    });
+    // The records themselves are kept exactly.
+    const rec = await store.one(`SELECT record FROM events WHERE eventId = 'null-invoker'`);
+    assert.equal((JSON.parse(String(rec!.record)) as { userIdentity: { invokedBy: unknown } }).userIdentity.invokedBy, null);
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});

@@ -34,6 +34,20 @@ function lazyType(text: string, path: string): string {
   return `CASE WHEN ${text} IS NULL THEN json_type(rec, ${sqlString(path)}) WHEN left(${text}, 1) IN ('{', '[') OR ${text} IN ('true', 'false') OR try_cast(${text} AS DOUBLE) IS NOT NULL THEN json_type(rec, ${sqlString(path)}) ELSE 'VARCHAR' END`;
 }
 
+/**
+ * Record paths kept as text columns. A value there that is not a JSON string (null, a number, an
+ * object) cannot be told apart from an absent field or a string in the column, so the record is
+ * flagged `odd-typed-field`: readers that need the difference (detections) read the record itself.
+ */
+const TEXT_PATHS = [
+  'eventVersion', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent', 'errorCode', 'errorMessage',
+  'eventType', 'eventCategory', 'recipientAccountId', 'requestID', 'eventID', 'sharedEventID', 'vpcEndpointId',
+  'userIdentity.type', 'userIdentity.arn', 'userIdentity.accountId', 'userIdentity.principalId', 'userIdentity.userName',
+  'userIdentity.accessKeyId', 'userIdentity.invokedBy', 'userIdentity.sessionContext.sessionIssuer.arn',
+  'userIdentity.sessionContext.sessionIssuer.type', 'userIdentity.sessionContext.sessionIssuer.userName',
+  'userIdentity.sessionContext.attributes.mfaAuthenticated',
+] as const;
+
 const IPV4 = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
 const IPV6 = '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$';
 const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
@@ -82,7 +96,10 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       CASE WHEN ${v('sourceIPAddress')} IS NOT NULL AND NOT (regexp_matches(${v('sourceIPAddress')}, '${IPV4}')
         OR regexp_matches(${v('sourceIPAddress')}, '${IPV6}') OR regexp_matches(${v('sourceIPAddress')}, '${HOST}')
         OR starts_with(${v('sourceIPAddress')}, 'AWS Internal')) THEN 'odd-source-ip' END,
-      CASE WHEN ${v('awsRegion')} IS NOT NULL AND NOT regexp_matches(${v('awsRegion')}, '${REGION}') THEN 'odd-region' END
+      CASE WHEN ${v('awsRegion')} IS NOT NULL AND NOT regexp_matches(${v('awsRegion')}, '${REGION}') THEN 'odd-region' END,
+      CASE WHEN list_contains(list_transform(json_extract(rec, [${TEXT_PATHS.map((p) => sqlString('$.' + p)).join(', ')}]),
+          x -> x IS NULL OR left(CAST(x AS VARCHAR), 1) = '"'), FALSE) THEN 'odd-typed-field' END,
+      CASE WHEN ${v('userIdentity.sessionContext.attributes.mfaAuthenticated')} NOT IN ('true', 'false') THEN 'odd-mfaAuthenticated' END
     ], x -> x IS NOT NULL)`;
   const ut = v('userIdentity.type');
   const arn = v('userIdentity.arn');
