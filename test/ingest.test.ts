@@ -221,6 +221,9 @@ test('a typed field holding something other than a string is flagged, so readers
   const store = await Store.open({ dataDir: `${dir}/data` });
   try {
     const root = { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' };
+    // A member name written with an escape ("\u0065rrorCode" is errorCode) is still found.
+    const escaped = JSON.stringify(record({ eventID: 'escaped-null', errorCode: null })).replace('"errorCode"', '"\\u0065rrorCode"');
+    writeRaw(dir, 'logs/2.json', `{"Records":[${escaped}]}`);
     writeRaw(dir, 'logs/1.json', JSON.stringify({ Records: [
       record({ eventID: 'plain', userIdentity: root }),
       record({ eventID: 'null-invoker', userIdentity: { ...root, invokedBy: null } }),
@@ -236,7 +239,15 @@ test('a typed field holding something other than a string is flagged, so readers
       'number-error': ['odd-typed-field'],
       'object-agent': ['odd-typed-field'],
       'mfa-upper': ['odd-mfaAuthenticated'],
+      'escaped-null': ['odd-typed-field'],
     });
+    // Pushed texts are stored as sent, escapes included: the escaped name is still found.
+    const { loadRecords } = await import('../src/ingest/records.js');
+    const pushed = JSON.stringify(record({ eventID: 'pushed-escaped', userIdentity: { ...root, invokedBy: null } })).replace('"invokedBy"', '"\\u0069nvokedBy"');
+    await loadRecords(store, 'push:test', [pushed]);
+    const p = await store.one(`SELECT flags, record FROM events WHERE eventId = 'pushed-escaped'`);
+    assert.deepEqual([...(p!.flags as string[])], ['odd-typed-field']);
+    assert.ok(String(p!.record).includes('\\u0069nvokedBy'));
     // The records themselves are kept exactly.
     const rec = await store.one(`SELECT record FROM events WHERE eventId = 'null-invoker'`);
     assert.equal((JSON.parse(String(rec!.record)) as { userIdentity: { invokedBy: unknown } }).userIdentity.invokedBy, null);

@@ -48,6 +48,14 @@ const TEXT_PATHS = [
   'userIdentity.sessionContext.attributes.mfaAuthenticated',
 ] as const;
 
+/**
+ * A cheap test that a record may hold a non-string value under one of TEXT_PATHS' member names
+ * (or escapes a name): only those records pay for the second JSON pass that decides.
+ */
+const TEXT_SUSPECT = `contains(CAST(rec AS VARCHAR), '\\u') OR regexp_matches(CAST(rec AS VARCHAR), '"(${[
+  ...new Set(TEXT_PATHS.map((p) => p.split('.').pop()!)),
+].join('|')})"\\s*:\\s*[^"\\s]')`;
+
 const IPV4 = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
 const IPV6 = '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$';
 const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
@@ -97,7 +105,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
         OR regexp_matches(${v('sourceIPAddress')}, '${IPV6}') OR regexp_matches(${v('sourceIPAddress')}, '${HOST}')
         OR starts_with(${v('sourceIPAddress')}, 'AWS Internal')) THEN 'odd-source-ip' END,
       CASE WHEN ${v('awsRegion')} IS NOT NULL AND NOT regexp_matches(${v('awsRegion')}, '${REGION}') THEN 'odd-region' END,
-      CASE WHEN list_contains(list_transform(json_extract(rec, [${TEXT_PATHS.map((p) => sqlString('$.' + p)).join(', ')}]),
+      CASE WHEN (${TEXT_SUSPECT}) AND list_contains(list_transform(json_extract(rec, [${TEXT_PATHS.map((p) => sqlString('$.' + p)).join(', ')}]),
           x -> x IS NULL OR left(CAST(x AS VARCHAR), 1) = '"'), FALSE) THEN 'odd-typed-field' END,
       CASE WHEN ${v('userIdentity.sessionContext.attributes.mfaAuthenticated')} NOT IN ('true', 'false') THEN 'odd-mfaAuthenticated' END
     ], x -> x IS NOT NULL)`;
