@@ -5,7 +5,7 @@
  * (first-load JavaScript, time until usable, next to a plain page load), and trails (recording through the SDK
  * and the push endpoint with delivery and digests on; validate-logs next to gunzip + sha256sum).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +18,7 @@ import { AuditClient } from '../src/sdk/index.js';
 import { validateLogs } from '../src/trail/validate.js';
 import { TrailKeys } from '../src/trail/keys.js';
 import { consoleBundle } from '../src/server/bundle.js';
+import { startServe } from '../test/helpers/server.js';
 import { chromium } from 'playwright-core';
 import { bytes, int, mdTable, ms, num, ratio, verdict, type ReportSection, type TargetCheck } from './report.js';
 import { percentile } from './stats.js';
@@ -60,21 +61,6 @@ async function load(clients: number, seconds: number, fn: (i: number) => Promise
   const wall = (performance.now() - started) / 1000;
   lat.sort((a, b) => a - b);
   return { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99), rps: lat.length / wall, requests: lat.length, errors };
-}
-
-async function serve(dataDir: string, port: number): Promise<{ proc: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise((r) => proc.once('exit', r));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) return { proc, url, exited };
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the server did not start');
 }
 
 function files(dir: string, re: RegExp, out: string[] = []): string[] {
@@ -212,7 +198,7 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     }
   }
   const port = 18000 + Math.floor(Math.random() * 10000);
-  let srv = await serve(storeDir, port);
+  let srv = await startServe(storeDir, port, { waitMs: 60_000, stderr: 'inherit' });
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   try {
     const span = (await (await fetch(`${srv.url}/api/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: 'SELECT max(eventTime) FROM events' }) })).json()) as { rows: string[][] };
@@ -305,7 +291,7 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     srv.proc.kill('SIGTERM');
     await srv.exited;
     cli(['trail', 'create', 'bench-trail', '--destination', trailDest, '--enable-log-file-validation', '--account-id', '111122223333', '--delivery-interval', '2s', '--max-events', '5000', '--digest-interval', '60s', '--data-dir', storeDir]);
-    srv = await serve(storeDir, port);
+    srv = await startServe(storeDir, port, { waitMs: 60_000, stderr: 'inherit' });
     const acked: string[] = [];
     const withTrail = await pushLoad('b', acked);
     log(`trail: push with the trail on ${int(withTrail.pushed / withTrail.pushSeconds)} events/s`);

@@ -238,6 +238,23 @@ test('CLI: detect, findings list/ack, rules validate and test with exit codes', 
   }
 });
 
+/**
+ * A rule on eventNames whose lower case differs between JavaScript and DuckDB ('ΑΣ' folds to
+ * 'ας' / 'ασ', 'İX' to 'i̇x' / 'ix'), and events it should match (x = 'y') or not.
+ */
+const foldRule = (id: string) => `title: Exotic case folding
+id: ${id}
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: ['ΑΣ', 'İX']
+    requestParameters.x: 'y'
+  condition: selection
+level: low
+`;
+const foldEvent = (eventTime: string, eventName: string, x = 'y') =>
+  record({ eventTime, eventSource: 'example.amazonaws.com', eventName, requestParameters: { x } });
+
 /** Rules reading members beyond the typed columns: null versus absent, arrays, array indexes, keywords. */
 const EDGE_RULES = `title: Layer attached from another account
 id: test.edge.layers
@@ -280,16 +297,7 @@ detection:
   condition: selection and keywords
 level: low
 ---
-title: Exotic case folding
-id: test.edge.case_folding
-logsource: {product: aws, service: cloudtrail}
-detection:
-  selection:
-    eventName: ['ΑΣ', 'İX']
-    requestParameters.x: 'y'
-  condition: selection
-level: low
----
+${foldRule('test.edge.case_folding')}---
 title: Console session invoking a model
 name: test.edge.console_invoke
 logsource: {product: aws, service: cloudtrail}
@@ -366,9 +374,8 @@ function edgeEvents() {
     console(20, 'm1', 'bedrock.us-east-1.amazonaws.com'),
     console(21, 'm2', 'bedrock.us-east-1.amazonaws.com'),
     console(22, 'm3', 'bedrock.eu-west-1.amazonaws.com'),
-    // eventNames whose lower case differs between JavaScript and DuckDB ('ας' / 'ασ', 'i̇x' / 'ix').
-    record({ eventTime: t(12), eventSource: 'example.amazonaws.com', eventName: 'ΑΣ', requestParameters: { x: 'y' } }),
-    record({ eventTime: t(13), eventSource: 'example.amazonaws.com', eventName: 'İX', requestParameters: { x: 'y' } }),
+    foldEvent(t(12), 'ΑΣ'),
+    foldEvent(t(13), 'İX'),
     record({ eventTime: t(30), eventSource: 'bedrock.amazonaws.com', eventName: 'InvokeModel', sessionCredentialFromConsole: 'false', requestParameters: { modelId: 'm4' } }),
   ];
 }
@@ -429,22 +436,9 @@ test('an event whose name DuckDB and JavaScript fold to different lower cases st
   const dir = tempDir();
   const store = await Store.open({ dataDir: `${dir}/data` });
   try {
-    writeRaw(dir, 'rules/fold.yml', `title: Exotic case folding
-id: test.fold
-logsource: {product: aws, service: cloudtrail}
-detection:
-  selection:
-    eventName: ['ΑΣ', 'İX']
-    requestParameters.x: 'y'
-  condition: selection
-level: low
-`);
+    writeRaw(dir, 'rules/fold.yml', foldRule('test.fold'));
     const t = (m: number) => new Date(Date.UTC(2026, 4, 30, 12, m)).toISOString().replace('.000', '');
-    writeRaw(dir, 'logs/1.json', JSON.stringify({ Records: [
-      record({ eventTime: t(1), eventSource: 'example.amazonaws.com', eventName: 'ΑΣ', requestParameters: { x: 'y' } }),
-      record({ eventTime: t(2), eventSource: 'example.amazonaws.com', eventName: 'İX', requestParameters: { x: 'y' } }),
-      record({ eventTime: t(3), eventSource: 'example.amazonaws.com', eventName: 'ΑΣ', requestParameters: { x: 'z' } }),
-    ] }));
+    writeRaw(dir, 'logs/1.json', JSON.stringify({ Records: [foldEvent(t(1), 'ΑΣ'), foldEvent(t(2), 'İX'), foldEvent(t(3), 'ΑΣ', 'z')] }));
     await ingest(store, [`${dir}/logs`]);
     const s = await detect(store, { rulesDirs: [`${dir}/rules`], builtin: false });
     // DuckDB folds 'ΑΣ' to 'ασ' and 'İX' to 'ix', JavaScript to 'ας' and 'i̇x': the rows the SQL side

@@ -277,7 +277,8 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     return c.extraKeys.length > 0 || (forCorrelation && corrKeys !== null && corrKeys.length > 0) ? 'part' : 'light';
   };
   const need = new Map(compiled.map((c) => [c, needOf(c)]));
-  const heavyMemo = new Map<CompiledRule[], boolean>();
+  // Keyed by the memoized candidate lists themselves (weakly: that memo may be cleared).
+  const heavyMemo = new WeakMap<CompiledRule[], boolean>();
   const heavy = (cands: CompiledRule[]): boolean => {
     let h = heavyMemo.get(cands);
     if (h === undefined) heavyMemo.set(cands, (h = cands.some((c) => need.get(c) !== 'light')));

@@ -195,7 +195,7 @@ export async function spoolStdin(tmpDir: string, stream: NodeJS.ReadableStream =
  * trailer records (ISIZE: modulo 2^32, of the last member). One open and two reads, because
  * ingest probes every file it loads.
  */
-export async function probeFile(path: string, bytes = 4096): Promise<{ head: Buffer; size: number; gzipSize: number | null }> {
+export async function probeFile(path: string, bytes = 4096): Promise<{ head: Buffer; gzipSize: number | null }> {
   const fh = await fsp.open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -208,7 +208,7 @@ export async function probeFile(path: string, bytes = 4096): Promise<{ head: Buf
       await fh.read(tail, 0, 4, size - 4);
       gzipSize = tail.readUInt32LE(0);
     }
-    return { head: head.subarray(0, bytesRead), size, gzipSize };
+    return { head: head.subarray(0, bytesRead), gzipSize };
   } finally {
     await fh.close();
   }

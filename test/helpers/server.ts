@@ -13,12 +13,15 @@ export interface Served {
   exited: Promise<unknown>;
 }
 
-/** Starts the server on `port` over `data` and resolves once /api/health answers. */
-export async function startServe(data: string, port: number): Promise<Served> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--data-dir', data, '--port', String(port)], { stdio: ['ignore', 'ignore', 'ignore'] });
+/**
+ * Starts the server on `port` over `data` and resolves once /api/health answers (within
+ * `waitMs`; a large store takes longer to open). `stderr: 'inherit'` shows the server's log.
+ */
+export async function startServe(data: string, port: number, opts: { waitMs?: number; stderr?: 'ignore' | 'inherit' } = {}): Promise<Served> {
+  const proc = spawn(process.execPath, [bin, 'serve', '--data-dir', data, '--port', String(port)], { stdio: ['ignore', 'ignore', opts.stderr ?? 'ignore'] });
   const exited = new Promise((r) => proc.once('exit', r));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < (opts.waitMs ?? 20_000) / 100; i++) {
     try {
       if ((await fetch(`${url}/api/health`)).ok) return { proc, url, exited };
     } catch {
