@@ -348,6 +348,22 @@ id: test.edge.metric_absent
 level: low
 pattern: '{ ($.eventName = "PutBucketPolicy") && ($.requestParameters.bucketPolicy NOT EXISTS) }'
 `,
+  // Rules on typed columns only, evaluated once per distinct combination of values.
+  `title: Users listed
+id: test.edge.values_list_users
+level: low
+pattern: '{ ($.eventName = "ListUsers") && ($.userIdentity.type = "AssumedRole") }'
+`,
+  `title: Exotic names on values
+id: test.edge.values_fold
+level: low
+pattern: '{ ($.eventName = "ΑΣ") || ($.eventName = "İX") || ($.eventName = "ας") }'
+`,
+  `title: Event type absent
+id: test.edge.values_no_type
+level: low
+pattern: '{ ($.eventSource = "ds.amazonaws.com") && ($.eventType NOT EXISTS) }'
+`,
 ];
 
 function edgeEvents() {
@@ -376,6 +392,11 @@ function edgeEvents() {
     console(22, 'm3', 'bedrock.eu-west-1.amazonaws.com'),
     foldEvent(t(12), 'ΑΣ'),
     foldEvent(t(13), 'İX'),
+    // One group of a rule evaluated on values, matched by a plain row and by an odd one (readOnly 'yes' above).
+    record({ eventTime: t(17), eventSource: 'iam.amazonaws.com', eventName: 'ListUsers', awsRegion: 'eu-west-1' }),
+    record({ eventTime: t(18), eventSource: 'iam.amazonaws.com', eventName: 'ListUsers', readOnly: 'yes', awsRegion: 'eu-west-2' }),
+    // No eventType: neither odd nor plain would lose it.
+    { ...record({ eventTime: t(19), eventSource: 'ds.amazonaws.com', eventName: 'DescribeDirectories' }), eventType: undefined },
     record({ eventTime: t(30), eventSource: 'bedrock.amazonaws.com', eventName: 'InvokeModel', sessionCredentialFromConsole: 'false', requestParameters: { modelId: 'm4' } }),
   ];
 }
@@ -383,6 +404,13 @@ function edgeEvents() {
 async function findingSet(store: Store): Promise<string[]> {
   const rows = await store.all(`SELECT ruleId, dedupKey, eventIds FROM findings`);
   return rows.map((r) => `${String(r.ruleId)} ${String(r.dedupKey)} ${[...(r.eventIds as string[])].sort().join(',')}`).sort();
+}
+
+/** Everything a finding says about its events, apart from when it was written. */
+async function findingDetails(store: Store): Promise<string[]> {
+  const rows = await store.all(`SELECT findingId, ruleId, title, severity, attack, principal, accountId, region, firstEventTime, lastEventTime,
+    eventCount, eventIds, status, dedupKey, groupKey FROM findings ORDER BY findingId`);
+  return rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
 }
 
 test('rules on typed columns and extracted record members find exactly what they find on whole records', async () => {
@@ -412,6 +440,11 @@ test('rules on typed columns and extracted record members find exactly what they
     const a = await findingSet(stores[0]!);
     const b = await findingSet(stores[1]!);
     assert.deepEqual(a, b);
+    assert.deepEqual(await findingDetails(stores[0]!), await findingDetails(stores[1]!));
+    // Rules on typed columns ran once per distinct combination of values, far fewer than the events.
+    assert.ok(fast.rulesOnValues > 10, `rules on values ${fast.rulesOnValues}`);
+    assert.ok(fast.valueCombinations > 0 && fast.valueCombinations < fast.events, `${fast.valueCombinations} combinations for ${fast.events} events`);
+    assert.equal(whole.rulesOnValues, 0);
     // The edge rules found what they should, so the comparison covers them.
     const rules = new Set(a.map((l) => l.split(' ')[0]));
     for (const id of ['test.edge.layers', 'test.edge.policy_null', 'test.edge.mfa_absent', 'test.edge.keyword', 'test.edge.console_models', 'test.edge.resource0', 'test.edge.metric_null', 'test.edge.top_null', 'test.edge.typed_null', 'test.edge.metric_absent']) {
@@ -424,6 +457,12 @@ test('rules on typed columns and extracted record members find exactly what they
     assert.equal(ids('test.edge.mfa_absent'), 3);
     assert.equal(ids('test.edge.top_null'), 1);
     assert.equal(ids('test.edge.case_folding'), 2);
+    // A plain and an odd row in one group: one finding with both, its region that of the earlier event.
+    const listUsers = (await stores[0]!.all(`SELECT eventCount, region FROM findings WHERE ruleId = 'test.edge.values_list_users' AND principal = 'arn:aws:sts::111122223333:assumed-role/DataScientist/alice'`)).map((r) => [Number(r.eventCount), r.region]);
+    assert.deepEqual(listUsers, [[3, 'us-east-1']]);
+    // 'ΑΣ' and 'İX' as written, and 'ας' (JavaScript's lower case of 'ΑΣ' is 'ας', DuckDB's 'ασ'): the exotic names reach JavaScript's matcher.
+    assert.equal(ids('test.edge.values_fold'), 2);
+    assert.equal(ids('test.edge.values_no_type'), 1);
     // errorCode present and null: IS NULL matches that event only, not the one without errorCode.
     assert.equal(ids('test.edge.typed_null'), 1);
   } finally {

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { packageRoot, sqlString, type Row, type Store } from '../store/db.js';
-import { mergeMatches, ruleSettings, type MatchGroup } from '../store/findings.js';
+import { mergeMatches, mergeMatchQuery, ruleSettings, type MatchGroup, type MergeResult } from '../store/findings.js';
 import { CorrelationEngine, type CorrelationMatch } from './sigma/index.js';
 import { loadRules, type DetectionRule, type RuleLoadError, type RuleSet } from './rules.js';
 import { parsePath } from '../model/fieldpath.js';
@@ -86,6 +86,10 @@ export interface DetectSummary {
   fullRecordsParsed: number;
   /** Events for which only some top-level members of the record were extracted and parsed. */
   partialRecordsParsed: number;
+  /** Rules evaluated once per distinct combination of the typed values they read. */
+  rulesOnValues: number;
+  /** The combinations those rules were evaluated on (instead of once per event). */
+  valueCombinations: number;
   matches: number;
   correlationMatches: number;
   findingsCreated: number;
@@ -172,27 +176,23 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       correlated: false,
     }));
   for (const c of compiled) c.correlated = engine.uses(c.ref);
-  const byName = new Map<string, CompiledRule[]>();
-  const bySource = new Map<string, CompiledRule[]>();
-  const anyEvent: CompiledRule[] = [];
-  for (const c of compiled) {
-    if (c.rule.eventNames) for (const n of c.rule.eventNames) (byName.get(n) ?? byName.set(n, []).get(n)!).push(c);
-    else if (c.rule.eventSources) for (const s of c.rule.eventSources) (bySource.get(s) ?? bySource.set(s, []).get(s)!).push(c);
-    else anyEvent.push(c);
-  }
-  // The rules that apply to an (eventName, eventSource) pair; a run sees few distinct pairs.
-  const candidateMemo = new Map<string, CompiledRule[]>();
-  const candidates = (name: string, source: string): CompiledRule[] => {
-    const key = `${name}\u0000${source}`;
-    const hit = candidateMemo.get(key);
-    if (hit) return hit;
-    const a = byName.get(name.toLowerCase());
-    const b = bySource.get(source.toLowerCase());
-    const list = !a && !b ? anyEvent : [...(a ?? []), ...(b ?? []), ...anyEvent];
-    if (candidateMemo.size > 100_000) candidateMemo.clear();
-    candidateMemo.set(key, list);
-    return list;
+  // What each rule needs beyond the typed columns decides, in SQL, which rows bring their whole
+  // record and which only some top-level members; both come with the window's rows, so each
+  // window's records are decompressed and parsed (inside DuckDB) once.
+  const needOf = (c: CompiledRule): 'light' | 'part' | 'full' => {
+    const forCorrelation = needsMoreForCorrelation(c);
+    if (opts.wholeRecords || c.extraKeys === null || (forCorrelation && corrKeys === null)) return 'full';
+    return c.extraKeys.length > 0 || (forCorrelation && corrKeys !== null && corrKeys.length > 0) ? 'part' : 'light';
   };
+  const need = new Map(compiled.map((c) => [c, needOf(c)]));
+  // Rules that alert on their own, read only typed columns and feed no correlation are evaluated
+  // once per distinct combination of the values they read (matchOnValues): their events do not
+  // travel to JavaScript, except odd ones, which every rule sees whole.
+  const onValues = compiled.filter((c) => c.emits && !c.correlated && need.get(c) === 'light');
+  const onValuesIndex = new Map(onValues.map((c, i) => [c, i]));
+  const inJs = compiled.filter((c) => !onValuesIndex.has(c));
+  const candidatesAll = candidateIndex(compiled);
+  const candidates = candidateIndex(inJs);
 
   const where: string[] = [];
   if (opts.startTime) where.push(`eventTime >= TIMESTAMP ${sqlString(opts.startTime.toISOString().replace('T', ' ').replace('Z', ''))}`);
@@ -202,7 +202,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const hours = await store.all(`SELECT date_trunc('minute', eventTime) AS h, count(*) AS n FROM event_store ${w} GROUP BY 1 ORDER BY 1`);
   const total = hours.reduce((a, h) => a + Number(h.n), 0);
   const windowRows = opts.windowRows ?? 50_000;
-  const windows: { from: Date; to: Date }[] = [];
+  const windows: { from: Date; to: Date; n: number }[] = [];
   let cur: { from: Date; to: Date; n: number } | undefined;
   for (const h of hours) {
     const from = h.h as Date;
@@ -220,9 +220,11 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const groups = new Map<string, MatchGroup>();
   const eventInfo = new Map<string, { principal: string | null; accountId: string | null; region: string | null; time: number }>();
   const summary: DetectSummary = {
-    rulesLoaded: set.rules.length, rulesEnabled: enabled.length, loadErrors: set.errors, events: 0, fullRecordsParsed: 0, partialRecordsParsed: 0,
+    rulesLoaded: set.rules.length, rulesEnabled: enabled.length, loadErrors: set.errors, events: 0, fullRecordsParsed: 0, partialRecordsParsed: 0, rulesOnValues: onValues.length, valueCombinations: 0,
     matches: 0, correlationMatches: 0, findingsCreated: 0, findingsExtended: 0, findingsUnchanged: 0, seconds: 0, eventsPerSecond: 0,
   };
+  // Matches of rules evaluated on values, found on odd rows here: merged with the others.
+  const oddOnValues: { rule: number; rid: number }[] = [];
   const addMatch = (rule: DetectionRule, r: Row) => {
     const principal = principalOf(r);
     const accountId = (col(r, 'accountId') as string | null) ?? null;
@@ -268,15 +270,6 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // value out of DuckDB costs several times more than parsing them in JavaScript.
   const typedCols = [...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])];
   const packed = `to_json(struct_pack(rid := rowid, t := epoch_ms(eventTime), ${typedCols.filter((c) => c !== 'eventTime').map((c) => `${KEY[c]} := "${c}"`).join(', ')}))`;
-  // What each rule needs beyond the typed columns decides, in SQL, which rows bring their whole
-  // record and which only some top-level members; both come with the window's rows, so each
-  // window's records are decompressed and parsed (inside DuckDB) once.
-  const needOf = (c: CompiledRule): 'light' | 'part' | 'full' => {
-    const forCorrelation = needsMoreForCorrelation(c);
-    if (opts.wholeRecords || c.extraKeys === null || (forCorrelation && corrKeys === null)) return 'full';
-    return c.extraKeys.length > 0 || (forCorrelation && corrKeys !== null && corrKeys.length > 0) ? 'part' : 'light';
-  };
-  const need = new Map(compiled.map((c) => [c, needOf(c)]));
   // Keyed by the memoized candidate lists themselves (weakly: that memo may be cleared).
   const heavyMemo = new WeakMap<CompiledRule[], boolean>();
   const heavy = (cands: CompiledRule[]): boolean => {
@@ -285,20 +278,13 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     return h;
   };
   const partKeys = [...new Set(compiled.flatMap((c) => (need.get(c) !== 'part' ? [] : [...c.extraKeys!, ...(needsMoreForCorrelation(c) ? corrKeys! : [])])))].sort();
-  const candidateSql = (rules: CompiledRule[]): string => {
-    if (rules.some((c) => !c.rule.eventNames && !c.rule.eventSources)) return 'TRUE';
-    const names = [...new Set(rules.flatMap((c) => c.rule.eventNames ?? []))];
-    const sources = [...new Set(rules.flatMap((c) => (c.rule.eventNames ? [] : c.rule.eventSources ?? [])))];
-    const terms = [
-      ...(names.length ? [`lower(eventName) IN (${names.map(sqlString).join(', ')})`] : []),
-      ...(sources.length ? [`lower(eventSource) IN (${sources.map(sqlString).join(', ')})`] : []),
-    ];
-    return terms.length ? `(${terms.join(' OR ')})` : 'FALSE';
-  };
   // Typed values of odd records (a non-boolean readOnly, an Insights event) may not say what the
   // record says: every rule sees their whole record.
-  const oddSql = `(len(flags) > 0 OR eventType = 'AwsCloudTrailInsight')`;
+  // Never NULL (an absent eventType must not make a row neither odd nor plain).
+  const oddSql = `(coalesce(len(flags), 0) > 0 OR coalesce(eventType = 'AwsCloudTrailInsight', FALSE))`;
   const fullSql = `(${oddSql} OR ${candidateSql(compiled.filter((c) => need.get(c) === 'full'))})`;
+  // Windows bring the rows some rule evaluated in JavaScript may match, and every odd row.
+  const readSql = onValues.length === 0 ? 'TRUE' : `(${oddSql} OR ${candidateSql(inJs)} OR ${EXOTIC_SQL})`;
   const partSql = candidateSql(compiled.filter((c) => need.get(c) === 'part'));
   // Members travel as JSON texts joined by U+0001 (which JSON text never holds unescaped); an
   // empty text means the member is absent.
@@ -308,8 +294,9 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const ahead = await store.fork();
   const readWindow = (win: { from: Date; to: Date }) =>
     ahead.all(
-      `SELECT ${packed} AS t, CASE WHEN ${fullSql} THEN coalesce(record, recordLarge) END AS f, ${partExpr} AS p
-      FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} ORDER BY eventTime, eventId`,
+      `SELECT ${packed} AS t, CASE WHEN ${fullSql} THEN coalesce(record, recordLarge) END AS f, ${partExpr} AS p, ${oddSql} AS o
+      FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} AND ${readSql}
+      ORDER BY eventTime, eventId, seq`,
       [win.from.toISOString().replace('T', ' ').replace('Z', ''), win.to.toISOString().replace('T', ' ').replace('Z', '')],
     );
   let next = windows.length ? readWindow(windows[0]!) : undefined;
@@ -319,6 +306,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       const packedRows = await next!;
       next = w + 1 < windows.length ? readWindow(windows[w + 1]!) : undefined;
       const rows: Row[] = new Array(packedRows.length);
+      const odd: boolean[] = new Array(packedRows.length);
       // Per row, the record the rules see: whole, or the typed columns plus some members.
       const recs: (Record<string, unknown> | undefined)[] = new Array(packedRows.length);
       for (let i = 0; i < packedRows.length; i++) {
@@ -326,6 +314,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         // `t`: eventTime in epoch milliseconds.
         const r = JSON.parse(String(p.t)) as Row;
         rows[i] = r;
+        odd[i] = p.o === true;
         if (p.f !== null) {
           recs[i] = JSON.parse(String(p.f)) as Record<string, unknown>;
           summary.fullRecordsParsed++;
@@ -343,14 +332,15 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       for (let i = 0; i < rows.length; i++) {
         if (recs[i]) continue;
         const r = rows[i]!;
-        if (heavy(candidates(String(col(r, 'eventName')), String(col(r, 'eventSource'))))) unread.push(i);
+        if (heavy((odd[i] ? candidatesAll : candidates)(String(col(r, 'eventName')), String(col(r, 'eventSource'))))) unread.push(i);
       }
       if (unread.length) await readWhole(store, rows, unread, recs);
       summary.fullRecordsParsed += unread.length;
       const matched: CompiledRule[][] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
-        const cands = candidates(String(col(r, 'eventName')), String(col(r, 'eventSource')));
+        // Odd rows are the only ones rules evaluated on values do not see: they run here.
+        const cands = (odd[i] ? candidatesAll : candidates)(String(col(r, 'eventName')), String(col(r, 'eventSource')));
         if (cands.length === 0) continue;
         const rec = recs[i] ?? lightRecord(r);
         const hits: CompiledRule[] = [];
@@ -364,7 +354,9 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         // Only rules some correlation uses are fed to the correlation engine.
         const refs: string[] = [];
         for (const c of hits) {
-          if (c.emits) addMatch(c.rule, r);
+          const k = onValuesIndex.get(c);
+          if (k !== undefined) oddOnValues.push({ rule: k, rid: Number(r.rid) });
+          else if (c.emits) addMatch(c.rule, r);
           if (c.correlated) refs.push(c.ref);
         }
         if (refs.length) {
@@ -373,7 +365,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
           for (const m of engine.push({ rules: refs, record: recs[i] ?? lightRecord(r), time: r.t as number, eventId: id })) addCorrelation(m);
         }
       }
-      summary.events += rows.length;
+      summary.events += win.n;
       opts.onProgress?.({ events: summary.events, total });
       // Keep memory bounded: merge matches into findings as they pile up (merging is idempotent
       // and happens inside DuckDB), and forget event details no correlation window can reach.
@@ -389,9 +381,116 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   }
   for (const m of engine.flush()) addCorrelation(m);
   await flushGroups();
+  if (onValues.length) {
+    const q = await store.transaction(() =>
+      matchOnValues(store, { rules: onValues, candidates: candidatesAll, where: where.length ? where.join(' AND ') : 'TRUE', oddSql, oddHits: oddOnValues, now: opts.now ?? new Date() }),
+    );
+    summary.matches += q.matches;
+    summary.valueCombinations = q.combinations;
+    summary.findingsCreated += q.merge.created;
+    summary.findingsExtended += q.merge.extended;
+    summary.findingsUnchanged += q.merge.unchanged;
+  }
   summary.seconds = (Date.now() - started) / 1000;
   summary.eventsPerSecond = summary.seconds > 0 ? Math.round(summary.events / summary.seconds) : summary.events;
   return summary;
+}
+
+/** SQL that is true for rows some of `rules` could match (by eventName, else eventSource). */
+function candidateSql(rules: CompiledRule[]): string {
+  if (rules.some((c) => !c.rule.eventNames && !c.rule.eventSources)) return 'TRUE';
+  const names = [...new Set(rules.flatMap((c) => c.rule.eventNames ?? []))];
+  const sources = [...new Set(rules.flatMap((c) => (c.rule.eventNames ? [] : c.rule.eventSources ?? [])))];
+  const terms = [
+    ...(names.length ? [`lower(eventName) IN (${names.map(sqlString).join(', ')})`] : []),
+    ...(sources.length ? [`lower(eventSource) IN (${sources.map(sqlString).join(', ')})`] : []),
+  ];
+  return terms.length ? `(${terms.join(' OR ')})` : 'FALSE';
+}
+
+/**
+ * Rows whose eventName or eventSource is not all ASCII. SQL and JavaScript lower-case ASCII
+ * alike; for other names the two may differ, so SQL selects them whatever the rules' names and
+ * the JavaScript candidate lists decide.
+ */
+const EXOTIC_SQL = `(strlen(eventName) <> length(eventName) OR strlen(eventSource) <> length(eventSource))`;
+
+/** The rules of `rules` that apply to an (eventName, eventSource) pair, memoized (a run sees few pairs). */
+function candidateIndex(rules: CompiledRule[]): (name: string, source: string) => CompiledRule[] {
+  const byName = new Map<string, CompiledRule[]>();
+  const bySource = new Map<string, CompiledRule[]>();
+  const anyEvent: CompiledRule[] = [];
+  for (const c of rules) {
+    if (c.rule.eventNames) for (const n of c.rule.eventNames) (byName.get(n) ?? byName.set(n, []).get(n)!).push(c);
+    else if (c.rule.eventSources) for (const s of c.rule.eventSources) (bySource.get(s) ?? bySource.set(s, []).get(s)!).push(c);
+    else anyEvent.push(c);
+  }
+  const memo = new Map<string, CompiledRule[]>();
+  return (name, source) => {
+    const key = `${name}\u0000${source}`;
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const a = byName.get(name.toLowerCase());
+    const b = bySource.get(source.toLowerCase());
+    const list = !a && !b ? anyEvent : [...(a ?? []), ...(b ?? []), ...anyEvent];
+    if (memo.size > 100_000) memo.clear();
+    memo.set(key, list);
+    return list;
+  };
+}
+
+/**
+ * Evaluates single-event rules that read only typed columns once per distinct combination of
+ * the values they read, instead of once per event: DuckDB lists the combinations among a rule's
+ * candidate rows, the rule's own matcher decides each one on a record built from them, and the
+ * rows holding a matching combination are found and merged into findings inside DuckDB. Odd
+ * rows are left out (their typed values may not say what their record says): the caller
+ * evaluates them on whole records and passes their matches as `oddHits`.
+ */
+async function matchOnValues(
+  store: Store,
+  a: {
+    rules: CompiledRule[];
+    candidates: (name: string, source: string) => CompiledRule[];
+    where: string;
+    oddSql: string;
+    oddHits: { rule: number; rid: number }[];
+    now: Date;
+  },
+): Promise<{ merge: MergeResult; matches: number; combinations: number }> {
+  let combinations = 0;
+  const matched: { rule: number; v: string }[] = [];
+  const selects: string[] = [];
+  for (let k = 0; k < a.rules.length; k++) {
+    const c = a.rules[k]!;
+    // The rule's typed fields, plus the names its candidate test reads.
+    const paths = [...new Set(['eventName', 'eventSource', ...(c.rule.fields ?? [])])];
+    const build = lightBuilder(paths);
+    const valuesSql = `to_json(struct_pack(${[...new Set(paths.map((p) => TYPED[p]!))].map((col) => `${KEY[col]} := "${col}"`).join(', ')}))`;
+    const rowsSql = `FROM event_store WHERE ${a.where} AND NOT ${a.oddSql} AND (${candidateSql([c])} OR ${EXOTIC_SQL})`;
+    let any = false;
+    for (const row of await store.all(`SELECT DISTINCT ${valuesSql} AS v ${rowsSql}`)) {
+      combinations++;
+      const v = String(row.v);
+      const r = JSON.parse(v) as Row;
+      if (!a.candidates(String(col(r, 'eventName')), String(col(r, 'eventSource'))).includes(c)) continue;
+      if (!c.rule.match!(build(r))) continue;
+      matched.push({ rule: k, v });
+      any = true;
+    }
+    if (any) selects.push(`SELECT ${k} AS rule, rowid AS rid ${rowsSql} AND ${valuesSql} IN (SELECT v FROM mv WHERE rule = ${k})`);
+  }
+  if (a.oddHits.length) selects.push('SELECT rule, rid FROM oh');
+  if (selects.length === 0) return { merge: { created: 0, extended: 0, unchanged: 0 }, matches: 0, combinations };
+  await store.run(`CREATE OR REPLACE TEMP TABLE mv AS SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"rule":"INTEGER","v":"VARCHAR"}]'), recursive := true)`, [JSON.stringify(matched)]);
+  await store.run(`CREATE OR REPLACE TEMP TABLE oh AS SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"rule":"INTEGER","rid":"BIGINT"}]'), recursive := true)`, [JSON.stringify(a.oddHits)]);
+  try {
+    const rules = a.rules.map((c) => ({ ruleId: c.rule.id, title: c.rule.title, severity: c.rule.severity, attack: c.rule.attack }));
+    return { ...(await mergeMatchQuery(store, rules, selects.join(' UNION ALL '), a.now)), combinations };
+  } finally {
+    await store.run('DROP TABLE IF EXISTS mv');
+    await store.run('DROP TABLE IF EXISTS oh');
+  }
 }
 
 /** Reads and parses the whole records of rows `idx` (by rowid) into `out`. */

@@ -52,8 +52,7 @@ function ts(d: Date): string {
  * eventIDs findings already hold happens inside DuckDB, so memory does not grow with them.
  */
 export async function mergeMatches(store: Store, groups: MatchGroup[], now = new Date()): Promise<MergeResult> {
-  const out: MergeResult = { created: 0, extended: 0, unchanged: 0 };
-  if (groups.length === 0) return out;
+  if (groups.length === 0) return { created: 0, extended: 0, unchanged: 0 };
   const dir = join(store.dataDir, 'tmp');
   await fsp.mkdir(dir, { recursive: true });
   const stamp = `${process.pid}-${Date.now()}`;
@@ -81,23 +80,88 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
     await fh.close();
   }
   try {
-    // Matches stay narrow (group number, eventID, time); a group's description joins per group.
     await store.run(`CREATE OR REPLACE TEMP TABLE pg AS
       SELECT * FROM read_json(${sqlString(groupPath)}, format = 'newline_delimited',
         columns = {'g': 'INTEGER', 'r': 'VARCHAR', 'k': 'VARCHAR', 'gk': 'VARCHAR', 'ti': 'VARCHAR', 'sv': 'VARCHAR', 'at': 'VARCHAR[]', 'p': 'VARCHAR', 'a': 'VARCHAR', 'rg': 'VARCHAR'})
         g(gi, ruleId, dedupKey, groupKey, title, severity, attack, principal, accountId, region)`);
+    await store.run(`CREATE OR REPLACE TEMP TABLE pm AS
+      SELECT * FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {'g': 'INTEGER', 'e': 'VARCHAR', 't': 'BIGINT'}) m(gi, eventId, t)`);
+    return await mergeStaged(store, groups.filter((g) => g.events.length > 0).length, now);
+  } finally {
+    await fsp.rm(path, { force: true });
+    await fsp.rm(groupPath, { force: true });
+  }
+}
+
+/** A single-event rule whose matches a query over `event_store` finds (see `mergeMatchQuery`). */
+export interface MatchQueryRule {
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  attack: string[];
+}
+
+/**
+ * Merges matches found by a query, without them passing through JavaScript. `matchSql` yields
+ * (rule INTEGER, rid BIGINT): an index into `rules` and the rowid of a matching event. Matches
+ * are grouped as the detection runner groups them: per rule, principal (ARN, else invokedBy,
+ * else principal id, else username) and account, with the region of the group's first event.
+ */
+export async function mergeMatchQuery(store: Store, rules: MatchQueryRule[], matchSql: string, now = new Date()): Promise<{ merge: MergeResult; matches: number }> {
+  await store.run(`CREATE OR REPLACE TEMP TABLE qm AS
+    SELECT q.rule, e.eventId, e.eventTime, e.seq, e.awsRegion, e.accountId,
+      coalesce(e.userIdentityArn, e.userIdentityInvokedBy, e.userIdentityPrincipalId, e.username) AS principal
+    FROM (${matchSql}) q JOIN event_store e ON e.rowid = q.rid`);
+  try {
+    const n = Number((await store.one('SELECT count(*) AS n FROM qm'))!.n);
+    if (n === 0) return { merge: { created: 0, extended: 0, unchanged: 0 }, matches: 0 };
+    const meta = JSON.stringify(rules.map((r, i) => ({ i, r: r.ruleId, ti: r.title, sv: r.severity, at: r.attack })));
+    // The same keys and times the runner gives matches it collects itself: eventTime at
+    // millisecond precision, a missing eventID as ''. The group's first event is the first in
+    // the runner's order (eventTime, eventID with missing ones last, insertion).
+    await store.run(
+      `CREATE OR REPLACE TEMP TABLE qk AS
+      SELECT rule, coalesce(eventId, '') AS eventId, eventId AS rawId, epoch_ms(eventTime) AS t, eventTime, seq, awsRegion, accountId, principal,
+        m.r || '|' || coalesce(principal, '') || '|' || coalesce(accountId, '') AS dedupKey
+      FROM qm JOIN (SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"i":"INTEGER","r":"VARCHAR"}]'), recursive := true)) m ON m.i = qm.rule`,
+      [meta],
+    );
+    await store.run(
+      `CREATE OR REPLACE TEMP TABLE pg AS
+      SELECT CAST(row_number() OVER (ORDER BY k.dedupKey) - 1 AS INTEGER) AS gi, m.r AS ruleId, k.dedupKey, NULL::VARCHAR AS groupKey,
+        m.ti AS title, m.sv AS severity, m.at AS attack, k.principal, k.accountId, k.region
+      FROM (SELECT dedupKey, any_value(rule) AS rule, any_value(principal) AS principal, any_value(accountId) AS accountId,
+              first(awsRegion ORDER BY eventTime, rawId, seq) AS region
+            FROM qk GROUP BY dedupKey) k
+      JOIN (SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"i":"INTEGER","r":"VARCHAR","ti":"VARCHAR","sv":"VARCHAR","at":["VARCHAR"]}]'), recursive := true)) m ON m.i = k.rule`,
+      [meta],
+    );
+    await store.run(`CREATE OR REPLACE TEMP TABLE pm AS SELECT pg.gi, qk.eventId, qk.t FROM qk JOIN pg USING (dedupKey)`);
+    const groups = Number((await store.one('SELECT count(*) AS n FROM pg'))!.n);
+    return { merge: await mergeStaged(store, groups, now), matches: n };
+  } finally {
+    await store.run('DROP TABLE IF EXISTS qm');
+    await store.run('DROP TABLE IF EXISTS qk');
+  }
+}
+
+/**
+ * The merge itself, over the temp tables `pg` (one row per group: gi, ruleId, dedupKey,
+ * groupKey, title, severity, attack, principal, accountId, region) and `pm` (gi, eventId, t in
+ * epoch milliseconds). `keys` is the number of groups with matches.
+ */
+async function mergeStaged(store: Store, keys: number, now: Date): Promise<MergeResult> {
+  const out: MergeResult = { created: 0, extended: 0, unchanged: 0 };
+  try {
     // Each group is one dedup key: a key's eventIDs once each (at their first time), minus those
     // its findings already hold.
     await store.run(`CREATE OR REPLACE TEMP TABLE fresh AS
       SELECT p.gi, p.eventId, p.eventTime FROM (
-        SELECT gi, eventId, min(epoch_ms(t)) AS eventTime
-        FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {'g': 'INTEGER', 'e': 'VARCHAR', 't': 'BIGINT'}) m(gi, eventId, t)
-        GROUP BY gi, eventId) p
+        SELECT gi, eventId, min(epoch_ms(t)) AS eventTime FROM pm GROUP BY gi, eventId) p
       JOIN pg USING (gi)
       WHERE NOT EXISTS (
         SELECT 1 FROM (SELECT dedupKey, unnest(eventIds) AS eventId FROM findings WHERE dedupKey IN (SELECT dedupKey FROM pg)) k
         WHERE k.dedupKey = pg.dedupKey AND k.eventId = p.eventId)`);
-    const keys = groups.filter((g) => g.events.length > 0).length;
     await store.run(`CREATE OR REPLACE TEMP TABLE agg AS
       SELECT g.dedupKey, g.ruleId, g.groupKey, g.title, g.severity, g.attack, g.principal, g.accountId, g.region, f.ids, f.firstT, f.lastT
       FROM (SELECT gi, list(eventId ORDER BY eventTime, eventId) AS ids, min(eventTime) AS firstT, max(eventTime) AS lastT FROM fresh GROUP BY gi) f
@@ -131,10 +195,9 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
     return out;
   } finally {
     await store.run('DROP TABLE IF EXISTS pg');
+    await store.run('DROP TABLE IF EXISTS pm');
     await store.run('DROP TABLE IF EXISTS fresh');
     await store.run('DROP TABLE IF EXISTS agg');
-    await fsp.rm(path, { force: true });
-    await fsp.rm(groupPath, { force: true });
   }
 }
 

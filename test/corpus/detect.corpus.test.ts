@@ -30,12 +30,18 @@ test('over the corpus, findings from typed columns and extracted members equal f
       stores.push(store);
       await ingest(store, sources);
       const summary = await detect(store, { rulesDirs, placeholders, wholeRecords, now: new Date('2026-01-01T00:00:00Z') });
-      const rows = await store.all(`SELECT ruleId, dedupKey, eventIds FROM findings`);
-      out.push({ summary, findings: rows.map((r) => `${String(r.ruleId)} ${String(r.dedupKey)} ${[...(r.eventIds as string[])].sort().join(',')}`).sort() });
+      const rows = await store.all(`SELECT findingId, ruleId, dedupKey, region, firstEventTime, lastEventTime, eventCount, eventIds FROM findings`);
+      out.push({
+        summary,
+        findings: rows
+          .map((r) => `${String(r.ruleId)} ${String(r.dedupKey)} ${[...(r.eventIds as string[])].sort().join(',')} ${String(r.findingId)} ${String(r.region)} ${(r.firstEventTime as Date).toISOString()} ${(r.lastEventTime as Date).toISOString()} ${Number(r.eventCount)}`)
+          .sort(),
+      });
     }
     const [fast, whole] = out as [(typeof out)[0], (typeof out)[0]];
     assert.ok(fast.summary.events > 500, `events ${fast.summary.events}`);
     assert.ok(fast.summary.partialRecordsParsed > 0);
+    assert.ok(fast.summary.rulesOnValues > 0 && whole.summary.rulesOnValues === 0);
     assert.ok(fast.findings.length > 20, `findings ${fast.findings.length}`);
     assert.equal(fast.summary.matches, whole.summary.matches);
     assert.equal(fast.summary.correlationMatches, whole.summary.correlationMatches);
