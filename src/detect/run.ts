@@ -251,9 +251,10 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     for (const id of m.eventIds) g.events.push({ id, time: eventInfo.get(id)?.time ?? m.lastTime });
   };
 
-  // Read only the typed columns the rules (and correlations) look at.
+  // Read only the typed columns the rules evaluated here (and correlations) look at: odd rows,
+  // the only ones that also run the rules on values here, bring their whole record.
   const usedPaths = new Set<string>();
-  for (const c of compiled) for (const f of c.rule.fields ?? []) if (f in TYPED) usedPaths.add(f);
+  for (const c of inJs) for (const f of c.rule.fields ?? []) if (f in TYPED) usedPaths.add(f);
   for (const corr of correlations) for (const f of [...corr.correlation.groupBy, ...(corr.correlation.field ?? [])]) if (f in TYPED) usedPaths.add(f);
   for (const p of ['eventName', 'eventSource', 'eventID', 'awsRegion']) usedPaths.add(p);
   const lightRecord = lightBuilder([...usedPaths]);
@@ -290,21 +291,32 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // empty text means the member is absent.
   const partExpr = partKeys.length === 0 ? 'NULL'
     : `CASE WHEN ${partSql} AND NOT ${fullSql} THEN array_to_string(list_transform(json_extract(coalesce(record, recordLarge), [${partKeys.map((k) => sqlString(`$."${k}"`)).join(', ')}]), x -> coalesce(CAST(x AS VARCHAR), '')), chr(1)) END`;
-  // The next window's rows are read on a connection of their own while this one is evaluated.
-  const ahead = await store.fork();
-  const readWindow = (win: { from: Date; to: Date }) =>
-    ahead.all(
+  // Rules on values are evaluated on a connection of their own meanwhile (reads only).
+  const valuesConn = onValues.length ? await store.fork() : undefined;
+  const valueMatches = valuesConn
+    ? evaluateOnValues(valuesConn, { rules: onValues, candidates: candidatesAll, where: where.length ? where.join(' AND ') : 'TRUE', oddSql }).finally(() => valuesConn.close())
+    : undefined;
+  // A failure there surfaces where it is awaited; until then it must not count as unhandled.
+  valueMatches?.catch(() => undefined);
+  const ahead = [await store.fork(), await store.fork()];
+  const readWindow = (w: number) => {
+    const win = windows[w]!;
+    return ahead[w % ahead.length]!.all(
       `SELECT ${packed} AS t, CASE WHEN ${fullSql} THEN coalesce(record, recordLarge) END AS f, ${partExpr} AS p, ${oddSql} AS o
       FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} AND ${readSql}
       ORDER BY eventTime, eventId, seq`,
       [win.from.toISOString().replace('T', ' ').replace('Z', ''), win.to.toISOString().replace('T', ' ').replace('Z', '')],
     );
-  let next = windows.length ? readWindow(windows[0]!) : undefined;
+  };
+  // A window is usually smaller than a row group, so DuckDB reads it on one thread: two windows
+  // are read ahead, each on its own connection, while this one is evaluated.
+  const next: Promise<Row[]>[] = [];
+  for (let w = 0; w < Math.min(ahead.length, windows.length); w++) next.push(readWindow(w));
   try {
     for (let w = 0; w < windows.length; w++) {
       const win = windows[w]!;
-      const packedRows = await next!;
-      next = w + 1 < windows.length ? readWindow(windows[w + 1]!) : undefined;
+      const packedRows = await next.shift()!;
+      if (w + ahead.length < windows.length) next.push(readWindow(w + ahead.length));
       const rows: Row[] = new Array(packedRows.length);
       const odd: boolean[] = new Array(packedRows.length);
       // Per row, the record the rules see: whole, or the typed columns plus some members.
@@ -376,17 +388,18 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       for (const [id, info] of eventInfo) if (info.time < horizon) eventInfo.delete(id);
     }
   } finally {
-    await next?.catch(() => undefined);
-    await ahead.close();
+    for (const p of next) await p.catch(() => undefined);
+    for (const a of ahead) await a.close();
+    // Its connection must be done before the caller may close the store.
+    await valueMatches?.catch(() => undefined);
   }
   for (const m of engine.flush()) addCorrelation(m);
   await flushGroups();
   if (onValues.length) {
-    const q = await store.transaction(() =>
-      matchOnValues(store, { rules: onValues, candidates: candidatesAll, where: where.length ? where.join(' AND ') : 'TRUE', oddSql, oddHits: oddOnValues, now: opts.now ?? new Date() }),
-    );
+    const found = await valueMatches!;
+    const q = await store.transaction(() => mergeOnValues(store, onValues, found, oddOnValues, opts.now ?? new Date()));
     summary.matches += q.matches;
-    summary.valueCombinations = q.combinations;
+    summary.valueCombinations = found.combinations;
     summary.findingsCreated += q.merge.created;
     summary.findingsExtended += q.merge.extended;
     summary.findingsUnchanged += q.merge.unchanged;
@@ -439,28 +452,27 @@ function candidateIndex(rules: CompiledRule[]): (name: string, source: string) =
   };
 }
 
+/** What `evaluateOnValues` found: the matching combinations and the queries that find their rows. */
+interface ValueMatches {
+  matched: { rule: number; v: string }[];
+  selects: string[];
+  combinations: number;
+}
+
 /**
  * Evaluates single-event rules that read only typed columns once per distinct combination of
  * the values they read, instead of once per event: DuckDB lists the combinations among a rule's
- * candidate rows, the rule's own matcher decides each one on a record built from them, and the
- * rows holding a matching combination are found and merged into findings inside DuckDB. Odd
- * rows are left out (their typed values may not say what their record says): the caller
- * evaluates them on whole records and passes their matches as `oddHits`.
+ * candidate rows and the rule's own matcher decides each one on a record built from them.
+ * `mergeOnValues` then finds the rows holding a matching combination and merges them into
+ * findings inside DuckDB. Odd rows are left out (their typed values may not say what their
+ * record says): the runner evaluates them on whole records. Reads only, so it can run on a
+ * connection of its own while the runner streams windows.
  */
-async function matchOnValues(
+async function evaluateOnValues(
   store: Store,
-  a: {
-    rules: CompiledRule[];
-    candidates: (name: string, source: string) => CompiledRule[];
-    where: string;
-    oddSql: string;
-    oddHits: { rule: number; rid: number }[];
-    now: Date;
-  },
-): Promise<{ merge: MergeResult; matches: number; combinations: number }> {
-  let combinations = 0;
-  const matched: { rule: number; v: string }[] = [];
-  const selects: string[] = [];
+  a: { rules: CompiledRule[]; candidates: (name: string, source: string) => CompiledRule[]; where: string; oddSql: string },
+): Promise<ValueMatches> {
+  const out: ValueMatches = { matched: [], selects: [], combinations: 0 };
   for (let k = 0; k < a.rules.length; k++) {
     const c = a.rules[k]!;
     // The rule's typed fields, plus the names its candidate test reads.
@@ -470,23 +482,37 @@ async function matchOnValues(
     const rowsSql = `FROM event_store WHERE ${a.where} AND NOT ${a.oddSql} AND (${candidateSql([c])} OR ${EXOTIC_SQL})`;
     let any = false;
     for (const row of await store.all(`SELECT DISTINCT ${valuesSql} AS v ${rowsSql}`)) {
-      combinations++;
+      out.combinations++;
       const v = String(row.v);
       const r = JSON.parse(v) as Row;
       if (!a.candidates(String(col(r, 'eventName')), String(col(r, 'eventSource'))).includes(c)) continue;
       if (!c.rule.match!(build(r))) continue;
-      matched.push({ rule: k, v });
+      out.matched.push({ rule: k, v });
       any = true;
     }
-    if (any) selects.push(`SELECT ${k} AS rule, rowid AS rid ${rowsSql} AND ${valuesSql} IN (SELECT v FROM mv WHERE rule = ${k})`);
+    if (any) out.selects.push(`SELECT ${k} AS rule, rowid AS rid ${rowsSql} AND ${valuesSql} IN (SELECT v FROM mv WHERE rule = ${k})`);
   }
-  if (a.oddHits.length) selects.push('SELECT rule, rid FROM oh');
-  if (selects.length === 0) return { merge: { created: 0, extended: 0, unchanged: 0 }, matches: 0, combinations };
-  await store.run(`CREATE OR REPLACE TEMP TABLE mv AS SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"rule":"INTEGER","v":"VARCHAR"}]'), recursive := true)`, [JSON.stringify(matched)]);
-  await store.run(`CREATE OR REPLACE TEMP TABLE oh AS SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"rule":"INTEGER","rid":"BIGINT"}]'), recursive := true)`, [JSON.stringify(a.oddHits)]);
+  return out;
+}
+
+/**
+ * Merges into findings the rows holding the combinations `evaluateOnValues` matched, plus
+ * `oddHits` (rowids of odd rows on which the runner found these rules to match).
+ */
+async function mergeOnValues(
+  store: Store,
+  rules: CompiledRule[],
+  found: ValueMatches,
+  oddHits: { rule: number; rid: number }[],
+  now: Date,
+): Promise<{ merge: MergeResult; matches: number }> {
+  const selects = [...found.selects, ...(oddHits.length ? ['SELECT rule, rid FROM oh'] : [])];
+  if (selects.length === 0) return { merge: { created: 0, extended: 0, unchanged: 0 }, matches: 0 };
+  await store.run(`CREATE OR REPLACE TEMP TABLE mv AS SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"rule":"INTEGER","v":"VARCHAR"}]'), recursive := true)`, [JSON.stringify(found.matched)]);
+  await store.run(`CREATE OR REPLACE TEMP TABLE oh AS SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"rule":"INTEGER","rid":"BIGINT"}]'), recursive := true)`, [JSON.stringify(oddHits)]);
   try {
-    const rules = a.rules.map((c) => ({ ruleId: c.rule.id, title: c.rule.title, severity: c.rule.severity, attack: c.rule.attack }));
-    return { ...(await mergeMatchQuery(store, rules, selects.join(' UNION ALL '), a.now)), combinations };
+    const meta = rules.map((c) => ({ ruleId: c.rule.id, title: c.rule.title, severity: c.rule.severity, attack: c.rule.attack }));
+    return await mergeMatchQuery(store, meta, selects.join(' UNION ALL '), now);
   } finally {
     await store.run('DROP TABLE IF EXISTS mv');
     await store.run('DROP TABLE IF EXISTS oh');
