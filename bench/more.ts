@@ -22,6 +22,7 @@ import { startServe } from '../test/helpers/server.js';
 import { chromium } from 'playwright-core';
 import { bytes, int, mdTable, ms, num, ratio, verdict, type ReportSection, type TargetCheck } from './report.js';
 import { percentile } from './stats.js';
+import { closeIdle, request } from './http.js';
 
 const root = packageRoot();
 const bin = join(root, 'bin', 'aitrail.js');
@@ -33,6 +34,8 @@ interface Lat {
   rps: number;
   requests: number;
   errors: number;
+  /** CPU the load generator itself used, in cores (the server runs on the same machine). */
+  clientCores: number;
 }
 
 function cli(args: string[]): string {
@@ -47,6 +50,7 @@ async function load(clients: number, seconds: number, fn: (i: number) => Promise
   let errors = 0;
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   let n = 0;
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -59,8 +63,9 @@ async function load(clients: number, seconds: number, fn: (i: number) => Promise
     }),
   );
   const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99), rps: lat.length / wall, requests: lat.length, errors };
+  return { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99), rps: lat.length / wall, requests: lat.length, errors, clientCores: (cpu.user + cpu.system) / 1e6 / wall };
 }
 
 function files(dir: string, re: RegExp, out: string[] = []): string[] {
@@ -142,7 +147,7 @@ async function consoleFigures(url: string, token: string, last: Date): Promise<C
 /** Everything the later stages measured. */
 export interface MoreResults {
   detect?: { rules: number; sigmaHQ: number; loadMs: number; events: number; seconds: number; eventsPerSecond: number; matches: number; correlationMatches: number; findings: number; fullRecords: number; partialRecords: number; rulesOnValues: number; valueCombinations: number; peakRssBytes: number; floorMs: number; floorEventsPerSecond: number };
-  server?: { health: Lat; lookup: Lat & { hitRate: number }; lookupCold: Lat & { hitRate: number }; dashboard: Lat; dashboardUncached: { p50: number; p95: number }; push: { events: number; seconds: number; eventsPerSecond: number; stored: number; errors: number } };
+  server?: { health: Lat; lookup: Lat & { hitRate: number }; lookupCold: Lat & { hitRate: number }; dashboard: Lat; dashboardUncached: { p50: number; p95: number }; push: { events: number; seconds: number; eventsPerSecond: number; stored: number; errors: number; clientCores: number } };
   console?: ConsoleFigures | { skipped: string };
   trail?: { pushEventsPerSecond: number; sdkEvents: number; sdkSeconds: number; sdkEventsPerSecond: number; delivered: number; missing: number; duplicates: number; logFiles: number; digests: number; validate: { seconds: number; plainBytes: number; gzBytes: number; mbps: number; exitCode: number }; floor: { seconds: number; mbps: number } };
 }
@@ -201,15 +206,15 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
   let srv = await startServe(storeDir, port, { waitMs: 60_000, stderr: 'inherit' });
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   try {
-    const span = (await (await fetch(`${srv.url}/api/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: 'SELECT max(eventTime) FROM events' }) })).json()) as { rows: string[][] };
+    const span = (await request(`${srv.url}/api/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: 'SELECT max(eventTime) FROM events' }) })).json<{ rows: string[][] }>();
     const last = new Date(span.rows[0]![0]!);
     const start = new Date(last.getTime() - 7 * 86_400_000);
     const names = ['InvokeModel', 'Converse', 'GetObject', 'DescribeInstances', 'AssumeRole', 'Decrypt', 'ListFoundationModels', 'CreateTrainingJob'];
     log('server: 20 clients, 8 s per endpoint …');
-    const health = await load(20, 8, async () => (await fetch(`${srv.url}/api/health`)).ok);
+    const health = await load(20, 8, async () => (await request(`${srv.url}/api/health`)).ok);
     // The server keeps recently returned rows in memory; the hit rate comes from its metrics.
     const cacheCounts = async () => {
-      const text = await (await fetch(`${srv.url}/api/metrics`, { headers: auth })).text();
+      const { text } = await request(`${srv.url}/api/metrics`, { headers: auth });
       const n = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
       return { hits: n('aitrail_lookup_cache_hits_total'), misses: n('aitrail_lookup_cache_misses_total') };
     };
@@ -223,9 +228,7 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     const lookup = await withHitRate(() =>
       load(20, 8, async (i) => {
         const body = { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: names[i % names.length] }], StartTime: start.toISOString(), EndTime: last.toISOString(), MaxResults: 50 };
-        const r = await fetch(`${srv.url}/api/events/lookup`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
-        await r.arrayBuffer();
-        return r.ok;
+        return (await request(`${srv.url}/api/events/lookup`, { method: 'POST', headers: auth, body: JSON.stringify(body) })).ok;
       }),
     );
     // Cold pages: every request asks for a 7-day window ending at a random second of the data,
@@ -235,22 +238,15 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
       load(20, 8, async (i) => {
         const end = new Date(first.getTime() + 7 * 86_400_000 + Math.floor(Math.random() * 23 * 86_400) * 1000);
         const body = { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: names[i % names.length] }], StartTime: new Date(end.getTime() - 7 * 86_400_000).toISOString(), EndTime: end.toISOString(), MaxResults: 50 };
-        const r = await fetch(`${srv.url}/api/events/lookup`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
-        await r.arrayBuffer();
-        return r.ok;
+        return (await request(`${srv.url}/api/events/lookup`, { method: 'POST', headers: auth, body: JSON.stringify(body) })).ok;
       }),
     );
     const dashUrl = `${srv.url}/api/stats/dashboard?start=${start.toISOString()}&end=${last.toISOString()}`;
-    const dashboard = await load(20, 8, async () => {
-      const r = await fetch(dashUrl, { headers: auth });
-      await r.arrayBuffer();
-      return r.ok;
-    });
+    const dashboard = await load(20, 8, async () => (await request(dashUrl, { headers: auth })).ok);
     const uncached: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t = performance.now();
-      const r = await fetch(`${srv.url}/api/stats/dashboard?start=${start.toISOString()}&end=${new Date(last.getTime() - (i + 1) * 60_000).toISOString()}`, { headers: auth });
-      await r.arrayBuffer();
+      await request(`${srv.url}/api/stats/dashboard?start=${start.toISOString()}&end=${new Date(last.getTime() - (i + 1) * 60_000).toISOString()}`, { headers: auth });
       uncached.push(performance.now() - t);
     }
     uncached.sort((a, b) => a - b);
@@ -266,28 +262,29 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
       const templates = Array.from({ length: 7 }, (_, k) =>
         JSON.stringify(JSON.stringify({ eventVersion: '1.11', eventTime: '@T@', eventSource: 'bench.gateway', eventName: 'ChatCompletion', awsRegion: 'us-east-1', eventID: '@I@', eventCategory: 'Management', userIdentity: { type: 'User', principalId: `u${k}` }, requestParameters: { model: 'llama-3-70b', promptSha256: 'ab'.repeat(32) }, responseElements: null, sourceIPAddress: '127.0.0.1', readOnly: false, eventType: 'AwsApiCall', recipientAccountId: '111122223333' })),
       );
-      await load(20, 8, async (i) => {
+      const lat = await load(20, 8, async (i) => {
         const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
         const parts: string[] = [];
         for (let k = 0; k < 100; k++) parts.push(`{"id":"${i}-${k}","eventData":${templates[k % 7]!.replace('@T@', time).replace('@I@', `push-${tag}-${i}-${k}-${port}`)}}`);
-        const r = await fetch(`${srv.url}/api/audit-events`, { method: 'POST', headers: auth, body: `{"auditEvents":[${parts.join(',')}]}` });
+        const r = await request(`${srv.url}/api/audit-events`, { method: 'POST', headers: auth, body: `{"auditEvents":[${parts.join(',')}]}` });
         if (!r.ok) {
           pushErrors++;
           return false;
         }
-        const j = (await r.json()) as { successful: { eventID: string }[] };
+        const j = r.json<{ successful: { eventID: string }[] }>();
         pushed += j.successful.length;
         for (const x of j.successful) acked.push(x.eventID);
         return true;
       });
-      return { pushed, pushErrors, pushSeconds: (performance.now() - pushStart) / 1000 };
+      return { pushed, pushErrors, pushSeconds: (performance.now() - pushStart) / 1000, clientCores: lat.clientCores };
     };
-    const { pushed, pushErrors, pushSeconds } = await pushLoad('a', []);
-    const stored = (await (await fetch(`${srv.url}/api/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: "SELECT count(*) FROM events WHERE eventSource = 'bench.gateway'" }) })).json()) as { rows: number[][] };
-    out.server = { health, lookup, lookupCold, dashboard, dashboardUncached: { p50: percentile(uncached, 50), p95: percentile(uncached, 95) }, push: { events: pushed, seconds: pushSeconds, eventsPerSecond: pushed / pushSeconds, stored: Number(stored.rows[0]![0]), errors: pushErrors } };
+    const { pushed, pushErrors, pushSeconds, clientCores } = await pushLoad('a', []);
+    const stored = (await request(`${srv.url}/api/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: "SELECT count(*) FROM events WHERE eventSource = 'bench.gateway'" }) })).json<{ rows: number[][] }>();
+    out.server = { health, lookup, lookupCold, dashboard, dashboardUncached: { p50: percentile(uncached, 50), p95: percentile(uncached, 95) }, push: { events: pushed, seconds: pushSeconds, eventsPerSecond: pushed / pushSeconds, stored: Number(stored.rows[0]![0]), errors: pushErrors, clientCores } };
     log(`server: push ${int(pushed / pushSeconds)} events/s (${int(pushed)} acknowledged, ${int(Number(stored.rows[0]![0]))} stored)`);
 
     // A trail from now on: restart the server with it, push again, then record through the SDK.
+    closeIdle();
     srv.proc.kill('SIGTERM');
     await srv.exited;
     cli(['trail', 'create', 'bench-trail', '--destination', trailDest, '--enable-log-file-validation', '--account-id', '111122223333', '--delivery-interval', '2s', '--max-events', '5000', '--digest-interval', '60s', '--data-dir', storeDir]);
@@ -306,8 +303,8 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     const sdkSeconds = (performance.now() - t0) / 1000;
     const sent = clients.reduce((a, c) => a + c.stats.sent, 0);
     log(`trail: SDK recorded ${int(sent)} events in ${num(sdkSeconds, 1)} s; flushing the trail …`);
-    const fl = await fetch(`${srv.url}/api/trails/bench-trail/flush`, { method: 'POST', headers: auth });
-    if (!fl.ok) throw new Error(`flush failed: ${await fl.text()}`);
+    const fl = await request(`${srv.url}/api/trails/bench-trail/flush`, { method: 'POST', headers: auth });
+    if (!fl.ok) throw new Error(`flush failed: ${fl.text}`);
     const logs = files(trailDest, /_CloudTrail_[\w-]+_\d{8}T\d{4}Z_\w+\.json\.gz$/);
     const digests = files(trailDest, /_CloudTrail-Digest_.*\.json\.gz$/);
     const seen = new Map<string, number>();
@@ -343,6 +340,7 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     };
     log(`trail: ${int(seen.size)} events delivered in ${logs.length} log files (${missing} acknowledged events missing, ${duplicates} duplicated), ${digests.length} digests; validate ${num(plainBytes / 1e6 / vSeconds)} MB/s vs floor ${num(plainBytes / 1e6 / fSeconds)} MB/s`);
   } finally {
+    closeIdle();
     srv.proc.kill('SIGTERM');
     await srv.exited;
   }
@@ -378,22 +376,22 @@ export function moreSections(r: MoreResults): { sections: ReportSection[]; check
   }
   if (r.server) {
     const s = r.server;
-    const row = (name: string, l: Lat) => [name, ms(l.p50), ms(l.p95), ms(l.p99), num(l.rps, 0), int(l.requests), int(l.errors), ratio(l.p95, s.health.p95, 1)];
+    const row = (name: string, l: Lat) => [name, ms(l.p50), ms(l.p95), ms(l.p99), num(l.rps, 0), int(l.requests), int(l.errors), num(l.clientCores, 2), ratio(l.p95, s.health.p95, 1)];
     sections.push({
       id: 'server',
       title: 'Server under load (loopback)',
       lines: [
-        '`aitrail serve` in a child process on 127.0.0.1; 20 concurrent clients (fetch) in a bench process of their own (`dist/bench/more-child.js`, started after the earlier stages so it has a fresh heap), 8 s per endpoint. Peer: `GET /api/health` (authentication-free, one tiny query) at the same concurrency. The lookup load cycles through 8 event names over the newest 7 days; the server keeps recently returned rows in memory (records are stored zstd-compressed in blocks of about 2,000, so a row not in memory costs a block\'s decompression), so the same load with cold pages is shown too. The dashboard is computed once per window and data version and shared by all clients; its uncached figure is 10 sequential requests for distinct windows.',
+        '`aitrail serve` in a child process on 127.0.0.1; 20 concurrent clients (node:http over keep-alive sockets, `bench/http.ts`: the client shares the two cores with the server, and costs less CPU per request than fetch; its own CPU is shown) in a bench process of their own (`dist/bench/more-child.js`, started after the earlier stages so it has a fresh heap), 8 s per endpoint. Peer: `GET /api/health` (authentication-free, one tiny query) at the same concurrency. The lookup load cycles through 8 event names over the newest 7 days; the server keeps recently returned rows in memory (records are stored zstd-compressed in blocks of about 2,000, so a row not in memory costs a block\'s decompression), so the same load with cold pages is shown too. The dashboard is computed once per window and data version and shared by all clients; its uncached figure is 10 sequential requests for distinct windows.',
         '',
-        ...mdTable(['Endpoint', 'p50', 'p95', 'p99', 'req/s', 'requests', 'errors', 'p95 ÷ health p95'], [
+        ...mdTable(['Endpoint', 'p50', 'p95', 'p99', 'req/s', 'requests', 'errors', 'client CPU (cores)', 'p95 ÷ health p95'], [
           row('GET /api/health (peer)', s.health),
           row(`POST /api/events/lookup (7 days, 50 results; ${pct(s.lookup.hitRate)} of rows from the cache)`, s.lookup),
           row(`POST /api/events/lookup, cold pages (random 7-day windows; ${pct(s.lookupCold.hitRate)} from the cache)`, s.lookupCold),
           row('GET /api/stats/dashboard (shared)', s.dashboard),
-          ['GET /api/stats/dashboard (uncached, sequential)', ms(s.dashboardUncached.p50), ms(s.dashboardUncached.p95), '', '', '10', '', ''],
-        ], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+          ['GET /api/stats/dashboard (uncached, sequential)', ms(s.dashboardUncached.p50), ms(s.dashboardUncached.p95), '', '', '10', '', '', ''],
+        ], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
         '',
-        `Push ingest (\`POST /api/audit-events\`, 100 events per call, 20 clients, no trail): **${int(s.push.eventsPerSecond)} events/s**, ${int(s.push.events)} acknowledged, ${int(s.push.stored)} stored, ${s.push.errors} failed calls.`,
+        `Push ingest (\`POST /api/audit-events\`, 100 events per call, 20 clients, no trail): **${int(s.push.eventsPerSecond)} events/s**, ${int(s.push.events)} acknowledged, ${int(s.push.stored)} stored, ${s.push.errors} failed calls; the client used ${num(s.push.clientCores, 2)} cores.`,
       ],
     });
     checks.push({ area: 'Lookup API p95 (20 clients)', target: '≤ 100 ms', measured: `${ms(s.lookup.p95)} (cold pages ${ms(s.lookupCold.p95)})`, met: s.lookup.p95 <= 100 });
