@@ -359,6 +359,11 @@ id: test.edge.values_fold
 level: low
 pattern: '{ ($.eventName = "ΑΣ") || ($.eventName = "İX") || ($.eventName = "ας") }'
 `,
+  `title: Every STS call, one value combination per event
+id: test.edge.values_per_event
+level: low
+pattern: '{ ($.eventSource = "sts.amazonaws.com") && ($.eventID = "*") }'
+`,
   `title: Event type absent
 id: test.edge.values_no_type
 level: low
@@ -463,6 +468,7 @@ test('rules on typed columns and extracted record members find exactly what they
     // 'ΑΣ' and 'İX' as written, and 'ας' (JavaScript's lower case of 'ΑΣ' is 'ας', DuckDB's 'ασ'): the exotic names reach JavaScript's matcher.
     assert.equal(ids('test.edge.values_fold'), 2);
     assert.equal(ids('test.edge.values_no_type'), 1);
+    assert.ok(ids('test.edge.values_per_event') > 10, `per-event combinations ${ids('test.edge.values_per_event')}`);
     // errorCode present and null: IS NULL matches that event only, not the one without errorCode.
     assert.equal(ids('test.edge.typed_null'), 1);
   } finally {

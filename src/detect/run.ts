@@ -7,6 +7,7 @@
  * for rules whose fields are not known in advance (keyword searches) and for records with odd
  * typed values.
  */
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot, sqlString, type Row, type Store } from '../store/db.js';
 import { mergeMatches, mergeMatchQuery, ruleSettings, type MatchGroup, type MergeResult } from '../store/findings.js';
@@ -186,7 +187,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   };
   const need = new Map(compiled.map((c) => [c, needOf(c)]));
   // Rules that alert on their own, read only typed columns and feed no correlation are evaluated
-  // once per distinct combination of the values they read (matchOnValues): their events do not
+  // once per distinct combination of the values they read (evaluateOnValues): their events do not
   // travel to JavaScript, except odd ones, which every rule sees whole.
   const onValues = compiled.filter((c) => c.emits && !c.correlated && need.get(c) === 'light');
   const onValuesIndex = new Map(onValues.map((c, i) => [c, i]));
@@ -223,8 +224,13 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     rulesLoaded: set.rules.length, rulesEnabled: enabled.length, loadErrors: set.errors, events: 0, fullRecordsParsed: 0, partialRecordsParsed: 0, rulesOnValues: onValues.length, valueCombinations: 0,
     matches: 0, correlationMatches: 0, findingsCreated: 0, findingsExtended: 0, findingsUnchanged: 0, seconds: 0, eventsPerSecond: 0,
   };
-  // Matches of rules evaluated on values, found on odd rows here: merged with the others.
-  const oddOnValues: { rule: number; rid: number }[] = [];
+  // Rules evaluated on values: the combinations that match, and their matches on odd rows
+  // (found here), go to files under the store's tmp folder and are merged with the others.
+  const tmp = join(store.dataDir, 'tmp');
+  await fsp.mkdir(tmp, { recursive: true });
+  const stamp = `${process.pid}-${Date.now()}`;
+  const valueSink = new JsonlSink(join(tmp, `value-matches-${stamp}.jsonl`));
+  const oddOnValues = new JsonlSink(join(tmp, `odd-value-matches-${stamp}.jsonl`));
   const addMatch = (rule: DetectionRule, r: Row) => {
     const principal = principalOf(r);
     const accountId = (col(r, 'accountId') as string | null) ?? null;
@@ -294,7 +300,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // Rules on values are evaluated on a connection of their own meanwhile (reads only).
   const valuesConn = onValues.length ? await store.fork() : undefined;
   const valueMatches = valuesConn
-    ? evaluateOnValues(valuesConn, { rules: onValues, candidates: candidatesAll, where: where.length ? where.join(' AND ') : 'TRUE', oddSql }).finally(() => valuesConn.close())
+    ? evaluateOnValues(valuesConn, { rules: onValues, candidates: candidatesAll, where: where.length ? where.join(' AND ') : 'TRUE', oddSql, matched: valueSink }).finally(() => valuesConn.close())
     : undefined;
   // A failure there surfaces where it is awaited; until then it must not count as unhandled.
   valueMatches?.catch(() => undefined);
@@ -312,6 +318,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // are read ahead, each on its own connection, while this one is evaluated.
   const next: Promise<Row[]>[] = [];
   for (let w = 0; w < Math.min(ahead.length, windows.length); w++) next.push(readWindow(w));
+  let streamed = false;
   try {
     for (let w = 0; w < windows.length; w++) {
       const win = windows[w]!;
@@ -367,7 +374,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         const refs: string[] = [];
         for (const c of hits) {
           const k = onValuesIndex.get(c);
-          if (k !== undefined) oddOnValues.push({ rule: k, rid: Number(r.rid) });
+          if (k !== undefined) await oddOnValues.add(`{"rule":${k},"rid":${Number(r.rid)}}`);
           else if (c.emits) addMatch(c.rule, r);
           if (c.correlated) refs.push(c.ref);
         }
@@ -387,22 +394,32 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       const horizon = win.from.getTime() - maxSpan;
       for (const [id, info] of eventInfo) if (info.time < horizon) eventInfo.delete(id);
     }
+    streamed = true;
   } finally {
     for (const p of next) await p.catch(() => undefined);
     for (const a of ahead) await a.close();
     // Its connection must be done before the caller may close the store.
     await valueMatches?.catch(() => undefined);
+    if (!streamed) {
+      await valueSink.remove();
+      await oddOnValues.remove();
+    }
   }
   for (const m of engine.flush()) addCorrelation(m);
   await flushGroups();
-  if (onValues.length) {
-    const found = await valueMatches!;
-    const q = await store.transaction(() => mergeOnValues(store, onValues, found, oddOnValues, opts.now ?? new Date()));
-    summary.matches += q.matches;
-    summary.valueCombinations = found.combinations;
-    summary.findingsCreated += q.merge.created;
-    summary.findingsExtended += q.merge.extended;
-    summary.findingsUnchanged += q.merge.unchanged;
+  try {
+    if (onValues.length) {
+      const found = await valueMatches!;
+      const q = await store.transaction(() => mergeOnValues(store, onValues, found, oddOnValues, opts.now ?? new Date()));
+      summary.matches += q.matches;
+      summary.valueCombinations = found.combinations;
+      summary.findingsCreated += q.merge.created;
+      summary.findingsExtended += q.merge.extended;
+      summary.findingsUnchanged += q.merge.unchanged;
+    }
+  } finally {
+    await valueSink.remove();
+    await oddOnValues.remove();
   }
   summary.seconds = (Date.now() - started) / 1000;
   summary.eventsPerSecond = summary.seconds > 0 ? Math.round(summary.events / summary.seconds) : summary.events;
@@ -452,9 +469,41 @@ function candidateIndex(rules: CompiledRule[]): (name: string, source: string) =
   };
 }
 
-/** What `evaluateOnValues` found: the matching combinations and the queries that find their rows. */
+/**
+ * JSON Lines written to a file as they come (in blocks), so lists that grow with the number of
+ * events do not have to fit in memory; DuckDB reads the file back.
+ */
+class JsonlSink {
+  private buf = '';
+  count = 0;
+  constructor(readonly path: string) {}
+
+  async add(line: string): Promise<void> {
+    this.buf += line + '\n';
+    this.count++;
+    if (this.buf.length > 1 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf) await fsp.appendFile(this.path, this.buf);
+    this.buf = '';
+  }
+
+  /** A relation over the lines with the given DuckDB column types (empty when there are none). */
+  async relation(columns: Record<string, string>): Promise<string> {
+    await this.flush();
+    if (this.count === 0) return `SELECT ${Object.entries(columns).map(([k, t]) => `NULL::${t} AS ${k}`).join(', ')} WHERE FALSE`;
+    return `SELECT * FROM read_json(${sqlString(this.path)}, format = 'newline_delimited', columns = {${Object.entries(columns).map(([k, t]) => `'${k}': '${t}'`).join(', ')}})`;
+  }
+
+  async remove(): Promise<void> {
+    await fsp.rm(this.path, { force: true });
+  }
+}
+
+/** What `evaluateOnValues` found: the matching combinations (in a sink) and the queries that find their rows. */
 interface ValueMatches {
-  matched: { rule: number; v: string }[];
+  matched: JsonlSink;
   selects: string[];
   combinations: number;
 }
@@ -462,17 +511,18 @@ interface ValueMatches {
 /**
  * Evaluates single-event rules that read only typed columns once per distinct combination of
  * the values they read, instead of once per event: DuckDB lists the combinations among a rule's
- * candidate rows and the rule's own matcher decides each one on a record built from them.
- * `mergeOnValues` then finds the rows holding a matching combination and merges them into
- * findings inside DuckDB. Odd rows are left out (their typed values may not say what their
- * record says): the runner evaluates them on whole records. Reads only, so it can run on a
- * connection of its own while the runner streams windows.
+ * candidate rows (streamed, so a rule reading a field with many values costs time, not memory)
+ * and the rule's own matcher decides each one on a record built from them. `mergeOnValues` then
+ * finds the rows holding a matching combination and merges them into findings inside DuckDB.
+ * Odd rows are left out (their typed values may not say what their record says): the runner
+ * evaluates them on whole records. Reads only, so it can run on a connection of its own while
+ * the runner streams windows.
  */
 async function evaluateOnValues(
   store: Store,
-  a: { rules: CompiledRule[]; candidates: (name: string, source: string) => CompiledRule[]; where: string; oddSql: string },
+  a: { rules: CompiledRule[]; candidates: (name: string, source: string) => CompiledRule[]; where: string; oddSql: string; matched: JsonlSink },
 ): Promise<ValueMatches> {
-  const out: ValueMatches = { matched: [], selects: [], combinations: 0 };
+  const out: ValueMatches = { matched: a.matched, selects: [], combinations: 0 };
   for (let k = 0; k < a.rules.length; k++) {
     const c = a.rules[k]!;
     // The rule's typed fields, plus the names its candidate test reads.
@@ -481,15 +531,17 @@ async function evaluateOnValues(
     const valuesSql = `to_json(struct_pack(${[...new Set(paths.map((p) => TYPED[p]!))].map((col) => `${KEY[col]} := "${col}"`).join(', ')}))`;
     const rowsSql = `FROM event_store WHERE ${a.where} AND NOT ${a.oddSql} AND (${candidateSql([c])} OR ${EXOTIC_SQL})`;
     let any = false;
-    for (const row of await store.all(`SELECT DISTINCT ${valuesSql} AS v ${rowsSql}`)) {
-      out.combinations++;
-      const v = String(row.v);
-      const r = JSON.parse(v) as Row;
-      if (!a.candidates(String(col(r, 'eventName')), String(col(r, 'eventSource'))).includes(c)) continue;
-      if (!c.rule.match!(build(r))) continue;
-      out.matched.push({ rule: k, v });
-      any = true;
-    }
+    await store.forEachChunk(`SELECT DISTINCT ${valuesSql} AS v ${rowsSql}`, async (rows) => {
+      for (const [value] of rows) {
+        out.combinations++;
+        const v = String(value);
+        const r = JSON.parse(v) as Row;
+        if (!a.candidates(String(col(r, 'eventName')), String(col(r, 'eventSource'))).includes(c)) continue;
+        if (!c.rule.match!(build(r))) continue;
+        await out.matched.add(JSON.stringify({ rule: k, v }));
+        any = true;
+      }
+    });
     if (any) out.selects.push(`SELECT ${k} AS rule, rowid AS rid ${rowsSql} AND ${valuesSql} IN (SELECT v FROM mv WHERE rule = ${k})`);
   }
   return out;
@@ -499,17 +551,11 @@ async function evaluateOnValues(
  * Merges into findings the rows holding the combinations `evaluateOnValues` matched, plus
  * `oddHits` (rowids of odd rows on which the runner found these rules to match).
  */
-async function mergeOnValues(
-  store: Store,
-  rules: CompiledRule[],
-  found: ValueMatches,
-  oddHits: { rule: number; rid: number }[],
-  now: Date,
-): Promise<{ merge: MergeResult; matches: number }> {
-  const selects = [...found.selects, ...(oddHits.length ? ['SELECT rule, rid FROM oh'] : [])];
+async function mergeOnValues(store: Store, rules: CompiledRule[], found: ValueMatches, oddHits: JsonlSink, now: Date): Promise<{ merge: MergeResult; matches: number }> {
+  const selects = [...found.selects, ...(oddHits.count ? ['SELECT rule, rid FROM oh'] : [])];
   if (selects.length === 0) return { merge: { created: 0, extended: 0, unchanged: 0 }, matches: 0 };
-  await store.run(`CREATE OR REPLACE TEMP TABLE mv AS SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"rule":"INTEGER","v":"VARCHAR"}]'), recursive := true)`, [JSON.stringify(found.matched)]);
-  await store.run(`CREATE OR REPLACE TEMP TABLE oh AS SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"rule":"INTEGER","rid":"BIGINT"}]'), recursive := true)`, [JSON.stringify(oddHits)]);
+  await store.run(`CREATE OR REPLACE TEMP TABLE mv AS ${await found.matched.relation({ rule: 'INTEGER', v: 'VARCHAR' })}`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE oh AS ${await oddHits.relation({ rule: 'INTEGER', rid: 'BIGINT' })}`);
   try {
     const meta = rules.map((c) => ({ ruleId: c.rule.id, title: c.rule.title, severity: c.rule.severity, attack: c.rule.attack }));
     return await mergeMatchQuery(store, meta, selects.join(' UNION ALL '), now);

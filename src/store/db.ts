@@ -205,6 +205,12 @@ export class Store {
     return (await ps.runAndReadAll()).getRowObjectsJS() as Row[];
   }
 
+  /** Runs a query and hands its rows (as arrays of JS values) to `fn` a chunk at a time, so memory stays bounded. */
+  async forEachChunk(sql: string, fn: (rows: unknown[][]) => void | Promise<void>, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<void> {
+    const result = await this.conn.stream(sql, params);
+    for await (const rows of result.yieldRowsJs()) await fn(rows);
+  }
+
   /** Runs a query and returns rows as plain JS objects. */
   async all(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Row[]> {
     const reader = await this.conn.runAndReadAll(sql, params);
