@@ -60,3 +60,34 @@ test('a pushed event sent again with other whitespace is a duplicate; other cont
     rmDir(dir);
   }
 });
+
+test('one push holding an event twice stores it once, and flags a different record under the same eventID', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: join(dir, 'data') });
+  try {
+    const access = await StoreAccess.create(store, 1);
+    const rec = record({ eventID: 'twice-1', eventTime: '2026-11-10T00:00:00Z' });
+    const other = record({ eventID: 'fine-3', eventTime: '2026-11-10T00:00:02Z' });
+    const out = await access.push('push:t', [JSON.stringify(rec), JSON.stringify(other), JSON.stringify(rec, null, 1), JSON.stringify({ ...rec, eventName: 'Changed' }), '{"eventName": 3}']);
+    assert.deepEqual(out.map((o) => o.status), ['stored', 'stored', 'duplicate', 'stored', 'rejected']);
+    assert.deepEqual(out.map((o) => o.eventId), ['twice-1', 'fine-3', 'twice-1', 'twice-1', null]);
+    const rows = await store.all(`SELECT eventName, flags FROM event_store WHERE eventId = 'twice-1' ORDER BY seq`);
+    assert.deepEqual(rows.map((r) => [r.eventName, r.flags]), [[rec.eventName, []], ['Changed', ['eventid-conflict']]]);
+    // The channel's counters in the manifest add up to the outcomes.
+    const m = await store.one(`SELECT events, duplicates, rejected FROM ingested_objects WHERE uri = 'push:t'`);
+    assert.deepEqual([Number(m!.events), Number(m!.duplicates), Number(m!.rejected)], [3, 1, 1]);
+    // The reject is kept with its raw text.
+    const rej = await store.one(`SELECT raw, reason FROM rejects WHERE sourceUri = 'push:t'`);
+    assert.equal(rej!.raw, '{"eventName": 3}');
+    await access.close();
+    // The load's own summary counts the conflict, and reads nothing back when all were stored.
+    const { loadRecords } = await import('../src/ingest/records.js');
+    const again = await loadRecords(store, 'push:u', [JSON.stringify({ ...rec, eventName: 'Third' })]);
+    assert.deepEqual([again.result.added, again.result.conflicts, again.result.duplicates], [1, 1, 0]);
+    const plain = await loadRecords(store, 'push:u', [JSON.stringify(record({ eventID: 'fresh-9', eventTime: '2026-11-10T00:00:03Z' }))]);
+    assert.deepEqual([plain.result.added, plain.result.conflicts, plain.outcomes[0]!.status, plain.outcomes[0]!.eventId], [1, 0, 'stored', 'fresh-9']);
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});

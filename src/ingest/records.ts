@@ -70,7 +70,7 @@ export async function loadRecords(
          FROM (SELECT unnest(l) AS t, generate_subscripts(l, 1) AS i FROM (SELECT string_split($blob, chr(10)) AS l))`,
         { sid: ch.sourceId, base, blob: texts.map((t) => t.replace(/[\r\n]+/g, ' ')).join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
       );
-      const result = await loadRelation(store, 'SELECT * FROM incoming', new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true });
+      const result = await loadRelation(store, 'SELECT * FROM incoming', new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true, expectedRows: texts.length });
 
       ch.next = base + texts.length;
       const c = result.perSource.get(ch.sourceId);

@@ -202,6 +202,30 @@ function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params'): strin
     FROM ranked`;
 }
 
+/**
+ * The INSERT of a load's new events: the valid rows of the staged table `S` that `decided` (a
+ * table or a parenthesized query of `decidedSelect`'s columns) does not call duplicates.
+ */
+function insertSql(S: string, decided: string): string {
+  return `INSERT INTO event_store (eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
+      errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent, recipientAccountId, accountId, requestId, sharedEventId,
+      vpcEndpointId, userIdentityType, userIdentityArn, userIdentityAccountId, userIdentityPrincipalId, userIdentityUserName,
+      userIdentityAccessKeyId, userIdentityInvokedBy, sessionIssuerArn, sessionIssuerType, sessionIssuerUserName, mfaAuthenticated,
+      username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, recordLarge, seq)
+    SELECT s.eventId, s.eventTime, s.eventVersion, s.eventSource, s.eventName, s.awsRegion, s.sourceIPAddress, s.userAgent,
+      s.errorCode, s.errorMessage, s.readOnly, s.eventType, s.eventCategory, s.managementEvent, s.recipientAccountId, s.accountId,
+      s.requestId, s.sharedEventId, s.vpcEndpointId, s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId,
+      s.userIdentityPrincipalId, s.userIdentityUserName, s.userIdentityAccessKeyId, s.userIdentityInvokedBy, s.sessionIssuerArn,
+      s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.username, s.resourceTypes, s.resourceArns,
+      s.aiService, s.aiActivity, s.modelId,
+      CASE WHEN coalesce(d.isConflict, FALSE) THEN list_append(s.flags, 'eventid-conflict') ELSE s.flags END,
+      s.recordHash, s.sourceId, s.idx, s.ingestedAt,
+      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) < 4000 THEN CAST(s.rec AS VARCHAR) END,
+      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) >= 4000 THEN CAST(s.rec AS VARCHAR) END, nextval('event_seq')
+    FROM ${S} s LEFT JOIN ${decided} d USING (sourceId, idx)
+    WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)`;
+}
+
 /** Per-source counts from per-row outcomes (the same figures the SQL aggregate gives). */
 function countOutcomes(rows: Row[]): Row[] {
   const by = new Map<number, { sourceId: number; records: number; rejected: number; duplicates: number; conflicts: number }>();
@@ -221,12 +245,12 @@ function countOutcomes(rows: Row[]): Row[] {
 const pushTables = new WeakMap<Store, Set<string>>();
 
 /**
- * Creates the push path's temp tables (`incoming`, `push_staged`, `push_decided`) on this
+ * Creates the push path's temp tables (`incoming`, `push_staged`) on this
  * connection. Must run outside a transaction: DuckDB re-plans, on every execution, a prepared
  * statement over tables created in the transaction it was prepared in.
  */
 export async function ensurePushTables(store: Store, cfg: AiClassificationConfig): Promise<void> {
-  if (pushTables.get(store)?.has('push_decided')) return;
+  if (pushTables.get(store)?.has('push_staged')) return;
   // A prepared statement keeps its plan, and DuckDB's statistics propagation bakes the data
   // seen at planning into it (a filter on a column that was all NULL becomes TRUE, a join with a
   // table that was empty is dropped). These tables change with every load, so plans must not
@@ -236,8 +260,7 @@ export async function ensurePushTables(store: Store, cfg: AiClassificationConfig
   await store.run(`CREATE OR REPLACE TEMP TABLE incoming (sourceId INTEGER, idx INTEGER, line INTEGER, rec VARCHAR,
     xcode VARCHAR, xreason VARCHAR, xraw VARCHAR, xpath VARCHAR, ingestedAt TIMESTAMP)`);
   await store.run(`CREATE OR REPLACE TEMP TABLE push_staged AS SELECT * FROM (${stagedSelect('SELECT * FROM incoming', cfg, 'ingestedAt', false)}) LIMIT 0`);
-  await store.run(`CREATE OR REPLACE TEMP TABLE push_decided AS SELECT * FROM (${decidedSelect('push_staged', 'staged')}) LIMIT 0`);
-  pushTables.set(store, new Set(['incoming', 'push_staged', 'push_decided']));
+  pushTables.set(store, new Set(['incoming', 'push_staged']));
 }
 
 /** Per-source outcome of one load. */
@@ -271,6 +294,8 @@ export interface LoadOptions {
   keepDecisions?: boolean;
   /** `rel` has already been materialized into the temp table `incoming` (same columns). */
   incoming?: boolean;
+  /** With `incoming`: how many rows it holds (when all are stored, they are not read back). */
+  expectedRows?: number;
 }
 
 /**
@@ -293,7 +318,7 @@ export async function loadRelation(
   // Pushes keep their own temp tables for the life of the connection and refill them, so the
   // prepared statements over them stay valid (replacing a table would force a re-plan).
   const S = opts.incoming ? 'push_staged' : 'staged';
-  const D = opts.incoming ? 'push_decided' : 'decided';
+  const D = 'decided';
   const fill = async (table: string, select: string, params: Record<string, DuckDBValue>) => {
     if (!opts.incoming) return store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`, params);
     if (!pushTables.get(store)?.has(table)) throw new Error(`internal: ensurePushTables was not called before a push load (${table})`);
@@ -302,35 +327,16 @@ export async function loadRelation(
   };
   if (opts.incoming) await fill(S, stagedSelect('SELECT * FROM incoming', cfg, 'ingestedAt', false), {});
   else await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, `TIMESTAMP ${sqlString(new Date().toISOString().replace('T', ' ').replace('Z', ''))}`, true)}`);
-  const range = opts.incoming ? undefined : (await rows(`SELECT min(eventTime) AS lo, max(eventTime) AS hi FROM ${S} WHERE rejectCode IS NULL`))[0];
+  if (opts.incoming) return loadStagedPush(store, S, sourceUris, opts);
+  // Deduplicate on the eventID (or, without one, on a content hash). Only keys seen twice in
+  // the batch or already stored in the batch's time range are examined, usually none. File
+  // batches pass the time bounds as values the scan can prune on.
+  const range = (await rows(`SELECT min(eventTime) AS lo, max(eventTime) AS hi FROM ${S} WHERE rejectCode IS NULL`))[0];
   const lo = range?.lo as Date | null;
   const hi = range?.hi as Date | null;
-  // Deduplicate on the eventID (or, without one, on a content hash). Only keys seen twice in
-  // the batch or already stored in the batch's time range are examined, usually none.
-  // Pushes take the time bounds from the staged rows (no parameters: DuckDB re-plans a prepared
-  // statement whenever parameters are bound); file batches pass them as values the scan can prune on.
-  if (opts.incoming) await fill(D, decidedSelect(S, 'staged'), {});
-  else await fill(D, decidedSelect(S), { lo: lo ? fmt(lo) : null, hi: hi ? fmt(hi) : null });
-  // File batches are written in eventTime order (lookups and time scans touch fewer row groups);
-  // pushes arrive close to time order already and skip the sort.
-  await exec(`INSERT INTO event_store (eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
-      errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent, recipientAccountId, accountId, requestId, sharedEventId,
-      vpcEndpointId, userIdentityType, userIdentityArn, userIdentityAccountId, userIdentityPrincipalId, userIdentityUserName,
-      userIdentityAccessKeyId, userIdentityInvokedBy, sessionIssuerArn, sessionIssuerType, sessionIssuerUserName, mfaAuthenticated,
-      username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, recordLarge, seq)
-    SELECT s.eventId, s.eventTime, s.eventVersion, s.eventSource, s.eventName, s.awsRegion, s.sourceIPAddress, s.userAgent,
-      s.errorCode, s.errorMessage, s.readOnly, s.eventType, s.eventCategory, s.managementEvent, s.recipientAccountId, s.accountId,
-      s.requestId, s.sharedEventId, s.vpcEndpointId, s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId,
-      s.userIdentityPrincipalId, s.userIdentityUserName, s.userIdentityAccessKeyId, s.userIdentityInvokedBy, s.sessionIssuerArn,
-      s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.username, s.resourceTypes, s.resourceArns,
-      s.aiService, s.aiActivity, s.modelId,
-      CASE WHEN coalesce(d.isConflict, FALSE) THEN list_append(s.flags, 'eventid-conflict') ELSE s.flags END,
-      s.recordHash, s.sourceId, s.idx, s.ingestedAt,
-      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) < 4000 THEN CAST(s.rec AS VARCHAR) END,
-      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) >= 4000 THEN CAST(s.rec AS VARCHAR) END, nextval('event_seq')
-    FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx)
-    WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)
-    ${opts.incoming ? '' : 'ORDER BY s.eventTime, s.sourceId, s.idx'}`);
+  await fill(D, decidedSelect(S), { lo: lo ? fmt(lo) : null, hi: hi ? fmt(hi) : null });
+  // File batches are written in eventTime order (lookups and time scans touch fewer row groups).
+  await exec(`${insertSql(S, D)} ORDER BY s.eventTime, s.sourceId, s.idx`);
   // Per-row outcomes when the caller wants them (small loads): one query, counted here; large
   // loads count in SQL.
   const outcomes = opts.keepDecisions
@@ -343,6 +349,35 @@ export async function loadRelation(
       count(*) FILTER (WHERE coalesce(d.isDup, FALSE)) AS duplicates,
       count(*) FILTER (WHERE coalesce(d.isConflict AND NOT d.isDup, FALSE)) AS conflicts
     FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx) GROUP BY s.sourceId`);
+  return finishLoad(store, S, outcomes, per, sourceUris, opts);
+}
+
+/**
+ * A push load once `S` (push_staged) holds its validated rows: dedup and insert are one
+ * statement, whose RETURNING says which rows were stored. Rejects and duplicates are rare, so
+ * the staged rows are read back only when some row was not stored.
+ */
+async function loadStagedPush(store: Store, S: string, sourceUris: Map<number, string>, opts: LoadOptions): Promise<LoadResult> {
+  const stored = await store.allPrepared(
+    `${insertSql(S, `(${decidedSelect(S, 'staged')})`)} RETURNING sourceId, sourceIndex, eventId, list_contains(flags, 'eventid-conflict') AS conflict`,
+  );
+  let outcomes: Row[];
+  if (opts.expectedRows !== undefined && stored.length === opts.expectedRows) {
+    outcomes = stored.map((r) => ({ sourceId: r.sourceId, idx: r.sourceIndex, line: null, eventId: r.eventId, rejectCode: null, rejectReason: null, dup: false, conflict: r.conflict }));
+  } else {
+    const byRow = new Map(stored.map((r) => [`${String(r.sourceId)}:${String(r.sourceIndex)}`, r]));
+    outcomes = (await store.allPrepared(`SELECT sourceId, idx, line, eventId, rejectCode, rejectReason FROM ${S}`)).map((r) => {
+      const hit = byRow.get(`${String(r.sourceId)}:${String(r.idx)}`);
+      return { ...r, dup: r.rejectCode === null && !hit, conflict: Boolean(hit?.conflict) };
+    });
+  }
+  return finishLoad(store, S, outcomes, countOutcomes(outcomes), sourceUris, opts);
+}
+
+/** Stores a load's rejects and sums up its outcomes (`outcomes`: per row, when the caller wants them). */
+async function finishLoad(store: Store, S: string, outcomes: Row[] | undefined, per: Row[], sourceUris: Map<number, string>, opts: LoadOptions): Promise<LoadResult> {
+  const exec = (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.runPrepared(sql, params) : store.run(sql, params));
+  const rows = (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.allPrepared(sql, params) : store.all(sql, params));
   // Rejects are rare: their two statements run only when the batch has any.
   const anyRejected = per.some((r) => Number(r.rejected) > 0);
   if (anyRejected) {
@@ -400,6 +435,7 @@ export async function loadRelation(
   }
   return out;
 }
+
 
 function fmt(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
