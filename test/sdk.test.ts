@@ -46,6 +46,38 @@ test('retries with backoff through a failing server; every event arrives exactly
   }
 });
 
+test('requests reuse kept-alive connections; a caller-supplied fetch is used instead when given', async () => {
+  const sockets = new Set<unknown>();
+  let bodies = 0;
+  const srv = await listen((req, body, res) => {
+    sockets.add(req.socket);
+    const { auditEvents } = JSON.parse(body) as { auditEvents: { id: string }[] };
+    bodies += auditEvents.length;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ successful: auditEvents.map((e) => ({ id: e.id, eventID: e.id })), failed: [] }));
+  });
+  try {
+    const client = new AuditClient({ endpoint: srv.url, token: 't', batchSize: 10, concurrency: 1, flushIntervalMs: 5 });
+    for (let i = 0; i < 50; i++) client.record({ eventSource: 'svc.test', eventName: 'Op' });
+    await client.close();
+    assert.equal(client.stats.sent, 50);
+    // Five requests one after another over one connection.
+    assert.equal(sockets.size, 1);
+    let viaFetch = 0;
+    const counting: typeof fetch = (input, init) => {
+      viaFetch++;
+      return fetch(input, init);
+    };
+    const other = new AuditClient({ endpoint: srv.url, token: 't', batchSize: 10, flushIntervalMs: 5, fetch: counting });
+    for (let i = 0; i < 20; i++) other.record({ eventSource: 'svc.test', eventName: 'Op' });
+    await other.close();
+    assert.equal(other.stats.sent, 20);
+    assert.equal(viaFetch, 2);
+    assert.equal(bodies, 70);
+  } finally {
+    await srv.close();
+  }
+});
+
 test('a non-retryable answer fails the batch at once and reports it', async () => {
   const srv = await listen((_req, _body, res) => res.writeHead(400).end('{"error":{"code":"USAGE","message":"bad"}}'));
   try {
