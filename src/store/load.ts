@@ -299,6 +299,19 @@ export interface LoadOptions {
 }
 
 /**
+ * How a load runs its statements. Small, frequent loads (pushes, self-audit) stage their rows in
+ * a temp table and reuse prepared statements: planning these statements costs more than
+ * validating a few rows. Every statement of a load is constant text with named parameters, so
+ * both kinds of load share it.
+ */
+function statements(store: Store, opts: LoadOptions) {
+  return {
+    exec: (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.runPrepared(sql, params) : store.run(sql, params)),
+    rows: (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.allPrepared(sql, params) : store.all(sql, params)),
+  };
+}
+
+/**
  * Loads the rows of `rel` — columns (sourceId INTEGER, idx INTEGER, line INTEGER, rec JSON,
  * xcode VARCHAR, xreason VARCHAR, xraw VARCHAR, xpath VARCHAR) — into the lake. Rows with `xcode` set were
  * already rejected by the reader and go straight to `rejects`. Must run inside a transaction.
@@ -310,15 +323,10 @@ export async function loadRelation(
   cfg: AiClassificationConfig = defaultAiConfig(),
   opts: LoadOptions = {},
 ): Promise<LoadResult> {
-  // Small, frequent loads (pushes, self-audit) stage their rows in a temp table and reuse
-  // prepared statements: planning these statements costs more than validating a few rows.
-  // Every statement below is constant text with named parameters, so both paths share it.
-  const exec = (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.runPrepared(sql, params) : store.run(sql, params));
-  const rows = (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.allPrepared(sql, params) : store.all(sql, params));
+  const { exec, rows } = statements(store, opts);
   // Pushes keep their own temp tables for the life of the connection and refill them, so the
   // prepared statements over them stay valid (replacing a table would force a re-plan).
   const S = opts.incoming ? 'push_staged' : 'staged';
-  const D = 'decided';
   const fill = async (table: string, select: string, params: Record<string, DuckDBValue>) => {
     if (!opts.incoming) return store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`, params);
     if (!pushTables.get(store)?.has(table)) throw new Error(`internal: ensurePushTables was not called before a push load (${table})`);
@@ -334,21 +342,21 @@ export async function loadRelation(
   const range = (await rows(`SELECT min(eventTime) AS lo, max(eventTime) AS hi FROM ${S} WHERE rejectCode IS NULL`))[0];
   const lo = range?.lo as Date | null;
   const hi = range?.hi as Date | null;
-  await fill(D, decidedSelect(S), { lo: lo ? fmt(lo) : null, hi: hi ? fmt(hi) : null });
+  await fill('decided', decidedSelect(S), { lo: lo ? fmt(lo) : null, hi: hi ? fmt(hi) : null });
   // File batches are written in eventTime order (lookups and time scans touch fewer row groups).
-  await exec(`${insertSql(S, D)} ORDER BY s.eventTime, s.sourceId, s.idx`);
+  await exec(`${insertSql(S, 'decided')} ORDER BY s.eventTime, s.sourceId, s.idx`);
   // Per-row outcomes when the caller wants them (small loads): one query, counted here; large
   // loads count in SQL.
   const outcomes = opts.keepDecisions
     ? await rows(`SELECT s.sourceId, s.idx, s.line, s.eventId, s.rejectCode, s.rejectReason, coalesce(d.isDup, FALSE) AS dup,
         coalesce(d.isConflict AND NOT d.isDup, FALSE) AS conflict
-      FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx)`)
+      FROM ${S} s LEFT JOIN decided d USING (sourceId, idx)`)
     : undefined;
   const per = outcomes ? countOutcomes(outcomes) : await rows(`SELECT s.sourceId AS sourceId, count(*) AS records,
       count(*) FILTER (WHERE s.rejectCode IS NOT NULL) AS rejected,
       count(*) FILTER (WHERE coalesce(d.isDup, FALSE)) AS duplicates,
       count(*) FILTER (WHERE coalesce(d.isConflict AND NOT d.isDup, FALSE)) AS conflicts
-    FROM ${S} s LEFT JOIN ${D} d USING (sourceId, idx) GROUP BY s.sourceId`);
+    FROM ${S} s LEFT JOIN decided d USING (sourceId, idx) GROUP BY s.sourceId`);
   return finishLoad(store, S, outcomes, per, sourceUris, opts);
 }
 
@@ -358,6 +366,8 @@ export async function loadRelation(
  * the staged rows are read back only when some row was not stored.
  */
 async function loadStagedPush(store: Store, S: string, sourceUris: Map<number, string>, opts: LoadOptions): Promise<LoadResult> {
+  // The dedup scan takes its time bounds from the staged rows, not from parameters: DuckDB
+  // re-plans a prepared statement whenever parameters are bound.
   const stored = await store.allPrepared(
     `${insertSql(S, `(${decidedSelect(S, 'staged')})`)} RETURNING sourceId, sourceIndex, eventId, list_contains(flags, 'eventid-conflict') AS conflict`,
   );
@@ -376,8 +386,7 @@ async function loadStagedPush(store: Store, S: string, sourceUris: Map<number, s
 
 /** Stores a load's rejects and sums up its outcomes (`outcomes`: per row, when the caller wants them). */
 async function finishLoad(store: Store, S: string, outcomes: Row[] | undefined, per: Row[], sourceUris: Map<number, string>, opts: LoadOptions): Promise<LoadResult> {
-  const exec = (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.runPrepared(sql, params) : store.run(sql, params));
-  const rows = (sql: string, params: Record<string, DuckDBValue> = {}) => (opts.incoming ? store.allPrepared(sql, params) : store.all(sql, params));
+  const { exec, rows } = statements(store, opts);
   // Rejects are rare: their two statements run only when the batch has any.
   const anyRejected = per.some((r) => Number(r.rejected) > 0);
   if (anyRejected) {
