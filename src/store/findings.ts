@@ -80,6 +80,7 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
     await fh.close();
   }
   try {
+    // Matches stay narrow (group number, eventID, time); a group's description joins per group.
     await store.run(`CREATE OR REPLACE TEMP TABLE pg AS
       SELECT * FROM read_json(${sqlString(groupPath)}, format = 'newline_delimited',
         columns = {'g': 'INTEGER', 'r': 'VARCHAR', 'k': 'VARCHAR', 'gk': 'VARCHAR', 'ti': 'VARCHAR', 'sv': 'VARCHAR', 'at': 'VARCHAR[]', 'p': 'VARCHAR', 'a': 'VARCHAR', 'rg': 'VARCHAR'})
@@ -130,8 +131,8 @@ export async function mergeMatchQuery(store: Store, rules: MatchQueryRule[], mat
       `CREATE OR REPLACE TEMP TABLE pg AS
       SELECT CAST(row_number() OVER (ORDER BY k.dedupKey) - 1 AS INTEGER) AS gi, m.r AS ruleId, k.dedupKey, NULL::VARCHAR AS groupKey,
         m.ti AS title, m.sv AS severity, m.at AS attack, k.principal, k.accountId, k.region
-      FROM (SELECT dedupKey, any_value(rule) AS rule, any_value(principal) AS principal, any_value(accountId) AS accountId,
-              first(awsRegion ORDER BY eventTime, rawId, seq) AS region
+      FROM (SELECT dedupKey, any_value(rule) AS rule, first(principal ORDER BY eventTime, rawId, seq) AS principal,
+              first(accountId ORDER BY eventTime, rawId, seq) AS accountId, first(awsRegion ORDER BY eventTime, rawId, seq) AS region
             FROM qk GROUP BY dedupKey) k
       JOIN (SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"i":"INTEGER","r":"VARCHAR","ti":"VARCHAR","sv":"VARCHAR","at":["VARCHAR"]}]'), recursive := true)) m ON m.i = k.rule`,
       [meta],
