@@ -91,3 +91,30 @@ test('one push holding an event twice stores it once, and flags a different reco
     rmDir(dir);
   }
 });
+
+test('a logging trail that has nothing new to deliver leaves the caches of every time window valid', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: join(dir, 'data') });
+  try {
+    const { createTrail } = await import('../src/trail/ops.js');
+    const { TrailManager } = await import('../src/trail/manager.js');
+    await createTrail(store, { name: 'test', via: 'cli' }, { name: 'quiet-trail', destination: join(dir, 'dest'), accountId: '111122223333' });
+    const access = await StoreAccess.create(store, 1);
+    const trails = new TrailManager(store.dataDir, (fn) => access.write(fn), Date.now, (fn) => access.read(fn));
+    await trails.pump();
+    const v = access.version;
+    // Pumping with no new events reads the trail list and finds nothing: no write happened.
+    await trails.pump();
+    await trails.pump();
+    assert.equal(access.version, v);
+    assert.equal(access.unchangedThrough(v, Date.now()), true);
+    // A pushed event is a write.
+    await access.push('push:t', [JSON.stringify(record({ eventID: 'q1', eventTime: '2026-11-10T00:00:00Z' }))]);
+    assert.equal(access.version, v + 1);
+    await trails.close();
+    await access.close();
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});

@@ -84,7 +84,9 @@ export class TrailManager {
   }
 
   private async syncNow(): Promise<void> {
-    const rows = await this.run((s) => listTrails(s));
+    // Reads go through `read`: on the server, the write queue would also count them as writes
+    // and drop the caches of every time window each second.
+    const rows = await this.read((s) => listTrails(s));
     const names = new Set(rows.filter((r) => r.isLogging).map((r) => r.name));
     for (const [name, o] of this.open) {
       const row = rows.find((r) => r.name === name);
@@ -98,7 +100,7 @@ export class TrailManager {
       if (!row.isLogging || this.open.has(row.name)) continue;
       const writer = await TrailWriter.open(writerConfig(this.dataDir, row), { now: this.now });
       const through = writer.deliveredThrough;
-      const seq = through ? await this.run((s) => seqOfEvent(s, through)) : undefined;
+      const seq = through ? await this.read((s) => seqOfEvent(s, through)) : undefined;
       this.open.set(row.name, { writer, cursor: Math.max(row.startSeq, seq ?? 0), configJson: JSON.stringify(row.config) });
     }
   }
