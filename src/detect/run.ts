@@ -11,6 +11,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot, sqlString, type Row, type Store } from '../store/db.js';
 import { mergeMatches, mergeMatchQuery, ruleSettings, type MatchGroup, type MergeResult } from '../store/findings.js';
+import { JsonlSink } from '../store/jsonl.js';
 import { CorrelationEngine, type CorrelationMatch } from './sigma/index.js';
 import { loadRules, type DetectionRule, type RuleLoadError, type RuleSet } from './rules.js';
 import { parsePath } from '../model/fieldpath.js';
@@ -467,38 +468,6 @@ function candidateIndex(rules: CompiledRule[]): (name: string, source: string) =
     memo.set(key, list);
     return list;
   };
-}
-
-/**
- * JSON Lines written to a file as they come (in blocks), so lists that grow with the number of
- * events do not have to fit in memory; DuckDB reads the file back.
- */
-class JsonlSink {
-  private buf = '';
-  count = 0;
-  constructor(readonly path: string) {}
-
-  async add(line: string): Promise<void> {
-    this.buf += line + '\n';
-    this.count++;
-    if (this.buf.length > 1 << 20) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (this.buf) await fsp.appendFile(this.path, this.buf);
-    this.buf = '';
-  }
-
-  /** A relation over the lines with the given DuckDB column types (empty when there are none). */
-  async relation(columns: Record<string, string>): Promise<string> {
-    await this.flush();
-    if (this.count === 0) return `SELECT ${Object.entries(columns).map(([k, t]) => `NULL::${t} AS ${k}`).join(', ')} WHERE FALSE`;
-    return `SELECT * FROM read_json(${sqlString(this.path)}, format = 'newline_delimited', columns = {${Object.entries(columns).map(([k, t]) => `'${k}': '${t}'`).join(', ')}})`;
-  }
-
-  async remove(): Promise<void> {
-    await fsp.rm(this.path, { force: true });
-  }
 }
 
 /** What `evaluateOnValues` found: the matching combinations (in a sink) and the queries that find their rows. */

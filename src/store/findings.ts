@@ -9,7 +9,8 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { AitrailError } from '../model/errors.js';
 import type { Finding, FindingStatus, Severity } from '../model/findings.js';
 import { plain } from './events.js';
-import { sqlString, type Row, type Store } from './db.js';
+import { type Row, type Store } from './db.js';
+import { JsonlSink } from './jsonl.js';
 
 /** Matches of one rule for one dedup key, collected during a detection run. */
 export interface MatchGroup {
@@ -56,41 +57,24 @@ export async function mergeMatches(store: Store, groups: MatchGroup[], now = new
   const dir = join(store.dataDir, 'tmp');
   await fsp.mkdir(dir, { recursive: true });
   const stamp = `${process.pid}-${Date.now()}`;
-  const path = join(dir, `matches-${stamp}.jsonl`);
-  const groupPath = join(dir, `match-groups-${stamp}.jsonl`);
   // Each group's description once, its matches as (group, eventID, time) lines.
-  await fsp.writeFile(
-    groupPath,
-    groups.map((g, i) => JSON.stringify({ g: i, r: g.ruleId, k: g.dedupKey, gk: g.groupKey, ti: g.title, sv: g.severity, at: g.attack, p: g.principal, a: g.accountId, rg: g.region })).join('\n') + '\n',
-  );
-  const fh = await fsp.open(path, 'w');
+  const described = new JsonlSink(join(dir, `match-groups-${stamp}.jsonl`));
+  const matches = new JsonlSink(join(dir, `matches-${stamp}.jsonl`));
   try {
-    let buf = '';
     for (let i = 0; i < groups.length; i++) {
-      for (const e of groups[i]!.events) {
-        buf += `{"g":${i},"e":${JSON.stringify(e.id)},"t":${e.time}}\n`;
-        if (buf.length > 1 << 20) {
-          await fh.write(buf);
-          buf = '';
-        }
-      }
+      const g = groups[i]!;
+      await described.add(JSON.stringify({ g: i, r: g.ruleId, k: g.dedupKey, gk: g.groupKey, ti: g.title, sv: g.severity, at: g.attack, p: g.principal, a: g.accountId, rg: g.region }));
+      for (const e of g.events) await matches.add(`{"g":${i},"e":${JSON.stringify(e.id)},"t":${e.time}}`);
     }
-    await fh.write(buf);
-  } finally {
-    await fh.close();
-  }
-  try {
     // Matches stay narrow (group number, eventID, time); a group's description joins per group.
     await store.run(`CREATE OR REPLACE TEMP TABLE pg AS
-      SELECT * FROM read_json(${sqlString(groupPath)}, format = 'newline_delimited',
-        columns = {'g': 'INTEGER', 'r': 'VARCHAR', 'k': 'VARCHAR', 'gk': 'VARCHAR', 'ti': 'VARCHAR', 'sv': 'VARCHAR', 'at': 'VARCHAR[]', 'p': 'VARCHAR', 'a': 'VARCHAR', 'rg': 'VARCHAR'})
+      SELECT * FROM (${await described.relation({ g: 'INTEGER', r: 'VARCHAR', k: 'VARCHAR', gk: 'VARCHAR', ti: 'VARCHAR', sv: 'VARCHAR', at: 'VARCHAR[]', p: 'VARCHAR', a: 'VARCHAR', rg: 'VARCHAR' })})
         g(gi, ruleId, dedupKey, groupKey, title, severity, attack, principal, accountId, region)`);
-    await store.run(`CREATE OR REPLACE TEMP TABLE pm AS
-      SELECT * FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {'g': 'INTEGER', 'e': 'VARCHAR', 't': 'BIGINT'}) m(gi, eventId, t)`);
+    await store.run(`CREATE OR REPLACE TEMP TABLE pm AS SELECT * FROM (${await matches.relation({ g: 'INTEGER', e: 'VARCHAR', t: 'BIGINT' })}) m(gi, eventId, t)`);
     return await mergeStaged(store, groups.filter((g) => g.events.length > 0).length, now);
   } finally {
-    await fsp.rm(path, { force: true });
-    await fsp.rm(groupPath, { force: true });
+    await described.remove();
+    await matches.remove();
   }
 }
 
