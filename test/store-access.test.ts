@@ -5,11 +5,25 @@ import { Store } from '../src/store/db.js';
 import { StoreAccess } from '../src/server/db.js';
 import { record, tempDir, rmDir } from './helpers/fixtures.js';
 
-test('the write log tells which time windows a write may have changed', async () => {
+/** Runs `fn` with a fresh store and a StoreAccess over it (one reader), then closes both. */
+async function withAccess(fn: (a: { dir: string; store: Store; access: StoreAccess }) => Promise<void>): Promise<void> {
   const dir = tempDir();
   const store = await Store.open({ dataDir: join(dir, 'data') });
   try {
     const access = await StoreAccess.create(store, 1);
+    try {
+      await fn({ dir, store, access });
+    } finally {
+      await access.close();
+    }
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+}
+
+test('the write log tells which time windows a write may have changed', () =>
+  withAccess(async ({ access }) => {
     const v0 = access.version;
     const day = (d: number) => Date.UTC(2026, 10, d);
     // Events of 10 November leave windows ending before then untouched.
@@ -25,18 +39,10 @@ test('the write log tells which time windows a write may have changed', async ()
     const v1 = access.version;
     await access.write(async (s) => s.run('SELECT 1'), NaN);
     assert.equal(access.unchangedThrough(v1, day(1)), false);
-    await access.close();
-  } finally {
-    await store.close();
-    rmDir(dir);
-  }
-});
+  }));
 
-test('a pushed event sent again with other whitespace is a duplicate; other content under its eventID is a flagged conflict', async () => {
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: join(dir, 'data') });
-  try {
-    const access = await StoreAccess.create(store, 1);
+test('a pushed event sent again with other whitespace is a duplicate; other content under its eventID is a flagged conflict', () =>
+  withAccess(async ({ store, access }) => {
     const rec = record({ eventID: 'same-1', eventTime: '2026-11-10T00:00:00Z' });
     const first = await access.push('push:t', [JSON.stringify(rec)]);
     assert.equal(first[0]!.status, 'stored');
@@ -54,18 +60,10 @@ test('a pushed event sent again with other whitespace is a duplicate; other cont
     // The stored text is the caller's, as sent.
     const text = await store.one(`SELECT record FROM event_store WHERE eventId = 'same-1' ORDER BY seq LIMIT 1`);
     assert.equal(text!.record, JSON.stringify(rec));
-    await access.close();
-  } finally {
-    await store.close();
-    rmDir(dir);
-  }
-});
+  }));
 
-test('one push holding an event twice stores it once, and flags a different record under the same eventID', async () => {
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: join(dir, 'data') });
-  try {
-    const access = await StoreAccess.create(store, 1);
+test('one push holding an event twice stores it once, and flags a different record under the same eventID', () =>
+  withAccess(async ({ store, access }) => {
     const rec = record({ eventID: 'twice-1', eventTime: '2026-11-10T00:00:00Z' });
     const other = record({ eventID: 'fine-3', eventTime: '2026-11-10T00:00:02Z' });
     const out = await access.push('push:t', [JSON.stringify(rec), JSON.stringify(other), JSON.stringify(rec, null, 1), JSON.stringify({ ...rec, eventName: 'Changed' }), '{"eventName": 3}']);
@@ -79,27 +77,19 @@ test('one push holding an event twice stores it once, and flags a different reco
     // The reject is kept with its raw text.
     const rej = await store.one(`SELECT raw, reason FROM rejects WHERE sourceUri = 'push:t'`);
     assert.equal(rej!.raw, '{"eventName": 3}');
-    await access.close();
     // The load's own summary counts the conflict, and reads nothing back when all were stored.
     const { loadRecords } = await import('../src/ingest/records.js');
     const again = await loadRecords(store, 'push:u', [JSON.stringify({ ...rec, eventName: 'Third' })]);
     assert.deepEqual([again.result.added, again.result.conflicts, again.result.duplicates], [1, 1, 0]);
     const plain = await loadRecords(store, 'push:u', [JSON.stringify(record({ eventID: 'fresh-9', eventTime: '2026-11-10T00:00:03Z' }))]);
     assert.deepEqual([plain.result.added, plain.result.conflicts, plain.outcomes[0]!.status, plain.outcomes[0]!.eventId], [1, 0, 'stored', 'fresh-9']);
-  } finally {
-    await store.close();
-    rmDir(dir);
-  }
-});
+  }));
 
-test('a logging trail that has nothing new to deliver leaves the caches of every time window valid', async () => {
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: join(dir, 'data') });
-  try {
+test('a logging trail that has nothing new to deliver leaves the caches of every time window valid', () =>
+  withAccess(async ({ dir, store, access }) => {
     const { createTrail } = await import('../src/trail/ops.js');
     const { TrailManager } = await import('../src/trail/manager.js');
     await createTrail(store, { name: 'test', via: 'cli' }, { name: 'quiet-trail', destination: join(dir, 'dest'), accountId: '111122223333' });
-    const access = await StoreAccess.create(store, 1);
     const trails = new TrailManager(store.dataDir, (fn) => access.write(fn), Date.now, (fn) => access.read(fn));
     await trails.pump();
     const v = access.version;
@@ -112,9 +102,4 @@ test('a logging trail that has nothing new to deliver leaves the caches of every
     await access.push('push:t', [JSON.stringify(record({ eventID: 'q1', eventTime: '2026-11-10T00:00:00Z' }))]);
     assert.equal(access.version, v + 1);
     await trails.close();
-    await access.close();
-  } finally {
-    await store.close();
-    rmDir(dir);
-  }
-});
+  }));
