@@ -131,6 +131,7 @@ export function extraKeysFor(fields: string[] | null): string[] | null {
   return [...keys].sort();
 }
 
+/** Who a match is attributed to; `mergeMatchQuery` (store/findings.ts) says the same in SQL. */
 function principalOf(r: Row): string | null {
   return (col(r, 'userIdentityArn') ?? col(r, 'userIdentityInvokedBy') ?? col(r, 'userIdentityPrincipalId') ?? col(r, 'username') ?? null) as string | null;
 }
