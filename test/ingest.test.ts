@@ -83,6 +83,45 @@ test('the same eventID with different content is kept and flagged, not silently 
   });
 });
 
+test('delivery files stream into the lake: rejects moved out, duplicates dropped and conflicts flagged, across batches and runs', async () => {
+  await withStore(async (store, dir) => {
+    const l = `${dir}/l`;
+    const a = record({ eventID: 'dup-a' });
+    const c = record({ eventID: 'conflict-c' });
+    const { eventTime: _t, ...noTime } = record({ eventID: 'bad-1' });
+    // Delivery files go through DuckDB's own reader; one file per batch so the duplicate and the
+    // conflict meet the first copy in an earlier batch of the same run.
+    writeDelivery(l, deliveryKey('111122223333', 'us-east-1', new Date('2026-11-01T10:00:00Z'), 'AAAA000000000001'), [a, c, record()]);
+    writeDelivery(l, deliveryKey('111122223333', 'us-east-1', new Date('2026-11-01T10:05:00Z'), 'AAAA000000000002'), [noTime, a, record({ eventID: 'kept-2' })]);
+    writeDelivery(l, deliveryKey('111122223333', 'us-east-1', new Date('2026-11-01T10:10:00Z'), 'AAAA000000000003'), [{ ...c, errorCode: 'AccessDenied' }, 'not an object']);
+    const s = await ingest(store, [l], { batchFiles: 1 });
+    assert.equal(s.records, 8);
+    assert.equal(s.eventsAdded, 5);
+    assert.equal(s.duplicates, 1);
+    assert.equal(s.conflicts, 1);
+    assert.equal(s.rejected, 2);
+    assert.deepEqual(s.problems.map((p) => `${p.index}:${p.reason}`).sort(), ['0:missing eventTime', '1:record is not a JSON object (found varchar)']);
+    // Nothing of the intermediate rows is left: each record is an event or a reject, once.
+    assert.equal(await count(store), 5);
+    assert.equal(await count(store, `SELECT count(*) AS n FROM event_store WHERE list_contains(flags, '!rejected') OR eventTime = TIMESTAMP '1970-01-01'`), 0);
+    assert.equal(await count(store, `SELECT count(DISTINCT seq) AS n FROM event_store`), 5);
+    const rej = await store.all(`SELECT recordIndex, code, raw FROM rejects ORDER BY recordIndex`);
+    assert.deepEqual(rej.map((r) => [r.recordIndex, r.code]), [[0, 'INGEST_BAD_RECORD'], [1, 'INGEST_BAD_RECORD']]);
+    assert.deepEqual(JSON.parse(String(rej[0]!.raw)), noTime);
+    assert.equal(rej[1]!.raw, '"not an object"');
+    const conflict = await store.all(`SELECT errorCode, flags FROM event_store WHERE eventId = 'conflict-c' ORDER BY errorCode NULLS FIRST`);
+    assert.deepEqual(conflict.map((r) => r.flags), [[], ['eventid-conflict']]);
+    // Per-file outcomes in the manifest.
+    const files = await store.all(`SELECT status, events, duplicates, rejected FROM ingested_objects ORDER BY uri`);
+    assert.deepEqual(files.map((f) => [f.status, f.events, f.duplicates, f.rejected]), [['ok', 3, 0, 0], ['partial', 1, 1, 1], ['partial', 1, 0, 1]]);
+    // A later run with the same records in a new file adds nothing.
+    writeDelivery(l, deliveryKey('111122223333', 'us-east-1', new Date('2026-11-01T10:15:00Z'), 'AAAA000000000004'), [a, c]);
+    const again = await ingest(store, [l]);
+    assert.deepEqual([again.filesRead, again.eventsAdded, again.duplicates, again.conflicts], [1, 0, 2, 0]);
+    assert.equal(await count(store), 5);
+  });
+});
+
 test('every record comes back exactly as it came in, unknown fields included', async () => {
   await withStore(async (store, dir) => {
     const odd = record({

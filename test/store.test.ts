@@ -41,6 +41,40 @@ test('a new store compresses records with zstd and writes the lake oldest file f
   }
 });
 
+test('the lake is written in row groups of at most 30,720 rows, and a store reopens with its data', async () => {
+  const dir = tempDir();
+  try {
+    const data = join(dir, 'data');
+    let store = await Store.open({ dataDir: data });
+    try {
+      await store.run(`INSERT INTO event_store (eventId, eventTime, eventSource, eventName, ingestedAt, record, seq)
+        SELECT 'id-' || i, TIMESTAMP '2026-11-01' + INTERVAL (i) SECOND, 'x.amazonaws.com', 'Y', now(), '{}', i FROM range(70000) t(i)`);
+      await store.run('CHECKPOINT');
+      const groups = await store.all(`SELECT row_group_id, max(count) AS n FROM pragma_storage_info('event_store') WHERE column_name = 'eventId' GROUP BY ALL`);
+      assert.ok(groups.length >= 3, `70,000 rows in ${groups.length} row groups`);
+      assert.ok(groups.every((g) => Number(g.n) <= 30_720), JSON.stringify(groups.map((g) => Number(g.n))));
+    } finally {
+      await store.close();
+    }
+    // Reopened (read-only, then as the writer), the data and the settings are there.
+    store = await Store.open({ dataDir: data, readOnly: true });
+    try {
+      assert.equal(Number((await store.one('SELECT count(*) AS n FROM event_store'))!.n), 70000);
+    } finally {
+      await store.close();
+    }
+    store = await Store.open({ dataDir: data });
+    try {
+      assert.equal(Number((await store.one('SELECT count(*) AS n FROM event_store'))!.n), 70000);
+      assert.equal(await store.storageVersion(), `${STORAGE_VERSION}+`);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmDir(dir);
+  }
+});
+
 test('a store in the older storage format skips the zstd rebuild and keeps working', async () => {
   const dir = tempDir();
   try {

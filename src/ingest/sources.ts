@@ -2,7 +2,7 @@
  * Input sources: local files and folders (recursive), S3 prefixes (AWS SDK v3), and stdin.
  * Each yields InputObjects that the pipeline fetches to a local path, in delivery-time order.
  */
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { closeSync, createWriteStream, openSync, promises as fsp, readdirSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve, basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -82,12 +82,14 @@ export async function listLocal(
     add(root, st.size, st.mtimeMs, true);
     return out;
   }
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await fsp.readdir(dir, { withFileTypes: true });
+  // Synchronous: a walk is the only thing running then, and a promise per file made the listing
+  // of 58,000 delivery files take 2.5 s instead of a fraction of one.
+  const walk = (dir: string): void => {
+    const entries = readdirSync(dir, { withFileTypes: true });
     for (const ent of entries) {
       const p = join(dir, ent.name);
       if (ent.isDirectory()) {
-        await walk(p);
+        walk(p);
       } else if (ent.isFile()) {
         const rel = p.slice(root.length + 1);
         const reason = skipReason(rel, false, range);
@@ -95,13 +97,14 @@ export async function listLocal(
           onSkip(p, reason);
           continue;
         }
-        const s = await fsp.stat(p);
+        const s = statSync(p);
         add(p, s.size, s.mtimeMs, false);
       }
     }
   };
-  await walk(root);
-  out.sort((a, b) => (deliveryOrderKey(a.uri) < deliveryOrderKey(b.uri) ? -1 : 1));
+  walk(root);
+  const keys = new Map(out.map((o) => [o, deliveryOrderKey(o.uri)]));
+  out.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : 1));
   return out;
 }
 
@@ -164,7 +167,8 @@ export async function listS3(
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  out.sort((a, b) => (deliveryOrderKey(a.uri) < deliveryOrderKey(b.uri) ? -1 : 1));
+  const keys = new Map(out.map((o) => [o, deliveryOrderKey(o.uri)]));
+  out.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : 1));
   return out;
 }
 
@@ -192,24 +196,29 @@ export async function spoolStdin(tmpDir: string, stream: NodeJS.ReadableStream =
 
 /**
  * The first bytes of a file (for sniffing its container) and, for gzip, the uncompressed size its
- * trailer records (ISIZE: modulo 2^32, of the last member). One open and two reads, because
- * ingest probes every file it loads.
+ * trailer records (ISIZE: modulo 2^32, of the last member). `size` is the file's size from its
+ * listing. Synchronous, with one read for files smaller than `bytes`: ingest probes every file it
+ * loads, and on 58,000 small delivery files the promise-based open/stat/read/read/close took 6×
+ * the CPU (about 3 s) of these calls.
  */
-export async function probeFile(path: string, bytes = 4096): Promise<{ head: Buffer; gzipSize: number | null }> {
-  const fh = await fsp.open(path, 'r');
+export function probeFile(path: string, size: number, bytes = 4096): { head: Buffer; gzipSize: number | null } {
+  const fd = openSync(path, 'r');
   try {
-    const { size } = await fh.stat();
     const head = Buffer.alloc(Math.min(bytes, size));
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const bytesRead = readSync(fd, head, 0, head.length, 0);
     const isGz = bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b;
     let gzipSize: number | null = null;
     if (isGz && size >= 18) {
-      const tail = Buffer.alloc(4);
-      await fh.read(tail, 0, 4, size - 4);
-      gzipSize = tail.readUInt32LE(0);
+      if (bytesRead === size) {
+        gzipSize = head.readUInt32LE(size - 4);
+      } else {
+        const tail = Buffer.alloc(4);
+        readSync(fd, tail, 0, 4, size - 4);
+        gzipSize = tail.readUInt32LE(0);
+      }
     }
     return { head: head.subarray(0, bytesRead), gzipSize };
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }

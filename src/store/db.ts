@@ -52,6 +52,25 @@ export function listMigrations(): { version: number; name: string; sql: string }
 /** DuckDB storage format of new stores. */
 export const STORAGE_VERSION = 'v1.2.0';
 
+/** The name the store's database file is attached under. */
+const CATALOG = 'aitrail';
+
+/**
+ * Rows per row group, a quarter of DuckDB's default. A bulk insert fills one row group per
+ * thread in memory before writing it out; with CloudTrail records (~1.6 KB each) a default one
+ * is ~200 MB, more than ingest's memory limit, so inserts spilled to temporary files and
+ * sometimes failed for memory. Smaller groups also let time-range scans skip more precisely.
+ */
+const ROW_GROUP_SIZE = 30_720;
+
+/** A connection to `instance` that works in the store's database, in UTC. */
+async function connectTo(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const conn = await instance.connect();
+  await conn.run(`USE ${CATALOG}`);
+  await conn.run("SET TimeZone = 'UTC'");
+  return conn;
+}
+
 /** `-- aitrail:requires-storage vX.Y.Z` at the top of a migration: applied only on stores of that format or newer. */
 function requiredStorage(sql: string): string | undefined {
   return /^--\s*aitrail:requires-storage\s+(v[\d.]+)/m.exec(sql)?.[1];
@@ -102,13 +121,25 @@ export class Store {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'true',
     };
-    if (readOnly) config.access_mode = 'READ_ONLY';
-    // New stores use the storage format that can compress the record columns with zstd
-    // (about 7× smaller than the default string compression on CloudTrail JSON).
-    else if (!existsSync(dbPath)) config.storage_compatibility_version = STORAGE_VERSION;
+    // The store is attached to an in-memory instance rather than opened as its main database:
+    // only ATTACH takes a row group size. New stores use the storage format that can compress
+    // the record columns with zstd (about 7× smaller than the default string compression on
+    // CloudTrail JSON).
+    const attachOptions = [`ROW_GROUP_SIZE ${ROW_GROUP_SIZE}`];
+    if (readOnly) attachOptions.push('READ_ONLY');
+    else if (!existsSync(dbPath)) attachOptions.push(`STORAGE_VERSION '${STORAGE_VERSION}'`);
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(dbPath, config);
+      instance = await DuckDBInstance.create(':memory:', config);
+      const setup = await instance.connect();
+      try {
+        await setup.run(`ATTACH ${sqlString(dbPath)} AS ${CATALOG} (${attachOptions.join(', ')})`);
+      } catch (e) {
+        instance.closeSync();
+        throw e;
+      } finally {
+        setup.closeSync();
+      }
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg)) {
@@ -120,8 +151,7 @@ export class Store {
       }
       throw new AitrailError('INTERNAL', `cannot open the store ${dbPath}: ${msg}`, { cause: e });
     }
-    const conn = await instance.connect();
-    await conn.run("SET TimeZone = 'UTC'");
+    const conn = await connectTo(instance);
     const store = new Store(instance, conn, dataDir, readOnly);
     if (!readOnly) await store.migrate();
     return store;
@@ -159,8 +189,7 @@ export class Store {
 
   /** Another connection to the same database (for concurrent reads in one process). */
   async fork(): Promise<Store> {
-    const conn = await this.instance.connect();
-    await conn.run("SET TimeZone = 'UTC'");
+    const conn = await connectTo(this.instance);
     return new Store(this.instance, conn, this.dataDir, this.readOnly, true);
   }
 

@@ -179,19 +179,20 @@ const keyOf = (alias: string) => `coalesce(${alias}.eventId, 'h:' || CAST(${alia
 
 /**
  * Which rows of the staged table `S` repeat a key within it or in the store (between $lo and
- * $hi). Contents are compared as JSON without insignificant whitespace (pushes keep the
+ * $hi; rows of the store that pass `storedFilter`, a condition on `e`). Contents are compared as JSON without insignificant whitespace (pushes keep the
  * caller's text as sent), and only for the few rows whose key was seen before.
  */
-function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params'): string {
+function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params', storedFilter = 'TRUE'): string {
   const lo = bounds === 'params' ? 'CAST($lo AS TIMESTAMP)' : `(SELECT min(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
   const hi = bounds === 'params' ? 'CAST($hi AS TIMESTAMP)' : `(SELECT max(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
-  return `WITH valid AS (SELECT sourceId, idx, ${keyOf('s')} AS k, rec FROM ${S} s WHERE rejectCode IS NULL),
+  // Records are read only for the candidates: a batch's keys are all its rows, its texts much more.
+  return `WITH valid AS (SELECT sourceId, idx, ${keyOf('s')} AS k FROM ${S} s WHERE rejectCode IS NULL),
     stored AS (SELECT ${keyOf('e')} AS k, coalesce(e.record, e.recordLarge) AS record FROM event_store e
-      WHERE e.eventTime BETWEEN ${lo} AND ${hi} AND ${keyOf('e')} IN (SELECT k FROM valid)),
+      WHERE e.eventTime BETWEEN ${lo} AND ${hi} AND ${storedFilter} AND ${keyOf('e')} IN (SELECT k FROM valid)),
     multi AS (SELECT k FROM valid GROUP BY k HAVING count(*) > 1),
+    seen AS (SELECT sourceId, idx, k FROM valid v WHERE v.k IN (SELECT k FROM multi) OR v.k IN (SELECT k FROM stored)),
     cand AS (
-      SELECT v.sourceId, v.idx, v.k, v.rec, md5_number(json(CAST(v.rec AS VARCHAR))) AS h FROM valid v
-      WHERE v.k IN (SELECT k FROM multi) OR v.k IN (SELECT k FROM stored)),
+      SELECT v.sourceId, v.idx, v.k, s.rec, md5_number(json(CAST(s.rec AS VARCHAR))) AS h FROM seen v JOIN ${S} s USING (sourceId, idx)),
     ranked AS (
       SELECT *, row_number() OVER (PARTITION BY k, h ORDER BY sourceId, idx) AS dupRank,
         first_value(h) OVER (PARTITION BY k ORDER BY sourceId, idx) <> h AS batchConflict
@@ -202,26 +203,41 @@ function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params'): strin
     FROM ranked`;
 }
 
+/** The columns every load writes to `event_store`, in the order `storedValues` gives them. */
+const STORE_COLUMNS = `eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
+  errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent, recipientAccountId, accountId, requestId, sharedEventId,
+  vpcEndpointId, userIdentityType, userIdentityArn, userIdentityAccountId, userIdentityPrincipalId, userIdentityUserName,
+  userIdentityAccessKeyId, userIdentityInvokedBy, sessionIssuerArn, sessionIssuerType, sessionIssuerUserName, mfaAuthenticated,
+  username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, recordLarge, seq`;
+
+/**
+ * The flag of a rejected record that a direct load wrote to `event_store`; it is moved to
+ * `rejects` before the load's transaction ends. Real flags never start with '!'.
+ */
+const REJECTED = '!rejected';
+
+/**
+ * The values of `STORE_COLUMNS` for staged rows `s`. `flags` and the three required columns are
+ * given by the caller: a direct load writes rejected rows too, marked, with placeholders there.
+ */
+function storedValues(flags: string, required: (col: 'eventTime' | 'eventSource' | 'eventName') => string): string {
+  return `s.eventId, ${required('eventTime')}, s.eventVersion, ${required('eventSource')}, ${required('eventName')}, s.awsRegion,
+      s.sourceIPAddress, s.userAgent, s.errorCode, s.errorMessage, s.readOnly, s.eventType, s.eventCategory, s.managementEvent,
+      s.recipientAccountId, s.accountId, s.requestId, s.sharedEventId, s.vpcEndpointId, s.userIdentityType, s.userIdentityArn,
+      s.userIdentityAccountId, s.userIdentityPrincipalId, s.userIdentityUserName, s.userIdentityAccessKeyId, s.userIdentityInvokedBy,
+      s.sessionIssuerArn, s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.username, s.resourceTypes, s.resourceArns,
+      s.aiService, s.aiActivity, s.modelId, ${flags}, s.recordHash, s.sourceId, s.idx, s.ingestedAt,
+      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) < 4000 THEN CAST(s.rec AS VARCHAR) END,
+      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) >= 4000 THEN CAST(s.rec AS VARCHAR) END, nextval('event_seq')`;
+}
+
 /**
  * The INSERT of a load's new events: the valid rows of the staged table `S` that `decided` (a
  * table or a parenthesized query of `decidedSelect`'s columns) does not call duplicates.
  */
 function insertSql(S: string, decided: string): string {
-  return `INSERT INTO event_store (eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
-      errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent, recipientAccountId, accountId, requestId, sharedEventId,
-      vpcEndpointId, userIdentityType, userIdentityArn, userIdentityAccountId, userIdentityPrincipalId, userIdentityUserName,
-      userIdentityAccessKeyId, userIdentityInvokedBy, sessionIssuerArn, sessionIssuerType, sessionIssuerUserName, mfaAuthenticated,
-      username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, recordLarge, seq)
-    SELECT s.eventId, s.eventTime, s.eventVersion, s.eventSource, s.eventName, s.awsRegion, s.sourceIPAddress, s.userAgent,
-      s.errorCode, s.errorMessage, s.readOnly, s.eventType, s.eventCategory, s.managementEvent, s.recipientAccountId, s.accountId,
-      s.requestId, s.sharedEventId, s.vpcEndpointId, s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId,
-      s.userIdentityPrincipalId, s.userIdentityUserName, s.userIdentityAccessKeyId, s.userIdentityInvokedBy, s.sessionIssuerArn,
-      s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.username, s.resourceTypes, s.resourceArns,
-      s.aiService, s.aiActivity, s.modelId,
-      CASE WHEN coalesce(d.isConflict, FALSE) THEN list_append(s.flags, 'eventid-conflict') ELSE s.flags END,
-      s.recordHash, s.sourceId, s.idx, s.ingestedAt,
-      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) < 4000 THEN CAST(s.rec AS VARCHAR) END,
-      CASE WHEN strlen(CAST(s.rec AS VARCHAR)) >= 4000 THEN CAST(s.rec AS VARCHAR) END, nextval('event_seq')
+  return `INSERT INTO event_store (${STORE_COLUMNS})
+    SELECT ${storedValues(`CASE WHEN coalesce(d.isConflict, FALSE) THEN list_append(s.flags, 'eventid-conflict') ELSE s.flags END`, (c) => `s.${c}`)}
     FROM ${S} s LEFT JOIN ${decided} d USING (sourceId, idx)
     WHERE s.rejectCode IS NULL AND NOT coalesce(d.isDup, FALSE)`;
 }
@@ -360,6 +376,67 @@ export async function loadRelation(
       count(*) FILTER (WHERE coalesce(d.isConflict AND NOT d.isDup, FALSE)) AS conflicts
     FROM ${S} s LEFT JOIN decided d USING (sourceId, idx) GROUP BY s.sourceId`);
   return finishLoad(store, S, outcomes, per, sourceUris, opts);
+}
+
+/**
+ * Loads a large batch of records straight into the lake: the fast path for delivery files,
+ * whose reader never rejects a whole file (`rel` has no `xcode` rows). One streaming INSERT
+ * writes every record, so DuckDB never holds the batch in memory and, once a batch fills row
+ * groups, writes them compressed to the database file instead of through the WAL. The rare
+ * rejected records are written too, flagged, then moved to `rejects`; duplicates are deleted
+ * and conflicts flagged afterwards. All of it is one transaction (the caller's), so no reader
+ * ever sees those intermediate rows. Outcomes are the same as `loadRelation`'s.
+ */
+export async function loadDirect(
+  store: Store,
+  rel: string,
+  sourceUris: Map<number, string>,
+  cfg: AiClassificationConfig = defaultAiConfig(),
+): Promise<LoadResult> {
+  // Sequence values are handed out in order: the rows this load writes are those above `s`.
+  // Rows other transactions commit later stay invisible to this one.
+  const s = BigInt(String((await store.one(`SELECT nextval('event_seq') AS s`))!.s));
+  const mine = `seq > ${s}`;
+  const ingestedAt = `TIMESTAMP ${sqlString(fmt(new Date()))}`;
+  await store.run(`INSERT INTO event_store (${STORE_COLUMNS})
+    SELECT ${storedValues(`CASE WHEN s.rejectCode IS NULL THEN s.flags ELSE ['${REJECTED}'] END`, (c) =>
+      `coalesce(s.${c}, ${c === 'eventTime' ? `TIMESTAMP '1970-01-01'` : `''`})`)}
+    FROM (${stagedSelect(rel, cfg, ingestedAt, false)}) s`);
+  const isRejected = `list_contains(flags, '${REJECTED}')`;
+  const counts = await store.all(`SELECT sourceId, count(*) AS records, count(*) FILTER (WHERE ${isRejected}) AS rejected,
+      min(eventTime) FILTER (WHERE NOT ${isRejected}) AS lo, max(eventTime) FILTER (WHERE NOT ${isRejected}) AS hi
+    FROM event_store WHERE ${mine} GROUP BY sourceId`);
+  if (counts.some((r) => Number(r.rejected) > 0)) {
+    // Validated again from the stored text, which is the record's own: the same code and reason.
+    await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(
+      `SELECT sourceId, sourceIndex AS idx, NULL::INTEGER AS line, CAST(coalesce(record, recordLarge) AS JSON) AS rec, NULL::VARCHAR AS xcode,
+        NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath, ingestedAt AS batchTime FROM event_store WHERE ${mine} AND ${isRejected}`,
+      cfg, 'batchTime', false)}`);
+    await store.run(`DELETE FROM event_store WHERE ${mine} AND ${isRejected}`);
+  }
+  const times = counts.flatMap((r) => (r.lo ? [r.lo as Date, r.hi as Date] : []));
+  const outcomes = new Map<number, { duplicates: number; conflicts: number }>();
+  if (times.length > 0) {
+    const lo = new Date(Math.min(...times.map(Number)));
+    const hi = new Date(Math.max(...times.map(Number)));
+    const batch = `(SELECT sourceId, sourceIndex AS idx, eventId, recordHash, coalesce(record, recordLarge) AS rec, NULL AS rejectCode
+      FROM event_store WHERE ${mine})`;
+    await store.run(`CREATE OR REPLACE TEMP TABLE decided AS ${decidedSelect(batch, 'params', `(e.seq IS NULL OR e.seq <= ${s})`)}`, {
+      lo: fmt(lo),
+      hi: fmt(hi),
+    });
+    const found = await store.all(`SELECT sourceId, count(*) FILTER (WHERE isDup) AS duplicates,
+      count(*) FILTER (WHERE isConflict AND NOT isDup) AS conflicts FROM decided GROUP BY sourceId`);
+    for (const r of found) outcomes.set(Number(r.sourceId), { duplicates: Number(r.duplicates), conflicts: Number(r.conflicts) });
+    const match = `e.${mine} AND e.sourceId = d.sourceId AND e.sourceIndex = d.idx`;
+    if (found.some((r) => Number(r.duplicates) > 0)) await store.run(`DELETE FROM event_store e USING decided d WHERE ${match} AND d.isDup`);
+    if (found.some((r) => Number(r.conflicts) > 0)) {
+      await store.run(`UPDATE event_store e SET flags = list_append(e.flags, 'eventid-conflict') FROM decided d
+        WHERE ${match} AND d.isConflict AND NOT d.isDup`);
+    }
+  }
+  const per = counts.map((r) => ({ ...r, ...(outcomes.get(Number(r.sourceId)) ?? { duplicates: 0, conflicts: 0 }) }));
+  return finishLoad(store, 'staged', undefined, per, sourceUris, {});
 }
 
 /**
