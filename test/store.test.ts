@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Store, STORAGE_VERSION } from '../src/store/db.js';
@@ -71,6 +73,31 @@ test('the lake is written in row groups of at most 30,720 rows, and a store reop
       await store.close();
     }
   } finally {
+    rmDir(dir);
+  }
+});
+
+test('a store held by another process is refused with STORE_LOCKED, for writers and readers alike', async () => {
+  const dir = tempDir();
+  const data = join(dir, 'data');
+  await (await Store.open({ dataDir: data })).close();
+  // Another process opens the store as its writer and holds it until its stdin closes.
+  const db = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'store', 'db.js');
+  const holder = spawn(process.execPath, ['--input-type=module', '-e',
+    `const { Store } = await import(${JSON.stringify(db)}); const s = await Store.open({ dataDir: ${JSON.stringify(data)} }); process.stdout.write('open\\n'); process.stdin.on('end', async () => { await s.close(); process.exit(0); }); process.stdin.resume();`]);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (d: Buffer) => (String(d).includes('open') ? resolve() : undefined));
+      holder.on('exit', (code) => reject(new Error(`holder exited with ${code}`)));
+    });
+    await assert.rejects(Store.open({ dataDir: data }), (e: Error & { code?: string }) => e.code === 'STORE_LOCKED' && /only one writer/.test(e.message));
+    await assert.rejects(Store.open({ dataDir: data, readOnly: true }), (e: Error & { code?: string }) => e.code === 'STORE_LOCKED' && /a writer holds it/.test(e.message));
+    holder.stdin.end();
+    await new Promise((r) => holder.once('exit', r));
+    // Once released, it opens again.
+    await (await Store.open({ dataDir: data })).close();
+  } finally {
+    holder.kill();
     rmDir(dir);
   }
 });

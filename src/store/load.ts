@@ -398,6 +398,8 @@ export async function loadDirect(
   const s = BigInt(String((await store.one(`SELECT nextval('event_seq') AS s`))!.s));
   const mine = `seq > ${s}`;
   const ingestedAt = `TIMESTAMP ${sqlString(fmt(new Date()))}`;
+  // A rejected row holds placeholders where its required values are missing (it is deleted
+  // before the commit; only its row group's time range may stay wider).
   await store.run(`INSERT INTO event_store (${STORE_COLUMNS})
     SELECT ${storedValues(`CASE WHEN s.rejectCode IS NULL THEN s.flags ELSE ['${REJECTED}'] END`, (c) =>
       `coalesce(s.${c}, ${c === 'eventTime' ? `TIMESTAMP '1970-01-01'` : `''`})`)}
