@@ -7,22 +7,18 @@ import { record, tempDir, rmDir, writeDelivery } from './helpers/fixtures.js';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
 
-function runIngest(src: string, dataDir: string, killAfterMs?: number): Promise<{ code: number | null; signal: string | null }> {
+function runIngest(src: string, dataDir: string, killAfterMs?: number, env: Record<string, string> = { AITRAIL_BATCH_FILES: '4' }): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, 'ingest', src, '--data-dir', dataDir], {
-      stdio: 'ignore',
-      env: { ...process.env, AITRAIL_BATCH_FILES: '4' },
-    });
+    const p = spawn(process.execPath, [bin, 'ingest', src, '--data-dir', dataDir], { stdio: 'ignore', env: { ...process.env, ...env } });
     if (killAfterMs !== undefined) setTimeout(() => p.kill('SIGKILL'), killAfterMs);
     p.on('exit', (code, signal) => resolve({ code, signal }));
   });
 }
 
-test('kill -9 at any moment, then rerun: every event stored exactly once', async () => {
+/** Writes `files` delivery files of `per` events each, kills ingest runs at `delays`, reruns, and checks every event is stored once. */
+async function killAndResume(files: number, per: number, delays: number[], env?: Record<string, string>): Promise<void> {
   const dir = tempDir();
   const logs = `${dir}/logs`;
-  const files = 40;
-  const per = 800;
   for (let f = 0; f < files; f++) {
     const recs = Array.from({ length: per }, (_, i) => record({ eventID: `ev-${f}-${i}`, eventTime: new Date(Date.UTC(2026, 9, 1) + (f * per + i) * 1000).toISOString() }));
     writeDelivery(logs, `AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/f${String(f).padStart(3, '0')}.json.gz`, recs);
@@ -30,13 +26,12 @@ test('kill -9 at any moment, then rerun: every event stored exactly once', async
   const data = `${dir}/data`;
   try {
     let kills = 0;
-    // Kill at growing delays: during start-up, mid-batch and mid-commit are all likely hit.
-    for (const ms of [150, 600, 1100, 1700, 2400]) {
-      const r = await runIngest(logs, data, ms);
+    for (const ms of delays) {
+      const r = await runIngest(logs, data, ms, env);
       if (r.signal === 'SIGKILL') kills++;
     }
     assert.ok(kills >= 2, `expected some runs to be killed, got ${kills}`);
-    const final = await runIngest(logs, data);
+    const final = await runIngest(logs, data, undefined, env);
     assert.equal(final.code, 0);
     const store = await Store.open({ dataDir: data, readOnly: true });
     try {
@@ -52,4 +47,14 @@ test('kill -9 at any moment, then rerun: every event stored exactly once', async
   } finally {
     rmDir(dir);
   }
+}
+
+test('kill -9 at any moment, then rerun: every event stored exactly once', async () => {
+  // Small batches (4 files): kills land during start-up, mid-batch and mid-commit.
+  await killAndResume(40, 800, [150, 600, 1100, 1700, 2400]);
+});
+
+test('kill -9 while a batch larger than a row group is written straight to the database file', async () => {
+  // One batch of 96,000 events: DuckDB writes its row groups to the file before the commit.
+  await killAndResume(24, 4000, [900, 1500, 2200], { AITRAIL_BATCH_FILES: '100' });
 });
