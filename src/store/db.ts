@@ -135,11 +135,11 @@ export class Store {
       try {
         await setup.run(`ATTACH ${sqlString(dbPath)} AS ${CATALOG} (${attachOptions.join(', ')})`);
       } catch (e) {
+        setup.closeSync();
         instance.closeSync();
         throw e;
-      } finally {
-        setup.closeSync();
       }
+      setup.closeSync();
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg)) {
