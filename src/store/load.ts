@@ -179,8 +179,9 @@ const keyOf = (alias: string) => `coalesce(${alias}.eventId, 'h:' || CAST(${alia
 
 /**
  * Which rows of the staged table `S` repeat a key within it or in the store (between $lo and
- * $hi; rows of the store that pass `storedFilter`, a condition on `e`). Contents are compared as JSON without insignificant whitespace (pushes keep the
- * caller's text as sent), and only for the few rows whose key was seen before.
+ * $hi, among the store's rows that pass `storedFilter`, a condition on `e`). Contents are
+ * compared as JSON without insignificant whitespace (pushes keep the caller's text as sent),
+ * and only for the few rows whose key was seen before.
  */
 function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params', storedFilter = 'TRUE'): string {
   const lo = bounds === 'params' ? 'CAST($lo AS TIMESTAMP)' : `(SELECT min(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
