@@ -31,6 +31,14 @@ const TYPED: Record<string, string> = {
   'userIdentity.sessionContext.attributes.mfaAuthenticated': 'mfaAuthenticated',
 };
 
+/** A window row: its typed columns (`KEY` names), whole record or some members (JSON texts), and whether it is odd. */
+interface WindowRow {
+  t: Row;
+  f: string | null;
+  p: string | null;
+  o: boolean | null;
+}
+
 /** Columns every run reads: candidate selection, ordering and attribution. */
 const BASE_COLUMNS = ['eventId', 'eventTime', 'eventName', 'eventSource', 'eventType', 'awsRegion', 'accountId', 'flags', 'username', 'userIdentityArn', 'userIdentityInvokedBy', 'userIdentityPrincipalId'];
 
@@ -275,10 +283,10 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     summary.findingsUnchanged += merged.unchanged;
     groups.clear();
   };
-  // The typed columns travel as one JSON text per row: converting a few dozen columns value by
-  // value out of DuckDB costs several times more than parsing them in JavaScript.
+  // The typed columns travel as JSON: converting a few dozen columns value by value out of
+  // DuckDB costs several times more than parsing them in JavaScript.
   const typedCols = [...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])];
-  const packed = `to_json(struct_pack(rid := rowid, t := epoch_ms(eventTime), ${typedCols.filter((c) => c !== 'eventTime').map((c) => `${KEY[c]} := "${c}"`).join(', ')}))`;
+  const packed = `struct_pack(rid := rowid, t := epoch_ms(eventTime), ${typedCols.filter((c) => c !== 'eventTime').map((c) => `${KEY[c]} := "${c}"`).join(', ')})`;
   // Keyed by the memoized candidate lists themselves (weakly: that memo may be cleared).
   const heavyMemo = new WeakMap<CompiledRule[], boolean>();
   const heavy = (cands: CompiledRule[]): boolean => {
@@ -307,18 +315,22 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // A failure there surfaces where it is awaited; until then it must not count as unhandled.
   valueMatches?.catch(() => undefined);
   const ahead = [await store.fork(), await store.fork()];
-  const readWindow = (w: number) => {
+  // A window's rows come as one JSON array text: a string handed out of DuckDB costs a native
+  // call and a buffer each, which for ~600k rows took longer than parsing them. The record and
+  // its members stay JSON texts inside it, parsed in JavaScript as they always were.
+  const readWindow = async (w: number): Promise<WindowRow[]> => {
     const win = windows[w]!;
-    return ahead[w % ahead.length]!.all(
-      `SELECT ${packed} AS t, CASE WHEN ${fullSql} THEN coalesce(record, recordLarge) END AS f, ${partExpr} AS p, ${oddSql} AS o
-      FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} AND ${readSql}
-      ORDER BY eventTime, eventId, seq`,
+    const rows = await ahead[w % ahead.length]!.all(
+      `SELECT '[' || coalesce(string_agg(to_json(struct_pack(t := ${packed}, f := CASE WHEN ${fullSql} THEN coalesce(record, recordLarge) END,
+          p := ${partExpr}, o := ${oddSql})), ',' ORDER BY eventTime, eventId, seq), '') || ']' AS j
+      FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} AND ${readSql}`,
       [win.from.toISOString().replace('T', ' ').replace('Z', ''), win.to.toISOString().replace('T', ' ').replace('Z', '')],
     );
+    return JSON.parse(String(rows[0]!.j)) as WindowRow[];
   };
   // A window is usually smaller than a row group, so DuckDB reads it on one thread: two windows
   // are read ahead, each on its own connection, while this one is evaluated.
-  const next: Promise<Row[]>[] = [];
+  const next: Promise<WindowRow[]>[] = [];
   for (let w = 0; w < Math.min(ahead.length, windows.length); w++) next.push(readWindow(w));
   let streamed = false;
   try {
@@ -332,16 +344,16 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       const recs: (Record<string, unknown> | undefined)[] = new Array(packedRows.length);
       for (let i = 0; i < packedRows.length; i++) {
         const p = packedRows[i]!;
-        // `t`: eventTime in epoch milliseconds.
-        const r = JSON.parse(String(p.t)) as Row;
+        // `t.t`: eventTime in epoch milliseconds.
+        const r = p.t;
         rows[i] = r;
         odd[i] = p.o === true;
         if (p.f !== null) {
-          recs[i] = JSON.parse(String(p.f)) as Record<string, unknown>;
+          recs[i] = JSON.parse(p.f) as Record<string, unknown>;
           summary.fullRecordsParsed++;
         } else if (p.p !== null) {
           const rec = lightRecord(r);
-          const parts = String(p.p).split('\u0001');
+          const parts = p.p.split('\u0001');
           for (let j = 0; j < partKeys.length; j++) if (parts[j]) rec[partKeys[j]!] = JSON.parse(parts[j]!) as unknown;
           recs[i] = rec;
           summary.partialRecordsParsed++;
