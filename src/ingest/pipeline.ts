@@ -352,9 +352,17 @@ export async function ingestObjects(
     // A failure surfaces at the next wait on `loading`; keep it from being reported as unhandled meanwhile.
     loading.catch(() => undefined);
   };
+  let sinceYield = 0;
   while (queue.length > 0 || inflight.length > 0) {
     while (inflight.length < concurrency && queue.length > 0) inflight.push(prepare(queue.shift()!));
     const f = await inflight.shift()!;
+    // Local files are probed synchronously, so this loop could run through a whole batch's files
+    // on promises that are already settled, and DuckDB's replies to the load under way (its next
+    // statement) would wait for it: let them through every few files.
+    if (++sinceYield >= 32) {
+      sinceYield = 0;
+      await new Promise((r) => setImmediate(r));
+    }
     if (f.fast) {
       if (fast.length > 0 && (fast[0]!.gzip !== f.gzip || fast.length >= batchFiles || fastBytes + f.plainBytes > fastBatchBytes)) await startLoad(flushFast);
       fast.push(f);
