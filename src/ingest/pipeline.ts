@@ -14,7 +14,7 @@ import { AitrailError } from '../model/errors.js';
 import { sqlString, type Store } from '../store/db.js';
 import { loadDirect, loadRelation, type LoadResult } from '../store/load.js';
 import { extractFromBytes, isGzip } from './formats.js';
-import { probeFile, type InputObject, type SkipReason } from './sources.js';
+import { probeFile, sortByKey, type InputObject, type SkipReason } from './sources.js';
 
 /** Options of one ingest run. */
 export interface IngestOptions {
@@ -154,8 +154,7 @@ export async function ingestObjects(
   const todo: { obj: InputObject; sourceId: number }[] = [];
   // Oldest files first (by the time in a delivery file's name or key), so the lake is written
   // close to eventTime order whatever the account/region layout of the source.
-  const keys = new Map(objects.map((o) => [o, timeKey(o.uri)]));
-  for (const obj of [...objects].sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0))) {
+  for (const obj of sortByKey([...objects], (o) => timeKey(o.uri))) {
     const known = manifest.get(obj.uri);
     if (known) {
       const same = known.size === obj.size && (obj.etag ? known.etag === obj.etag : known.mtimeMs === (obj.mtimeMs ?? null));

@@ -48,6 +48,16 @@ export function skipReason(key: string, explicit: boolean, range?: { start?: Dat
   return undefined;
 }
 
+/** Sorts `items` in place by a string key computed once per item (stable for equal keys). */
+export function sortByKey<T>(items: T[], keyOf: (item: T) => string): T[] {
+  const keys = new Map(items.map((o) => [o, keyOf(o)]));
+  return items.sort((a, b) => {
+    const ka = keys.get(a)!;
+    const kb = keys.get(b)!;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
 /** A sort key that orders delivery files by delivery time, then by name. */
 export function deliveryOrderKey(key: string): string {
   const m = DELIVERY_STAMP.exec(basename(key));
@@ -103,9 +113,7 @@ export async function listLocal(
     }
   };
   walk(root);
-  const keys = new Map(out.map((o) => [o, deliveryOrderKey(o.uri)]));
-  out.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : 1));
-  return out;
+  return sortByKey(out, (o) => deliveryOrderKey(o.uri));
 }
 
 /** Parses `s3://bucket/prefix`. */
@@ -167,9 +175,7 @@ export async function listS3(
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  const keys = new Map(out.map((o) => [o, deliveryOrderKey(o.uri)]));
-  out.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : 1));
-  return out;
+  return sortByKey(out, (o) => deliveryOrderKey(o.uri));
 }
 
 /** Spools stdin to a file so it is read like any other input; its URI names its content hash. */
