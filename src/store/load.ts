@@ -351,7 +351,7 @@ export async function loadRelation(
     await store.runPrepared(`INSERT INTO ${table} ${select}`, params);
   };
   if (opts.incoming) await fill(S, stagedSelect('SELECT * FROM incoming', cfg, 'ingestedAt', false), {});
-  else await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, `TIMESTAMP ${sqlString(new Date().toISOString().replace('T', ' ').replace('Z', ''))}`, true)}`);
+  else await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, `TIMESTAMP ${sqlString(fmt(new Date()))}`, true)}`);
   if (opts.incoming) return loadStagedPush(store, S, sourceUris, opts);
   // Deduplicate on the eventID (or, without one, on a content hash). Only keys seen twice in
   // the batch or already stored in the batch's time range are examined, usually none. File
@@ -527,7 +527,7 @@ async function finishLoad(store: Store, S: string, outcomes: Row[] | undefined, 
   return out;
 }
 
-
+/** A timestamp as DuckDB reads it (UTC, no zone suffix). */
 function fmt(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
 }
