@@ -12,6 +12,16 @@ import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
 
 const at = (d: number, m: number) => new Date(Date.UTC(2026, 10, d, 0, m)).toISOString().replace('.000', '');
 
+/** Opens the store in `dataDir`, runs `fn` on it and closes it. */
+async function withOpen<T>(opts: { dataDir: string; readOnly?: boolean }, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await Store.open(opts);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 test('a new store compresses records with zstd and writes the lake oldest file first whatever the listing order', async () => {
   const dir = tempDir();
   try {
@@ -20,8 +30,7 @@ test('a new store compresses records with zstd and writes the lake oldest file f
     writeRaw(dir, 'AWSLogs/222/CloudTrail/us-east-1/2026/11/03/222_CloudTrail_us-east-1_20261103T0000Z_x.json', JSON.stringify({ Records: [record({ eventID: 'b3', eventTime: at(3, 5) })] }));
     writeRaw(dir, 'AWSLogs/111/CloudTrail/us-east-1/2026/11/02/111_CloudTrail_us-east-1_20261102T0000Z_x.json', JSON.stringify({ Records: [record({ eventID: 'a2', eventTime: at(2, 5) }), record({ eventID: 'a1', eventTime: at(1, 1) })] }));
     const data = join(dir, 'data');
-    const store = await Store.open({ dataDir: data });
-    try {
+    await withOpen({ dataDir: data }, async (store) => {
       assert.equal(await store.storageVersion(), `${STORAGE_VERSION}+`);
       // One file per batch, so the order batches are written in shows.
       await ingest(store, [join(dir, 'AWSLogs')], { batchFiles: 1 });
@@ -35,9 +44,7 @@ test('a new store compresses records with zstd and writes the lake oldest file f
       const page = await lookupEvents(store, { MaxResults: 2 });
       assert.deepEqual(page.Events.map((e) => e.EventId), ['b3', 'a2']);
       assert.equal(JSON.parse(page.Events[0]!.CloudTrailEvent).eventID, 'b3');
-    } finally {
-      await store.close();
-    }
+    });
   } finally {
     rmDir(dir);
   }
@@ -47,31 +54,22 @@ test('the lake is written in row groups of at most 30,720 rows, and a store reop
   const dir = tempDir();
   try {
     const data = join(dir, 'data');
-    let store = await Store.open({ dataDir: data });
-    try {
+    await withOpen({ dataDir: data }, async (store) => {
       await store.run(`INSERT INTO event_store (eventId, eventTime, eventSource, eventName, ingestedAt, record, seq)
         SELECT 'id-' || i, TIMESTAMP '2026-11-01' + INTERVAL (i) SECOND, 'x.amazonaws.com', 'Y', now(), '{}', i FROM range(70000) t(i)`);
       await store.run('CHECKPOINT');
       const groups = await store.all(`SELECT row_group_id, max(count) AS n FROM pragma_storage_info('event_store') WHERE column_name = 'eventId' GROUP BY ALL`);
       assert.ok(groups.length >= 3, `70,000 rows in ${groups.length} row groups`);
       assert.ok(groups.every((g) => Number(g.n) <= 30_720), JSON.stringify(groups.map((g) => Number(g.n))));
-    } finally {
-      await store.close();
-    }
+    });
     // Reopened (read-only, then as the writer), the data and the settings are there.
-    store = await Store.open({ dataDir: data, readOnly: true });
-    try {
+    await withOpen({ dataDir: data, readOnly: true }, async (store) => {
       assert.equal(Number((await store.one('SELECT count(*) AS n FROM event_store'))!.n), 70000);
-    } finally {
-      await store.close();
-    }
-    store = await Store.open({ dataDir: data });
-    try {
+    });
+    await withOpen({ dataDir: data }, async (store) => {
       assert.equal(Number((await store.one('SELECT count(*) AS n FROM event_store'))!.n), 70000);
       assert.equal(await store.storageVersion(), `${STORAGE_VERSION}+`);
-    } finally {
-      await store.close();
-    }
+    });
   } finally {
     rmDir(dir);
   }
@@ -80,7 +78,7 @@ test('the lake is written in row groups of at most 30,720 rows, and a store reop
 test('a store held by another process is refused with STORE_LOCKED, for writers and readers alike', async () => {
   const dir = tempDir();
   const data = join(dir, 'data');
-  await (await Store.open({ dataDir: data })).close();
+  await withOpen({ dataDir: data }, async () => undefined);
   // Another process opens the store as its writer and holds it until its stdin closes.
   const db = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'store', 'db.js');
   const holder = spawn(process.execPath, ['--input-type=module', '-e',
@@ -95,7 +93,7 @@ test('a store held by another process is refused with STORE_LOCKED, for writers 
     holder.stdin.end();
     await new Promise((r) => holder.once('exit', r));
     // Once released, it opens again.
-    await (await Store.open({ dataDir: data })).close();
+    await withOpen({ dataDir: data }, async () => undefined);
   } finally {
     holder.kill();
     rmDir(dir);
@@ -110,8 +108,7 @@ test('a store in the older storage format skips the zstd rebuild and keeps worki
     // A file created the way DuckDB creates one by default (storage v1.0).
     const inst = await DuckDBInstance.create(join(data, 'aitrail.duckdb'));
     inst.closeSync();
-    const store = await Store.open({ dataDir: data });
-    try {
+    await withOpen({ dataDir: data }, async (store) => {
       assert.match(String(await store.storageVersion()), /^v1\.0/);
       const m = await store.all('SELECT name FROM schema_migrations WHERE version = 6');
       assert.match(String(m[0]!.name), /skipped: storage v1\.0/);
@@ -122,9 +119,7 @@ test('a store in the older storage format skips the zstd rebuild and keeps worki
       assert.equal(page.Events[0]!.EventId, 'x2');
       const next = await lookupEvents(store, { MaxResults: 1, NextToken: page.NextToken });
       assert.equal(next.Events[0]!.EventId, 'x1');
-    } finally {
-      await store.close();
-    }
+    });
   } finally {
     rmDir(dir);
   }
