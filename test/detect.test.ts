@@ -319,6 +319,36 @@ correlation:
   condition:
     field: requestParameters.modelId
     gte: 2
+---
+title: Bucket policy calls by name prefix
+id: test.edge.prefix
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName|startswith: PutBucketP
+    requestParameters.bucketName: b
+  condition: selection
+level: low
+---
+title: Bucket policy written
+name: test.edge.policy_put
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: PutBucketPolicy
+  condition: selection
+level: low
+---
+title: Bucket policies written through one host
+id: test.edge.policy_hosts
+level: low
+correlation:
+  type: event_count
+  rules: [test.edge.policy_put]
+  group-by: [tlsDetails.clientProvidedHostHeader]
+  timespan: 1h
+  condition:
+    gte: 2
 `;
 
 /** Metric-filter rules over members: one file each. */
@@ -378,8 +408,8 @@ function edgeEvents() {
   return [
     record({ eventTime: t(1), eventSource: 'lambda.amazonaws.com', eventName: 'UpdateFunctionConfiguration20150331v2', requestParameters: { functionName: 'f', layers: ['arn:aws:lambda:us-east-1:444455556666:layer:x:1'] } }),
     record({ eventTime: t(2), eventSource: 'lambda.amazonaws.com', eventName: 'UpdateFunctionConfiguration20150331v2', requestParameters: { functionName: 'f', layers: [] } }),
-    record({ eventTime: t(3), eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: { bucketName: 'b', bucketPolicy: null } }),
-    record({ eventTime: t(4), eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: { bucketName: 'b' } }),
+    record({ eventTime: t(3), eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: { bucketName: 'b', bucketPolicy: null }, tlsDetails: { clientProvidedHostHeader: 'b.s3.amazonaws.com' } }),
+    record({ eventTime: t(4), eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: { bucketName: 'b' }, tlsDetails: { clientProvidedHostHeader: 'b.s3.amazonaws.com' } }),
     record({ eventTime: t(5), eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: null }),
     record({ eventTime: t(6), eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin', additionalEventData: { LoginTo: 'x' } }),
     record({ eventTime: t(7), eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin', additionalEventData: { MFAUsed: null } }),
@@ -457,6 +487,9 @@ test('rules on typed columns and extracted record members find exactly what they
     }
     const ids = (rule: string) => a.filter((l) => l.startsWith(rule + ' ')).flatMap((l) => l.split(' ').pop()!.split(',')).length;
     assert.equal(ids('test.edge.metric_null'), 1);
+    // eventName|startswith picks candidates by prefix; a correlation on a member no typed column holds.
+    assert.equal(ids('test.edge.prefix'), 2);
+    assert.equal(ids('test.edge.policy_hosts'), 2);
     assert.equal(ids('test.edge.metric_absent'), 2);
     // '|exists' asks whether the key is there: a member that is present with a null value exists.
     assert.equal(ids('test.edge.mfa_absent'), 3);

@@ -10,6 +10,7 @@ import { attackIds, SeveritySchema, type Severity } from '../model/findings.js';
 import {
   loadSigmaSources,
   formatSigmaError,
+  requiredPrefixes,
   requiredValues,
   type CompiledSigmaRule,
   type SigmaCorrelation,
@@ -47,6 +48,11 @@ export interface DetectionRule {
   /** Lowercased eventName / eventSource values the rule requires (null: unconstrained). */
   eventNames: readonly string[] | null;
   eventSources: readonly string[] | null;
+  /**
+   * Lowercased prefixes one of which eventName must start with (null: unconstrained), for rules
+   * such as `eventName|startswith: Create` that require no exact names.
+   */
+  eventNamePrefixes: readonly string[] | null;
   /** Record paths the rule reads, or null when it needs the whole record. */
   fields: string[] | null;
   /** Single-event rules: the predicate. Correlations: undefined. */
@@ -259,6 +265,7 @@ export async function loadRules(opts: LoadRulesOptions): Promise<RuleSet> {
         status: typeof js.status === 'string' ? js.status : undefined,
         eventNames: metricRequired(compiled.ast, 'eventName'),
         eventSources: metricRequired(compiled.ast, 'eventSource'),
+        eventNamePrefixes: null,
         fields: metricFields(compiled.ast),
         match: compiled.match,
         standalone: true,
@@ -289,6 +296,7 @@ export async function loadRules(opts: LoadRulesOptions): Promise<RuleSet> {
       status: r.status,
       eventNames: requiredValues(r, 'eventName'),
       eventSources: requiredValues(r, 'eventSource'),
+      eventNamePrefixes: requiredPrefixes(r, 'eventName'),
       fields: sigmaFields(r),
       match: c.match,
       standalone: c.standalone,
@@ -313,6 +321,7 @@ export async function loadRules(opts: LoadRulesOptions): Promise<RuleSet> {
       status: c.status,
       eventNames: null,
       eventSources: null,
+      eventNamePrefixes: null,
       fields: null,
       standalone: true,
       correlation: c,

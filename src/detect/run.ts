@@ -189,13 +189,17 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   for (const c of compiled) c.correlated = engine.uses(c.ref);
   // What each rule needs beyond the typed columns decides, in SQL, which rows bring their whole
   // record and which only some top-level members; both come with the window's rows, so each
-  // window's records are decompressed and parsed (inside DuckDB) once.
+  // window's records are decompressed and parsed (inside DuckDB) once. A rule that reads only
+  // typed columns stays light even when a correlation it feeds groups or counts on other
+  // members: only the rows it matches (few, next to its candidates) have their whole record
+  // read, before they go to the correlation engine.
   const needOf = (c: CompiledRule): 'light' | 'part' | 'full' => {
-    const forCorrelation = needsMoreForCorrelation(c);
-    if (opts.wholeRecords || c.extraKeys === null || (forCorrelation && corrKeys === null)) return 'full';
-    return c.extraKeys.length > 0 || (forCorrelation && corrKeys !== null && corrKeys.length > 0) ? 'part' : 'light';
+    if (opts.wholeRecords || c.extraKeys === null) return 'full';
+    if (c.extraKeys.length === 0) return 'light';
+    return needsMoreForCorrelation(c) && corrKeys === null ? 'full' : 'part';
   };
   const need = new Map(compiled.map((c) => [c, needOf(c)]));
+  const wholeAfterMatch = new Set(compiled.filter((c) => need.get(c) === 'light' && needsMoreForCorrelation(c)));
   // Rules that alert on their own, read only typed columns and feed no correlation are evaluated
   // once per distinct combination of the values they read (evaluateOnValues): their events do not
   // travel to JavaScript, except odd ones, which every rule sees whole.
@@ -295,6 +299,8 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     return h;
   };
   const partKeys = [...new Set(compiled.flatMap((c) => (need.get(c) !== 'part' ? [] : [...c.extraKeys!, ...(needsMoreForCorrelation(c) ? corrKeys! : [])])))].sort();
+  // Rows that brought some members for other rules bring every member correlations read, or not.
+  const partHasCorrKeys = corrKeys !== null && corrKeys.every((k) => partKeys.includes(k));
   // Typed values of odd records (a non-boolean readOnly, an Insights event) may not say what the
   // record says: every rule sees their whole record.
   // Never NULL (an absent eventType must not make a row neither odd nor plain).
@@ -342,6 +348,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       const odd: boolean[] = new Array(packedRows.length);
       // Per row, the record the rules see: whole, or the typed columns plus some members.
       const recs: (Record<string, unknown> | undefined)[] = new Array(packedRows.length);
+      const whole: boolean[] = new Array(packedRows.length);
       for (let i = 0; i < packedRows.length; i++) {
         const p = packedRows[i]!;
         // `t.t`: eventTime in epoch milliseconds.
@@ -350,6 +357,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         odd[i] = p.o === true;
         if (p.f !== null) {
           recs[i] = JSON.parse(p.f) as Record<string, unknown>;
+          whole[i] = true;
           summary.fullRecordsParsed++;
         } else if (p.p !== null) {
           const rec = lightRecord(r);
@@ -368,6 +376,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         if (heavy((odd[i] ? candidatesAll : candidates)(String(col(r, 'eventName')), String(col(r, 'eventSource'))))) unread.push(i);
       }
       if (unread.length) await readWhole(store, rows, unread, recs);
+      for (const i of unread) whole[i] = true;
       summary.fullRecordsParsed += unread.length;
       const matched: CompiledRule[][] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
@@ -380,6 +389,14 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         for (const c of cands) if (c.rule.match!(rec)) hits.push(c);
         matched[i] = hits;
       }
+      const afterMatch: number[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        if (whole[i] || (recs[i] && partHasCorrKeys) || !matched[i]?.some((c) => wholeAfterMatch.has(c))) continue;
+        afterMatch.push(i);
+        recs[i] = undefined;
+      }
+      if (afterMatch.length) await readWhole(store, rows, afterMatch, recs);
+      summary.fullRecordsParsed += afterMatch.length;
       for (let i = 0; i < rows.length; i++) {
         const hits = matched[i];
         if (!hits || hits.length === 0) continue;
@@ -440,13 +457,27 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   return summary;
 }
 
-/** SQL that is true for rows some of `rules` could match (by eventName, else eventSource). */
+/**
+ * How a rule picks its candidate rows: the eventNames it requires, else the eventName prefixes,
+ * else the eventSources (null: every row).
+ */
+function candidateKey(c: CompiledRule): { names: readonly string[] } | { prefixes: readonly string[] } | { sources: readonly string[] } | null {
+  if (c.rule.eventNames) return { names: c.rule.eventNames };
+  if (c.rule.eventNamePrefixes) return { prefixes: c.rule.eventNamePrefixes };
+  if (c.rule.eventSources) return { sources: c.rule.eventSources };
+  return null;
+}
+
+/** SQL that is true for rows some of `rules` could match (by eventName or its prefix, else eventSource). */
 function candidateSql(rules: CompiledRule[]): string {
-  if (rules.some((c) => !c.rule.eventNames && !c.rule.eventSources)) return 'TRUE';
-  const names = [...new Set(rules.flatMap((c) => c.rule.eventNames ?? []))];
-  const sources = [...new Set(rules.flatMap((c) => (c.rule.eventNames ? [] : c.rule.eventSources ?? [])))];
+  const keys = rules.map(candidateKey);
+  if (keys.some((k) => k === null)) return 'TRUE';
+  const names = [...new Set(keys.flatMap((k) => (k && 'names' in k ? k.names : [])))];
+  const prefixes = [...new Set(keys.flatMap((k) => (k && 'prefixes' in k ? k.prefixes : [])))];
+  const sources = [...new Set(keys.flatMap((k) => (k && 'sources' in k ? k.sources : [])))];
   const terms = [
     ...(names.length ? [`lower(eventName) IN (${names.map(sqlString).join(', ')})`] : []),
+    ...prefixes.map((p) => `starts_with(lower(eventName), ${sqlString(p)})`),
     ...(sources.length ? [`lower(eventSource) IN (${sources.map(sqlString).join(', ')})`] : []),
   ];
   return terms.length ? `(${terms.join(' OR ')})` : 'FALSE';
@@ -462,21 +493,28 @@ const EXOTIC_SQL = `(strlen(eventName) <> length(eventName) OR strlen(eventSourc
 /** The rules of `rules` that apply to an (eventName, eventSource) pair, memoized (a run sees few pairs). */
 function candidateIndex(rules: CompiledRule[]): (name: string, source: string) => CompiledRule[] {
   const byName = new Map<string, CompiledRule[]>();
+  const byPrefix: { prefix: string; rule: CompiledRule }[] = [];
   const bySource = new Map<string, CompiledRule[]>();
   const anyEvent: CompiledRule[] = [];
   for (const c of rules) {
-    if (c.rule.eventNames) for (const n of c.rule.eventNames) (byName.get(n) ?? byName.set(n, []).get(n)!).push(c);
-    else if (c.rule.eventSources) for (const s of c.rule.eventSources) (bySource.get(s) ?? bySource.set(s, []).get(s)!).push(c);
-    else anyEvent.push(c);
+    const k = candidateKey(c);
+    if (k === null) anyEvent.push(c);
+    else if ('names' in k) for (const n of k.names) (byName.get(n) ?? byName.set(n, []).get(n)!).push(c);
+    else if ('prefixes' in k) for (const prefix of k.prefixes) byPrefix.push({ prefix, rule: c });
+    else for (const s of k.sources) (bySource.get(s) ?? bySource.set(s, []).get(s)!).push(c);
   }
   const memo = new Map<string, CompiledRule[]>();
   return (name, source) => {
     const key = `${name}\u0000${source}`;
     const hit = memo.get(key);
     if (hit) return hit;
-    const a = byName.get(name.toLowerCase());
-    const b = bySource.get(source.toLowerCase());
-    const list = !a && !b ? anyEvent : [...(a ?? []), ...(b ?? []), ...anyEvent];
+    const lower = name.toLowerCase();
+    const list = [...new Set([
+      ...(byName.get(lower) ?? []),
+      ...byPrefix.filter((p) => lower.startsWith(p.prefix)).map((p) => p.rule),
+      ...(bySource.get(source.toLowerCase()) ?? []),
+      ...anyEvent,
+    ])];
     if (memo.size > 100_000) memo.clear();
     memo.set(key, list);
     return list;

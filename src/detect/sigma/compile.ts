@@ -515,6 +515,12 @@ export function compileDetection(det: SigmaDetection): Predicate {
 
 type Req = Set<string> | null;
 
+/** How requirements on one field combine: exact values, or prefixes of the value. */
+interface ReqOps {
+  leaf(f: FieldSpec, field: string): Req;
+  and(a: Req, b: Req): Req;
+}
+
 function intersect(a: Req, b: Req): Req {
   if (a === null) return b;
   if (b === null) return a;
@@ -542,26 +548,65 @@ function fieldReq(f: FieldSpec, field: string): Req {
   return new Set(groups.flatMap((g) => [...g]));
 }
 
-function searchReq(node: SearchNode, field: string): Req {
-  if (node.kind === 'or') return node.items.map((i) => searchReq(i, field)).reduce((a, b) => union(a, b));
+/** Prefixes both sets allow: of two prefixes where one extends the other, the longer. */
+function intersectPrefixes(a: Req, b: Req): Req {
+  if (a === null) return b;
+  if (b === null) return a;
+  const out = new Set<string>();
+  for (const p of a) for (const q of b) if (p.startsWith(q)) out.add(p);
+  else if (q.startsWith(p)) out.add(q);
+  return out;
+}
+
+/**
+ * The lowercased prefixes one of which the field must start with: the text before the first
+ * wildcard of `equals` and `startswith` patterns (a whole literal counts as its own prefix).
+ * Non-ASCII prefixes are left out (their lowercase may differ between JavaScript and SQL).
+ */
+function fieldPrefixReq(f: FieldSpec, field: string): Req {
+  if (f.field !== field || f.neq || f.match.type !== 'string' || f.match.allowNull) return null;
+  if (f.match.mode !== 'equals' && f.match.mode !== 'startswith') return null;
+  const groups: Set<string>[] = [];
+  for (const g of f.match.groups) {
+    const s = new Set<string>();
+    for (const p of g) {
+      let lead = '';
+      for (const part of p.parts) {
+        if (part.kind !== 'text') break;
+        lead += part.text;
+      }
+      if (lead === '' || !ASCII.test(lead)) return null;
+      s.add(lead.toLowerCase());
+    }
+    groups.push(s);
+  }
+  if (f.all) return groups.reduce<Req>((acc, g) => intersectPrefixes(acc, g), null);
+  return new Set(groups.flatMap((g) => [...g]));
+}
+
+const EXACT: ReqOps = { leaf: fieldReq, and: intersect };
+const PREFIX: ReqOps = { leaf: fieldPrefixReq, and: intersectPrefixes };
+
+function searchReq(node: SearchNode, field: string, ops: ReqOps): Req {
+  if (node.kind === 'or') return node.items.map((i) => searchReq(i, field, ops)).reduce((a, b) => union(a, b));
   let req: Req = null;
-  for (const f of node.fields) req = intersect(req, fieldReq(f, field));
+  for (const f of node.fields) req = ops.and(req, ops.leaf(f, field));
   return req;
 }
 
-function condReq(c: CondNode, det: SigmaDetection, field: string): Req {
+function condReq(c: CondNode, det: SigmaDetection, field: string, ops: ReqOps): Req {
   switch (c.op) {
     case 'ref':
-      return searchReq(det.searches.get(c.name)!, field);
+      return searchReq(det.searches.get(c.name)!, field, ops);
     case 'not':
       return null;
     case 'and':
-      return c.args.map((a) => condReq(a, det, field)).reduce<Req>((a, b) => intersect(a, b), null);
+      return c.args.map((a) => condReq(a, det, field, ops)).reduce<Req>((a, b) => ops.and(a, b), null);
     case 'or':
-      return c.args.map((a) => condReq(a, det, field)).reduce((a, b) => union(a, b));
+      return c.args.map((a) => condReq(a, det, field, ops)).reduce((a, b) => union(a, b));
     case 'of': {
-      const reqs = c.names.map((n) => searchReq(det.searches.get(n)!, field));
-      return c.min === 'all' ? reqs.reduce<Req>((a, b) => intersect(a, b), null) : reqs.reduce((a, b) => union(a, b));
+      const reqs = c.names.map((n) => searchReq(det.searches.get(n)!, field, ops));
+      return c.min === 'all' ? reqs.reduce<Req>((a, b) => ops.and(a, b), null) : reqs.reduce((a, b) => union(a, b));
     }
   }
 }
@@ -572,7 +617,18 @@ function condReq(c: CondNode, det: SigmaDetection, field: string): Req {
  */
 export function requiredValues(rule: SigmaRule | SigmaDetection, field: string): string[] | null {
   const det = 'detection' in rule ? rule.detection : rule;
-  const r = condReq(det.condition, det, field);
+  const r = condReq(det.condition, det, field, EXACT);
+  return r === null ? null : [...r].sort();
+}
+
+/**
+ * Lowercased prefixes one of which `field` must start with (ignoring case) for the rule to
+ * match, or null when the rule does not constrain the field's start. Weaker than
+ * `requiredValues` where both apply: it is meant for rules such as `eventName|startswith: Create`.
+ */
+export function requiredPrefixes(rule: SigmaRule | SigmaDetection, field: string): string[] | null {
+  const det = 'detection' in rule ? rule.detection : rule;
+  const r = condReq(det.condition, det, field, PREFIX);
   return r === null ? null : [...r].sort();
 }
 

@@ -21,7 +21,7 @@ import {
 
 export { loadSigmaText, formatSigmaError, LEGACY_V1_MESSAGE } from './parse.js';
 export type { SigmaRule, SigmaCorrelation, SigmaLoadError, SigmaLevel, SigmaParseOptions, SigmaLoadResult } from './parse.js';
-export { compileDetection, requiredEventNames, requiredValues, RuleIndex, type Predicate } from './compile.js';
+export { compileDetection, requiredEventNames, requiredPrefixes, requiredValues, RuleIndex, type Predicate } from './compile.js';
 export { CorrelationEngine, type CorrelationInput, type CorrelationMatch } from './correlate.js';
 export { cloudTrailApplies } from './logsource.js';
 

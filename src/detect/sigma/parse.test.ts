@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatSigmaError, loadSigmaText, LEGACY_V1_MESSAGE, type SigmaLoadResult } from './parse.js';
 import { compileRule, compileSigmaText, loadSigmaSources } from './index.js';
-import { requiredEventNames, requiredValues } from './compile.js';
+import { requiredEventNames, requiredPrefixes, requiredValues } from './compile.js';
 import { cloudTrailApplies } from './logsource.js';
 import { isAitrailError } from '../../model/errors.js';
 
@@ -238,6 +238,16 @@ test('requiredEventNames drives the index', () => {
   assert.deepEqual(requiredEventNames(rule('    a:\n        eventName: A\n    b:\n        eventName: B\n    condition: 1 of them\n')), ['a', 'b']);
   assert.deepEqual(requiredEventNames(rule('    a:\n        - eventName: A\n        - eventName: C\n    condition: a\n')), ['a', 'c']);
   assert.deepEqual(requiredValues(rule('    a:\n        eventSource: S\n    condition: a\n'), 'eventSource'), ['s']);
+  // Prefixes: startswith values, the text before a wildcard, exact names; combined like the values.
+  assert.deepEqual(requiredPrefixes(rule('    s:\n        eventName|startswith: [Create, Put]\n    condition: s\n'), 'eventName'), ['create', 'put']);
+  assert.deepEqual(requiredPrefixes(rule('    s:\n        eventName: [Get*Policy, ListX]\n    condition: s\n'), 'eventName'), ['get', 'listx']);
+  assert.deepEqual(requiredPrefixes(rule('    a:\n        eventName|startswith: Put\n    b:\n        eventName|startswith: [PutBucket, Get]\n    condition: a and b\n'), 'eventName'), ['putbucket']);
+  assert.deepEqual(requiredPrefixes(rule('    a:\n        eventName|startswith: Put\n    b:\n        eventName: Delete\n    condition: a or b\n'), 'eventName'), ['delete', 'put']);
+  assert.equal(requiredPrefixes(rule('    s:\n        eventName|startswith: Put\n    condition: not s\n'), 'eventName'), null);
+  assert.equal(requiredPrefixes(rule('    s:\n        eventName|endswith: Put\n    condition: s\n'), 'eventName'), null);
+  assert.equal(requiredPrefixes(rule('    s:\n        eventName: \'*Put\'\n    condition: s\n'), 'eventName'), null);
+  assert.equal(requiredPrefixes(rule('    s:\n        eventName|startswith: Pút\n    condition: s\n'), 'eventName'), null);
+  assert.deepEqual(requiredPrefixes(rule('    a:\n        eventName|startswith: Put\n    b:\n        eventName: Delete\n    condition: a and b\n'), 'eventName'), []);
   const c = compileRule(rule('    a:\n        eventSource: S\n    condition: a\n'));
   assert.equal(c.eventNames, null);
   assert.deepEqual(c.eventSources, ['s']);
