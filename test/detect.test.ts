@@ -528,3 +528,140 @@ test('an event whose name DuckDB and JavaScript fold to different lower cases st
     rmDir(dir);
   }
 });
+
+/** Correlations whose base rules are read only in hot regions (see src/detect/hot.ts). */
+const HOT_RULES = `title: Call
+name: test.hot.call
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventSource: example.amazonaws.com
+    eventName: Call
+  condition: selection
+level: low
+---
+title: Denied call
+name: test.hot.denied
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventSource: example.amazonaws.com
+    eventName: Call
+    errorCode: AccessDenied
+  condition: selection
+level: low
+---
+title: List
+name: test.hot.list
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName|startswith: List
+  condition: selection
+level: low
+---
+title: Three calls in ten minutes
+id: test.hot.burst
+level: low
+correlation:
+  type: event_count
+  rules: [test.hot.call]
+  group-by: [userIdentity.arn]
+  timespan: 10m
+  condition: {gte: 3}
+---
+title: Calls from two regions
+id: test.hot.regions
+level: low
+correlation:
+  type: value_count
+  rules: [test.hot.call]
+  group-by: [userIdentity.arn]
+  timespan: 10m
+  condition: {field: awsRegion, gte: 2}
+---
+title: Three denied calls on one bucket
+id: test.hot.denied_bucket
+level: low
+correlation:
+  type: event_count
+  rules: [test.hot.denied]
+  group-by: [userIdentity.arn, requestParameters.bucket]
+  timespan: 10m
+  condition: {gte: 3}
+---
+title: List then call
+id: test.hot.list_then_call
+level: low
+correlation:
+  type: temporal_ordered
+  rules: [test.hot.list, test.hot.call]
+  group-by: [userIdentity.arn]
+  timespan: 10m
+`;
+
+test('correlations read only in hot regions find exactly what they find over every event', async () => {
+  const dir = tempDir();
+  const stores: Store[] = [];
+  try {
+    // Buckets are 10 minutes long from 12:00; times in minutes (fractions allowed).
+    const t = (m: number) => new Date(Date.UTC(2026, 4, 30, 12, 0, 0) + Math.round(m * 60_000)).toISOString();
+    const who = (name: string) => ({ type: 'AssumedRole', arn: `arn:aws:sts::111122223333:assumed-role/R/${name}`, accountId: '111122223333', principalId: `AROAX:${name}` });
+    const call = (m: number, name: string, over: Record<string, unknown> = {}) =>
+      record({ eventTime: t(m), eventSource: 'example.amazonaws.com', eventName: 'Call', userIdentity: who(name), ...over });
+    const events = [
+      // A burst across a bucket boundary (9.5, 11, 12): the window ending at 12 reaches back into the first bucket.
+      call(9.5, 'burst'), call(11, 'burst'), call(12, 'burst'),
+      // Three calls spread over 25 minutes: never three in a window.
+      call(1, 'slow'), call(12, 'slow'), call(26, 'slow'),
+      // Two regions within ten minutes, and two calls 30 minutes apart from different regions.
+      call(41, 'regions', { awsRegion: 'eu-west-1' }), call(47, 'regions', { awsRegion: 'us-west-2' }),
+      call(60, 'far', { awsRegion: 'eu-west-1' }), call(90, 'far', { awsRegion: 'us-west-2' }),
+      // A burst again after the group reset: 5 calls, the first three fire, the next two do not.
+      ...[100, 101, 102, 103, 104].map((m) => call(m, 'twice')),
+      // Denied calls on one bucket (the group-by member has no typed column) and on two.
+      ...[120, 121, 122].map((m) => call(m, 'denied', { errorCode: 'AccessDenied', requestParameters: { bucket: 'b1' } })),
+      ...[130, 131].map((m) => call(m, 'denied2', { errorCode: 'AccessDenied', requestParameters: { bucket: 'b1' } })),
+      call(132, 'denied2', { errorCode: 'AccessDenied', requestParameters: { bucket: 'b2' } }),
+      // List then call, and call then list.
+      record({ eventTime: t(150), eventSource: 'example.amazonaws.com', eventName: 'ListThings', userIdentity: who('ordered') }),
+      call(155, 'ordered'),
+      call(170, 'reversed'),
+      record({ eventTime: t(171), eventSource: 'example.amazonaws.com', eventName: 'ListThings', userIdentity: who('reversed') }),
+      // Two plain calls and an odd one (readOnly "yes"): odd rows count for every group, so the plain ones are read.
+      call(200, 'odd'), call(201, 'odd'), call(202, 'odd', { readOnly: 'yes' }),
+      // Many lone calls, none in a hot region.
+      ...Array.from({ length: 40 }, (_, i) => call(300 + i * 30, `lone${i}`)),
+    ];
+    writeRaw(dir, 'logs/1.json', JSON.stringify({ Records: events }));
+    writeRaw(dir, 'rules/hot.yml', HOT_RULES);
+    const summaries = [];
+    for (const wholeRecords of [false, true]) {
+      const store = await Store.open({ dataDir: `${dir}/data-${wholeRecords}` });
+      stores.push(store);
+      await ingest(store, [`${dir}/logs`]);
+      summaries.push(await detect(store, { rulesDirs: [`${dir}/rules`], builtin: false, wholeRecords, now: new Date('2026-06-02T00:00:00Z') }));
+    }
+    const [fast, whole] = summaries as [Awaited<ReturnType<typeof detect>>, Awaited<ReturnType<typeof detect>>];
+    assert.equal(fast.rulesOnHotRows, 3);
+    assert.equal(whole.rulesOnHotRows, 0);
+    // The lone calls (and the slow ones) were not read for the correlations.
+    const calls = events.filter((e) => e.eventName === 'Call').length;
+    assert.ok(fast.hotRows > 0 && fast.hotRows < calls - 40, `${fast.hotRows} hot rows of ${calls} calls`);
+    assert.deepEqual(await findingDetails(stores[0]!), await findingDetails(stores[1]!));
+    const found = (await stores[0]!.all(`SELECT ruleId, principal, eventCount FROM findings ORDER BY ruleId, principal`)).map((r) => `${String(r.ruleId)} ${String(r.principal).split('/').pop()} ${Number(r.eventCount)}`);
+    assert.deepEqual(found, [
+      'test.hot.burst burst 3',
+      'test.hot.burst denied 3',
+      'test.hot.burst denied2 3',
+      'test.hot.burst odd 3',
+      'test.hot.burst twice 3',
+      'test.hot.denied_bucket denied 3',
+      'test.hot.list_then_call ordered 2',
+      'test.hot.regions regions 2',
+    ]);
+  } finally {
+    for (const s of stores) await s.close();
+    rmDir(dir);
+  }
+});

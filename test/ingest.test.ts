@@ -269,6 +269,8 @@ test('a typed field holding something other than a string is flagged, so readers
       record({ eventID: 'number-error', errorCode: 403 }),
       record({ eventID: 'object-agent', userAgent: { name: 'x' } }),
       record({ eventID: 'mfa-upper', userIdentity: { ...root, sessionContext: { attributes: { mfaAuthenticated: 'TRUE' } } } }),
+      record({ eventID: 'console-bool', sessionCredentialFromConsole: true }),
+      record({ eventID: 'console-text', sessionCredentialFromConsole: 'true' }),
     ] }));
     await ingest(store, [`${dir}/logs`]);
     const flags = Object.fromEntries((await store.all('SELECT eventId, flags FROM event_store')).map((r) => [String(r.eventId), [...(r.flags as string[])].sort()]));
@@ -278,8 +280,14 @@ test('a typed field holding something other than a string is flagged, so readers
       'number-error': ['odd-typed-field'],
       'object-agent': ['odd-typed-field'],
       'mfa-upper': ['odd-mfaAuthenticated'],
+      'console-bool': ['odd-typed-field'],
+      'console-text': [],
       'escaped-null': ['odd-typed-field'],
     });
+    const console = Object.fromEntries((await store.all('SELECT eventId, sessionCredentialFromConsole AS c FROM event_store')).map((r) => [String(r.eventId), r.c]));
+    assert.equal(console['console-text'], 'true');
+    assert.equal(console['console-bool'], 'true');
+    assert.equal(console.plain, null);
     // Pushed texts are stored as sent, escapes included: the escaped name is still found.
     const { loadRecords } = await import('../src/ingest/records.js');
     const pushed = JSON.stringify(record({ eventID: 'pushed-escaped', userIdentity: { ...root, invokedBy: null } })).replace('"invokedBy"', '"\\u0069nvokedBy"');

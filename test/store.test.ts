@@ -124,3 +124,33 @@ test('a store in the older storage format skips the zstd rebuild and keeps worki
     rmDir(dir);
   }
 });
+
+test('a store from before the sessionCredentialFromConsole column gets it filled from its records', async () => {
+  const dir = tempDir();
+  try {
+    const data = join(dir, 'data');
+    writeRaw(dir, 'in/a.json', JSON.stringify({ Records: [
+      record({ eventID: 'c-text', sessionCredentialFromConsole: 'true' }),
+      record({ eventID: 'c-bool', sessionCredentialFromConsole: true }),
+      record({ eventID: 'c-none' }),
+    ] }));
+    await withOpen({ dataDir: data }, async (store) => {
+      await ingest(store, [join(dir, 'in')]);
+      // Back to what a store written before migration 8 holds.
+      await store.run('ALTER TABLE event_store DROP COLUMN sessionCredentialFromConsole');
+      await store.run(`UPDATE event_store SET flags = []`);
+      await store.run('DELETE FROM schema_migrations WHERE version = 8');
+    });
+    await withOpen({ dataDir: data }, async (store) => {
+      const rows = await store.all('SELECT eventId, sessionCredentialFromConsole AS c, flags FROM events ORDER BY eventId');
+      assert.deepEqual(rows.map((r) => [r.eventId, r.c, [...(r.flags as string[])]]), [
+        ['c-bool', 'true', ['odd-typed-field']],
+        ['c-none', null, []],
+        ['c-text', 'true', []],
+      ]);
+      assert.equal((await store.all('SELECT version FROM schema_migrations WHERE version = 8')).length, 1);
+    });
+  } finally {
+    rmDir(dir);
+  }
+});

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { packageRoot, sqlString, type Row, type Store } from '../store/db.js';
 import { mergeMatches, mergeMatchQuery, ruleSettings, type MatchGroup, type MergeResult } from '../store/findings.js';
 import { JsonlSink } from '../store/jsonl.js';
-import { CorrelationEngine, type CorrelationMatch } from './sigma/index.js';
+import { CorrelationEngine, requiredPrefixes, requiredValues, type CorrelationMatch, type SigmaCorrelation } from './sigma/index.js';
+import { hotPlan, hotRowsSql, type HotInput } from './hot.js';
 import { loadRules, type DetectionRule, type RuleLoadError, type RuleSet } from './rules.js';
 import { parsePath } from '../model/fieldpath.js';
 
@@ -29,6 +30,7 @@ const TYPED: Record<string, string> = {
   'userIdentity.sessionContext.sessionIssuer.type': 'sessionIssuerType',
   'userIdentity.sessionContext.sessionIssuer.userName': 'sessionIssuerUserName',
   'userIdentity.sessionContext.attributes.mfaAuthenticated': 'mfaAuthenticated',
+  sessionCredentialFromConsole: 'sessionCredentialFromConsole',
 };
 
 /** A window row: its typed columns (`KEY` names), whole record or some members (JSON texts), and whether it is odd. */
@@ -100,6 +102,10 @@ export interface DetectSummary {
   rulesOnValues: number;
   /** The combinations those rules were evaluated on (instead of once per event). */
   valueCombinations: number;
+  /** Correlation-only base rules read only on rows in hot regions (see hot.ts). */
+  rulesOnHotRows: number;
+  /** Candidate rows of those rules that lie in hot regions. */
+  hotRows: number;
   matches: number;
   correlationMatches: number;
   findingsCreated: number;
@@ -191,8 +197,9 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // record and which only some top-level members; both come with the window's rows, so each
   // window's records are decompressed and parsed (inside DuckDB) once. A rule that reads only
   // typed columns stays light even when a correlation it feeds groups or counts on other
-  // members: only the rows it matches (few, next to its candidates) have their whole record
-  // read, before they go to the correlation engine.
+  // members: those members come only for the rows it could match judging by the values it
+  // requires of typed columns (tightCandidateSql), often far fewer than its candidates. (Reading
+  // records afterwards, row by row, would cost a block of records decompressed per row.)
   const needOf = (c: CompiledRule): 'light' | 'part' | 'full' => {
     if (opts.wholeRecords || c.extraKeys === null) return 'full';
     if (c.extraKeys.length === 0) return 'light';
@@ -200,6 +207,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   };
   const need = new Map(compiled.map((c) => [c, needOf(c)]));
   const wholeAfterMatch = new Set(compiled.filter((c) => need.get(c) === 'light' && needsMoreForCorrelation(c)));
+  const afterMatchSql = wholeAfterMatch.size ? `(${[...wholeAfterMatch].map(tightCandidateSql).join(' OR ')})` : 'FALSE';
   // Rules that alert on their own, read only typed columns and feed no correlation are evaluated
   // once per distinct combination of the values they read (evaluateOnValues): their events do not
   // travel to JavaScript, except odd ones, which every rule sees whole.
@@ -235,7 +243,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const groups = new Map<string, MatchGroup>();
   const eventInfo = new Map<string, { principal: string | null; accountId: string | null; region: string | null; time: number }>();
   const summary: DetectSummary = {
-    rulesLoaded: set.rules.length, rulesEnabled: enabled.length, loadErrors: set.errors, events: 0, fullRecordsParsed: 0, partialRecordsParsed: 0, rulesOnValues: onValues.length, valueCombinations: 0,
+    rulesLoaded: set.rules.length, rulesEnabled: enabled.length, loadErrors: set.errors, events: 0, fullRecordsParsed: 0, partialRecordsParsed: 0, rulesOnValues: onValues.length, valueCombinations: 0, rulesOnHotRows: 0, hotRows: 0,
     matches: 0, correlationMatches: 0, findingsCreated: 0, findingsExtended: 0, findingsUnchanged: 0, seconds: 0, eventsPerSecond: 0,
   };
   // Rules evaluated on values: the combinations that match, and their matches on odd rows
@@ -298,17 +306,28 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     if (h === undefined) heavyMemo.set(cands, (h = cands.some((c) => need.get(c) !== 'light')));
     return h;
   };
-  const partKeys = [...new Set(compiled.flatMap((c) => (need.get(c) !== 'part' ? [] : [...c.extraKeys!, ...(needsMoreForCorrelation(c) ? corrKeys! : [])])))].sort();
+  const partKeys = [...new Set([
+    ...compiled.flatMap((c) => (need.get(c) !== 'part' ? [] : [...c.extraKeys!, ...(needsMoreForCorrelation(c) ? corrKeys! : [])])),
+    ...(wholeAfterMatch.size && corrKeys ? corrKeys : []),
+  ])].sort();
   // Rows that brought some members for other rules bring every member correlations read, or not.
   const partHasCorrKeys = corrKeys !== null && corrKeys.every((k) => partKeys.includes(k));
   // Typed values of odd records (a non-boolean readOnly, an Insights event) may not say what the
   // record says: every rule sees their whole record.
   // Never NULL (an absent eventType must not make a row neither odd nor plain).
   const oddSql = `(coalesce(len(flags), 0) > 0 OR coalesce(eventType = 'AwsCloudTrailInsight', FALSE))`;
-  const fullSql = `(${oddSql} OR ${candidateSql(compiled.filter((c) => need.get(c) === 'full'))})`;
+  const fullSql = `(${oddSql} OR ${candidateSql(compiled.filter((c) => need.get(c) === 'full'))}${corrKeys === null ? ` OR ${afterMatchSql}` : ''})`;
+  // Base rules that only feed correlations with sliding windows bring only their candidate rows
+  // in hot regions (see hot.ts): a table of their rowids, in the in-memory catalog that every
+  // connection of the store sees.
+  const hot = opts.wholeRecords ? undefined : await hotRows(store, compiled, engine, correlations, where.length ? where.join(' AND ') : 'TRUE', `(${oddSql} OR ${EXOTIC_SQL})`);
+  summary.rulesOnHotRows = hot?.rules.size ?? 0;
+  summary.hotRows = hot?.rows ?? 0;
   // Windows bring the rows some rule evaluated in JavaScript may match, and every odd row.
-  const readSql = onValues.length === 0 ? 'TRUE' : `(${oddSql} OR ${candidateSql(inJs)} OR ${EXOTIC_SQL})`;
-  const partSql = candidateSql(compiled.filter((c) => need.get(c) === 'part'));
+  const readSql = onValues.length === 0 && !hot
+    ? 'TRUE'
+    : `(${oddSql} OR ${candidateSql(inJs.filter((c) => !hot?.rules.has(c)))} OR ${EXOTIC_SQL}${hot ? ` OR rowid IN (SELECT rid FROM ${hot.table})` : ''})`;
+  const partSql = `(${candidateSql(compiled.filter((c) => need.get(c) === 'part'))}${corrKeys !== null ? ` OR ${afterMatchSql}` : ''})`;
   // Members travel as JSON texts joined by U+0001 (which JSON text never holds unescaped); an
   // empty text means the member is absent.
   const partExpr = partKeys.length === 0 ? 'NULL'
@@ -429,6 +448,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   } finally {
     for (const p of next) await p.catch(() => undefined);
     for (const a of ahead) await a.close();
+    if (hot) await store.run(`DROP TABLE IF EXISTS ${hot.table}`);
     // Its connection must be done before the caller may close the store.
     await valueMatches?.catch(() => undefined);
     if (!streamed) {
@@ -455,6 +475,78 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   summary.seconds = (Date.now() - started) / 1000;
   summary.eventsPerSecond = summary.seconds > 0 ? Math.round(summary.events / summary.seconds) : summary.events;
   return summary;
+}
+
+/** Typed columns of type BOOLEAN; the others are VARCHAR. */
+const BOOLEAN_COLUMNS = new Set(['readOnly', 'managementEvent', 'mfaAuthenticated']);
+/** Typed text columns other than eventName and eventSource, by record path. */
+const TEXT_TYPED = Object.entries(TYPED).filter(([p, c]) => p !== 'eventName' && p !== 'eventSource' && !BOOLEAN_COLUMNS.has(c));
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * SQL true for the plain (not odd) rows a rule could match: its candidates, narrowed by the
+ * values or prefixes a Sigma rule requires of typed text columns (e.g. `errorCode`). Sigma's
+ * case-insensitive equality with an ASCII literal holds only for strings that are ASCII too, so
+ * lower-casing in SQL decides the same.
+ */
+function tightCandidateSql(c: CompiledRule): string {
+  const terms = [candidateSql([c])];
+  const sigma = c.rule.sigma;
+  if (sigma) {
+    for (const [path, column] of TEXT_TYPED) {
+      const values = requiredValues(sigma, path);
+      if (values && values.every((v) => ASCII.test(v))) {
+        terms.push(values.length ? `lower("${column}") IN (${values.map(sqlString).join(', ')})` : 'FALSE');
+        continue;
+      }
+      const prefixes = requiredPrefixes(sigma, path);
+      if (prefixes) terms.push(prefixes.length ? `(${prefixes.map((p) => `starts_with(lower("${column}"), ${sqlString(p)})`).join(' OR ')})` : 'FALSE');
+    }
+  }
+  return `(${terms.join(' AND ')})`;
+}
+
+/**
+ * Finds the correlation-only base rules whose correlations all have sliding windows, and writes
+ * the rowids of their candidate rows in hot regions to a table (undefined: no such rule).
+ */
+async function hotRows(
+  store: Store,
+  compiled: CompiledRule[],
+  engine: CorrelationEngine,
+  correlations: SigmaCorrelation[],
+  where: string,
+  wildSql: string,
+): Promise<{ table: string; rules: Set<CompiledRule>; rows: number } | undefined> {
+  const feeds = new Map(compiled.map((c) => [c, engine.feeds(c.ref)]));
+  const inputs = new Map<SigmaCorrelation, HotInput>();
+  for (const corr of correlations) {
+    const plan = hotPlan(corr, TYPED);
+    if (!plan) continue;
+    const positions = corr.correlation.rules.map(() => ({ tight: [] as string[], loose: [] as string[] }));
+    for (const c of compiled) {
+      for (const f of feeds.get(c)!) {
+        if (f.correlation !== corr) continue;
+        for (const p of f.positions) {
+          positions[p]?.tight.push(tightCandidateSql(c));
+          positions[p]?.loose.push(candidateSql([c]));
+        }
+      }
+    }
+    inputs.set(corr, {
+      plan,
+      positions: positions.map((p) => ({ tight: p.tight.length ? `(${p.tight.join(' OR ')})` : 'FALSE', loose: `(${[...p.loose, EXOTIC_SQL].join(' OR ')})` })),
+    });
+  }
+  const rules = new Set(compiled.filter((c) => !c.emits && feeds.get(c)!.length > 0 && feeds.get(c)!.every((f) => inputs.has(f.correlation))));
+  if (rules.size === 0) return undefined;
+  const used = [...new Set([...rules].flatMap((c) => feeds.get(c)!.map((f) => f.correlation)))];
+  const table = `memory.main.detect_hot_${process.pid}_${Date.now()}`;
+  const parts = used.map((corr) => `SELECT rid FROM (${hotRowsSql(inputs.get(corr)!, where, wildSql)})`);
+  await store.run(`CREATE TABLE ${table} AS SELECT DISTINCT rid FROM (${parts.join(' UNION ALL ')})`);
+  const rows = Number((await store.one(`SELECT count(*) AS n FROM ${table}`))!.n);
+  return { table, rules, rows };
 }
 
 /**
@@ -548,10 +640,12 @@ async function evaluateOnValues(
     // The rule's typed fields, plus the names its candidate test reads.
     const paths = [...new Set(['eventName', 'eventSource', ...(c.rule.fields ?? [])])];
     const build = lightBuilder(paths);
-    const valuesSql = `to_json(struct_pack(${[...new Set(paths.map((p) => TYPED[p]!))].map((col) => `${KEY[col]} := "${col}"`).join(', ')}))`;
-    const rowsSql = `FROM event_store WHERE ${a.where} AND NOT ${a.oddSql} AND (${candidateSql([c])} OR ${EXOTIC_SQL})`;
+    const cols = [...new Set(paths.map((p) => TYPED[p]!))];
+    const where = `${a.where} AND NOT ${a.oddSql} AND (${candidateSql([c])} OR ${EXOTIC_SQL})`;
     let any = false;
-    await store.forEachChunk(`SELECT DISTINCT ${valuesSql} AS v ${rowsSql}`, async (rows) => {
+    // Distinct first, then JSON: the combinations are usually far fewer than the rows.
+    const distinct = `SELECT DISTINCT ${cols.map((x) => `"${x}"`).join(', ')} FROM event_store WHERE ${where}`;
+    await store.forEachChunk(`SELECT to_json(struct_pack(${cols.map((x) => `${KEY[x]} := "${x}"`).join(', ')})) AS v FROM (${distinct})`, async (rows) => {
       for (const [value] of rows) {
         out.combinations++;
         const v = String(value);
@@ -562,7 +656,14 @@ async function evaluateOnValues(
         any = true;
       }
     });
-    if (any) out.selects.push(`SELECT ${k} AS rule, rowid AS rid ${rowsSql} AND ${valuesSql} IN (SELECT v FROM mv WHERE rule = ${k})`);
+    if (!any) continue;
+    // The rows holding a matching combination: a join on the typed columns themselves, NULL
+    // matching NULL, against the combinations parsed back into a table.
+    const type = `{${cols.map((x) => `"${KEY[x]}": "${BOOLEAN_COLUMNS.has(x) ? 'BOOLEAN' : 'VARCHAR'}"`).join(', ')}}`;
+    out.selects.push(`SELECT ${k} AS rule, e.rowid AS rid FROM event_store e
+      SEMI JOIN (SELECT unnest(from_json(v, ${sqlString(type)})) FROM mv WHERE rule = ${k}) m
+        ON ${cols.map((x) => `e."${x}" IS NOT DISTINCT FROM m.${KEY[x]}`).join(' AND ')}
+      WHERE ${where}`);
   }
   return out;
 }

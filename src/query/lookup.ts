@@ -51,7 +51,7 @@ export const FILTER_COLUMNS: Record<string, 'text' | 'bool' | 'time' | 'list'> =
   eventCategory: 'text', managementEvent: 'bool', recipientAccountId: 'text', accountId: 'text', requestId: 'text',
   sharedEventId: 'text', vpcEndpointId: 'text', userIdentityType: 'text', userIdentityArn: 'text', userIdentityAccountId: 'text',
   userIdentityPrincipalId: 'text', userIdentityUserName: 'text', userIdentityAccessKeyId: 'text', userIdentityInvokedBy: 'text',
-  sessionIssuerArn: 'text', sessionIssuerType: 'text', sessionIssuerUserName: 'text', mfaAuthenticated: 'bool', username: 'text',
+  sessionIssuerArn: 'text', sessionIssuerType: 'text', sessionIssuerUserName: 'text', mfaAuthenticated: 'bool', sessionCredentialFromConsole: 'text', username: 'text',
   resourceTypes: 'list', resourceArns: 'list', aiService: 'text', aiActivity: 'text', modelId: 'text', flags: 'list',
 };
 

@@ -21,7 +21,7 @@ const PATHS = [
   'requestParameters.modelId', 'requestParameters.modelIdentifier', 'requestParameters.baseModelIdentifier',
   'requestParameters.modelName', 'requestParameters.endpointName', 'requestParameters.modelArn', 'insightDetails.eventSource',
   'insightDetails.eventName', '"@timestamp"', 'userIdentity.onBehalfOf.userId', 'requestParameters.model', 'resources[0].ARN', 'resources[0].type',
-  'resources[1].ARN', 'resources[1].type', 'resources[2].ARN', 'resources[2].type',
+  'resources[1].ARN', 'resources[1].type', 'resources[2].ARN', 'resources[2].type', 'sessionCredentialFromConsole',
 ] as const;
 type PathName = (typeof PATHS)[number];
 const v = (p: PathName): string => `v[${PATHS.indexOf(p) + 1}]`;
@@ -45,7 +45,7 @@ const TEXT_PATHS = [
   'userIdentity.type', 'userIdentity.arn', 'userIdentity.accountId', 'userIdentity.principalId', 'userIdentity.userName',
   'userIdentity.accessKeyId', 'userIdentity.invokedBy', 'userIdentity.sessionContext.sessionIssuer.arn',
   'userIdentity.sessionContext.sessionIssuer.type', 'userIdentity.sessionContext.sessionIssuer.userName',
-  'userIdentity.sessionContext.attributes.mfaAuthenticated',
+  'userIdentity.sessionContext.attributes.mfaAuthenticated', 'sessionCredentialFromConsole',
 ] as const;
 
 /**
@@ -139,6 +139,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
     ${v('userIdentity.sessionContext.sessionIssuer.type')} AS sessionIssuerType,
     ${v('userIdentity.sessionContext.sessionIssuer.userName')} AS sessionIssuerUserName,
     CASE ${v('userIdentity.sessionContext.attributes.mfaAuthenticated')} WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END AS mfaAuthenticated,
+    ${v('sessionCredentialFromConsole')} AS sessionCredentialFromConsole,
     ${username} AS username,
     CASE WHEN ${v('resources[2].ARN')} IS NOT NULL OR ${v('resources[2].type')} IS NOT NULL THEN json_extract_string(rec, '$.resources[*].type')
       WHEN ${v('resources[0].ARN')} IS NOT NULL OR ${v('resources[0].type')} IS NOT NULL THEN list_filter([${v('resources[0].type')}, ${v('resources[1].type')}], x -> x IS NOT NULL) END AS resourceTypes,
@@ -209,7 +210,7 @@ const STORE_COLUMNS = `eventId, eventTime, eventVersion, eventSource, eventName,
   errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent, recipientAccountId, accountId, requestId, sharedEventId,
   vpcEndpointId, userIdentityType, userIdentityArn, userIdentityAccountId, userIdentityPrincipalId, userIdentityUserName,
   userIdentityAccessKeyId, userIdentityInvokedBy, sessionIssuerArn, sessionIssuerType, sessionIssuerUserName, mfaAuthenticated,
-  username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, recordLarge, seq`;
+  sessionCredentialFromConsole, username, resourceTypes, resourceArns, aiService, aiActivity, modelId, flags, recordHash, sourceId, sourceIndex, ingestedAt, record, recordLarge, seq`;
 
 /**
  * The flag of a rejected record that a direct load wrote to `event_store`; it is moved to
@@ -226,7 +227,7 @@ function storedValues(flags: string, required: (col: 'eventTime' | 'eventSource'
       s.sourceIPAddress, s.userAgent, s.errorCode, s.errorMessage, s.readOnly, s.eventType, s.eventCategory, s.managementEvent,
       s.recipientAccountId, s.accountId, s.requestId, s.sharedEventId, s.vpcEndpointId, s.userIdentityType, s.userIdentityArn,
       s.userIdentityAccountId, s.userIdentityPrincipalId, s.userIdentityUserName, s.userIdentityAccessKeyId, s.userIdentityInvokedBy,
-      s.sessionIssuerArn, s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.username, s.resourceTypes, s.resourceArns,
+      s.sessionIssuerArn, s.sessionIssuerType, s.sessionIssuerUserName, s.mfaAuthenticated, s.sessionCredentialFromConsole, s.username, s.resourceTypes, s.resourceArns,
       s.aiService, s.aiActivity, s.modelId, ${flags}, s.recordHash, s.sourceId, s.idx, s.ingestedAt,
       CASE WHEN strlen(CAST(s.rec AS VARCHAR)) < 4000 THEN CAST(s.rec AS VARCHAR) END,
       CASE WHEN strlen(CAST(s.rec AS VARCHAR)) >= 4000 THEN CAST(s.rec AS VARCHAR) END, nextval('event_seq')`;

@@ -316,6 +316,22 @@ export class CorrelationEngine {
     return this.states.map((s) => s.corr);
   }
 
+  /**
+   * The correlations that records pushed with rule identifier `ref` feed, and at which of their
+   * referenced positions: what `push` does with it.
+   */
+  feeds(ref: string): { correlation: SigmaCorrelation; positions: number[] }[] {
+    const out = new Map<CorrState, number[]>();
+    for (const k of this.lookup.get(ref) ?? []) {
+      for (const c of this.consumers.get(k) ?? []) {
+        const l = out.get(c.state);
+        if (l) l.push(c.pos);
+        else out.set(c.state, [c.pos]);
+      }
+    }
+    return [...out].map(([st, positions]) => ({ correlation: st.corr, positions: [...new Set(positions)].sort((a, b) => a - b) }));
+  }
+
   /** Whether records matching the rule with this identifier (id, name or title) feed any correlation. */
   uses(ref: string): boolean {
     return (this.lookup.get(ref) ?? []).some((k) => this.consumers.has(k));
