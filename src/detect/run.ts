@@ -41,12 +41,13 @@ interface WindowRow {
   o: boolean | null;
 }
 
-/** Columns every run reads: candidate selection, ordering and attribution. */
-const BASE_COLUMNS = ['eventId', 'eventTime', 'eventName', 'eventSource', 'eventType', 'awsRegion', 'accountId', 'flags', 'username', 'userIdentityArn', 'userIdentityInvokedBy', 'userIdentityPrincipalId'];
+/** Columns every window row brings: candidate selection, ordering and attribution. */
+const BASE_COLUMNS = ['eventId', 'eventTime', 'eventName', 'eventSource', 'eventType', 'awsRegion', 'accountId', 'flags'];
 
 /**
  * Window rows travel as JSON objects with short keys (column names would be a third of the
- * bytes): `rid` (rowid), `t` (eventTime in epoch milliseconds) and one key per typed column.
+ * bytes): `rid` (rowid), `t` (eventTime in epoch milliseconds), `pr` (the principal a match is
+ * attributed to) and one key per typed column.
  */
 const KEY: Record<string, string> = Object.fromEntries(
   [...new Set([...BASE_COLUMNS, ...Object.values(TYPED)])].map((c, i) => [c, c === 'eventTime' ? 't' : `c${i.toString(36)}`]),
@@ -145,10 +146,9 @@ export function extraKeysFor(fields: string[] | null): string[] | null {
   return [...keys].sort();
 }
 
-/** Who a match is attributed to; `mergeMatchQuery` (store/findings.ts) says the same in SQL. */
-function principalOf(r: Row): string | null {
-  return (col(r, 'userIdentityArn') ?? col(r, 'userIdentityInvokedBy') ?? col(r, 'userIdentityPrincipalId') ?? col(r, 'username') ?? null) as string | null;
-}
+/** Who a match is attributed to, as `mergeMatchQuery` (store/findings.ts) says it. */
+const PRINCIPAL_SQL = 'coalesce(userIdentityArn, userIdentityInvokedBy, userIdentityPrincipalId, username)';
+const principalOf = (r: Row): string | null => (r.pr ?? null) as string | null;
 
 /** Loads the rules a run uses: built-in packs plus user directories, minus disabled ones. */
 export async function loadEnabledRules(store: Store, opts: DetectOptions = {}): Promise<{ set: RuleSet; enabled: DetectionRule[] }> {
@@ -295,10 +295,6 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     summary.findingsUnchanged += merged.unchanged;
     groups.clear();
   };
-  // The typed columns travel as JSON: converting a few dozen columns value by value out of
-  // DuckDB costs several times more than parsing them in JavaScript.
-  const typedCols = [...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])];
-  const packed = `struct_pack(rid := rowid, t := epoch_ms(eventTime), ${typedCols.filter((c) => c !== 'eventTime').map((c) => `${KEY[c]} := "${c}"`).join(', ')})`;
   // Keyed by the memoized candidate lists themselves (weakly: that memo may be cleared).
   const heavyMemo = new WeakMap<CompiledRule[], boolean>();
   const heavy = (cands: CompiledRule[]): boolean => {
@@ -316,6 +312,18 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // record says: every rule sees their whole record.
   // Never NULL (an absent eventType must not make a row neither odd nor plain).
   const oddSql = `(coalesce(len(flags), 0) > 0 OR coalesce(eventType = 'AwsCloudTrailInsight', FALSE))`;
+  // The typed columns travel as JSON: converting a few dozen columns value by value out of
+  // DuckDB costs several times more than parsing them in JavaScript. Beyond the base columns, a
+  // row brings a column only when a rule evaluated here that reads it, or a correlation grouping
+  // or counting on it, could match the row (and odd rows and exotic names, always).
+  const corrColumns = new Set(correlations.flatMap((c) => [...c.correlation.groupBy, ...(c.correlation.field ?? [])]).filter((f) => f in TYPED).map((f) => TYPED[f]!));
+  const columnSql = (column: string): string => {
+    if (BASE_COLUMNS.includes(column)) return `"${column}"`;
+    const readers = inJs.filter((c) => (c.rule.fields ?? []).some((f) => TYPED[f] === column) || (c.correlated && corrColumns.has(column)));
+    return `CASE WHEN ${oddSql} OR ${EXOTIC_SQL} OR ${candidateSql(readers)} THEN "${column}" END`;
+  };
+  const typedCols = [...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])];
+  const packed = `struct_pack(rid := rowid, t := epoch_ms(eventTime), pr := ${PRINCIPAL_SQL}, ${typedCols.filter((c) => c !== 'eventTime').map((c) => `${KEY[c]} := ${columnSql(c)}`).join(', ')})`;
   const fullSql = `(${oddSql} OR ${candidateSql(compiled.filter((c) => need.get(c) === 'full'))}${corrKeys === null ? ` OR ${afterMatchSql}` : ''})`;
   // Base rules that only feed correlations with sliding windows bring only their candidate rows
   // in hot regions (see hot.ts): a table of their rowids, in the in-memory catalog that every
