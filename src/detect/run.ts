@@ -241,7 +241,8 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   if (cur) windows.push(cur);
 
   const groups = new Map<string, MatchGroup>();
-  const eventInfo = new Map<string, { principal: string | null; accountId: string | null; region: string | null; time: number }>();
+  // The window rows of events fed to correlations (for the attribution and times of their matches).
+  const eventInfo = new Map<string, Row>();
   const summary: DetectSummary = {
     rulesLoaded: set.rules.length, rulesEnabled: enabled.length, loadErrors: set.errors, events: 0, fullRecordsParsed: 0, partialRecordsParsed: 0, rulesOnValues: onValues.length, valueCombinations: 0, rulesOnHotRows: 0, hotRows: 0,
     matches: 0, correlationMatches: 0, findingsCreated: 0, findingsExtended: 0, findingsUnchanged: 0, seconds: 0, eventsPerSecond: 0,
@@ -273,10 +274,14 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     const info = eventInfo.get(m.eventIds[0] ?? '');
     let g = groups.get(key);
     if (!g) {
-      g = { ruleId: rule.id, title: rule.title, severity: rule.severity, attack: rule.attack, dedupKey: key, groupKey: m.groupKey, principal: info?.principal ?? null, accountId: info?.accountId ?? null, region: info?.region ?? null, events: [] };
+      g = {
+        ruleId: rule.id, title: rule.title, severity: rule.severity, attack: rule.attack, dedupKey: key, groupKey: m.groupKey,
+        principal: info ? principalOf(info) : null, accountId: info ? ((col(info, 'accountId') as string | null) ?? null) : null,
+        region: info ? ((col(info, 'awsRegion') as string | null) ?? null) : null, events: [],
+      };
       groups.set(key, g);
     }
-    for (const id of m.eventIds) g.events.push({ id, time: eventInfo.get(id)?.time ?? m.lastTime });
+    for (const id of m.eventIds) g.events.push({ id, time: (eventInfo.get(id)?.t as number | undefined) ?? m.lastTime });
   };
 
   // Read only the typed columns the rules evaluated here (and correlations) look at: odd rows,
@@ -406,12 +411,15 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       for (const i of unread) whole[i] = true;
       summary.fullRecordsParsed += unread.length;
       const matched: CompiledRule[][] = new Array(rows.length);
+      // Records built from typed columns, kept for the correlation engine.
+      const lightRecs: (Record<string, unknown> | undefined)[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
         // Odd rows are the only ones rules evaluated on values do not see: they run here.
         const cands = (odd[i] ? candidatesAll : candidates)(String(col(r, 'eventName')), String(col(r, 'eventSource')));
         if (cands.length === 0) continue;
-        const rec = recs[i] ?? lightRecord(r);
+        let rec = recs[i];
+        if (!rec) lightRecs[i] = rec = lightRecord(r);
         const hits: CompiledRule[] = [];
         for (const c of cands) if (c.rule.match!(rec)) hits.push(c);
         matched[i] = hits;
@@ -438,8 +446,8 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         }
         if (refs.length) {
           const id = String(col(r, 'eventId') ?? '');
-          eventInfo.set(id, { principal: principalOf(r), accountId: (col(r, 'accountId') as string | null) ?? null, region: (col(r, 'awsRegion') as string | null) ?? null, time: r.t as number });
-          for (const m of engine.push({ rules: refs, record: recs[i] ?? lightRecord(r), time: r.t as number, eventId: id })) addCorrelation(m);
+          eventInfo.set(id, r);
+          for (const m of engine.push({ rules: refs, record: recs[i] ?? lightRecs[i] ?? lightRecord(r), time: r.t as number, eventId: id })) addCorrelation(m);
         }
       }
       summary.events += win.n;
@@ -450,7 +458,11 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
       for (const g of groups.values()) pending += g.events.length;
       if (pending > 400_000) await flushGroups();
       const horizon = win.from.getTime() - maxSpan;
-      for (const [id, info] of eventInfo) if (info.time < horizon) eventInfo.delete(id);
+      // In time order (rows come in time order), so the first one within reach ends the sweep.
+      for (const [id, info] of eventInfo) {
+        if ((info.t as number) >= horizon) break;
+        eventInfo.delete(id);
+      }
     }
     streamed = true;
   } finally {
