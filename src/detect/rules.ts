@@ -230,6 +230,12 @@ export async function loadRules(opts: LoadRulesOptions): Promise<RuleSet> {
       continue;
     }
     rootOf.set(file, root);
+    // A metric-filter rule has a top-level `pattern`; other files go to the Sigma loader, which
+    // parses them itself (parsing each file once is most of the loading time).
+    if (!text.includes('pattern')) {
+      sigmaSources.push({ file, text });
+      continue;
+    }
     const lc = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
     const js = doc.errors.length === 0 ? (doc.toJS() as Record<string, unknown> | null) : null;
