@@ -93,24 +93,24 @@ export interface MatchQueryRule {
  * else principal id, else username) and account, with the region of the group's first event.
  */
 export async function mergeMatchQuery(store: Store, rules: MatchQueryRule[], matchSql: string, now = new Date()): Promise<{ merge: MergeResult; matches: number }> {
-  await store.run(`CREATE OR REPLACE TEMP TABLE qm AS
-    SELECT q.rule, e.eventId, e.eventTime, e.seq, e.awsRegion, e.accountId,
-      coalesce(e.userIdentityArn, e.userIdentityInvokedBy, e.userIdentityPrincipalId, e.username) AS principal
-    FROM (${matchSql}) q JOIN event_store e ON e.rowid = q.rid`);
+  const meta = JSON.stringify(rules.map((r, i) => ({ i, r: r.ruleId, ti: r.title, sv: r.severity, at: r.attack })));
+  // The same keys and times the runner gives matches it collects itself: eventTime at
+  // millisecond precision, a missing eventID as ''. The group's first event is the first in
+  // the runner's order (eventTime, eventID with missing ones last, insertion).
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE qk AS
+    SELECT rule, coalesce(eventId, '') AS eventId, eventId AS rawId, epoch_ms(eventTime) AS t, eventTime, seq, awsRegion, accountId, principal,
+      m.r || '|' || coalesce(principal, '') || '|' || coalesce(accountId, '') AS dedupKey
+    FROM (
+      SELECT q.rule, e.eventId, e.eventTime, e.seq, e.awsRegion, e.accountId,
+        coalesce(e.userIdentityArn, e.userIdentityInvokedBy, e.userIdentityPrincipalId, e.username) AS principal
+      FROM (${matchSql}) q JOIN event_store e ON e.rowid = q.rid) qm
+    JOIN (SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"i":"INTEGER","r":"VARCHAR"}]'), recursive := true)) m ON m.i = qm.rule`,
+    [meta],
+  );
   try {
-    const n = Number((await store.one('SELECT count(*) AS n FROM qm'))!.n);
+    const n = Number((await store.one('SELECT count(*) AS n FROM qk'))!.n);
     if (n === 0) return { merge: { created: 0, extended: 0, unchanged: 0 }, matches: 0 };
-    const meta = JSON.stringify(rules.map((r, i) => ({ i, r: r.ruleId, ti: r.title, sv: r.severity, at: r.attack })));
-    // The same keys and times the runner gives matches it collects itself: eventTime at
-    // millisecond precision, a missing eventID as ''. The group's first event is the first in
-    // the runner's order (eventTime, eventID with missing ones last, insertion).
-    await store.run(
-      `CREATE OR REPLACE TEMP TABLE qk AS
-      SELECT rule, coalesce(eventId, '') AS eventId, eventId AS rawId, epoch_ms(eventTime) AS t, eventTime, seq, awsRegion, accountId, principal,
-        m.r || '|' || coalesce(principal, '') || '|' || coalesce(accountId, '') AS dedupKey
-      FROM qm JOIN (SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"i":"INTEGER","r":"VARCHAR"}]'), recursive := true)) m ON m.i = qm.rule`,
-      [meta],
-    );
     await store.run(
       `CREATE OR REPLACE TEMP TABLE pg AS
       SELECT CAST(row_number() OVER (ORDER BY k.dedupKey) - 1 AS INTEGER) AS gi, m.r AS ruleId, k.dedupKey, NULL::VARCHAR AS groupKey,
@@ -125,7 +125,6 @@ export async function mergeMatchQuery(store: Store, rules: MatchQueryRule[], mat
     const groups = Number((await store.one('SELECT count(*) AS n FROM pg'))!.n);
     return { merge: await mergeStaged(store, groups, now), matches: n };
   } finally {
-    await store.run('DROP TABLE IF EXISTS qm');
     await store.run('DROP TABLE IF EXISTS qk');
   }
 }
