@@ -458,13 +458,19 @@ test('rules on typed columns and extracted record members find exactly what they
     writeRaw(dir, 'rules/edge.yml', EDGE_RULES);
     EDGE_METRIC.forEach((m, i) => writeRaw(dir, `rules/edge-metric-${i}.yml`, m));
     const summaries = [];
-    for (const wholeRecords of [false, true]) {
-      const store = await Store.open({ dataDir: `${dir}/data-${wholeRecords}` });
+    // Rules on typed columns go on values whatever their candidate count (valuesMinRows 0), and
+    // by default (here, with few events, none do); the reference reads whole records only.
+    const modes = [{ valuesMinRows: 0 }, { wholeRecords: true }, {}];
+    for (const [i, mode] of modes.entries()) {
+      const store = await Store.open({ dataDir: `${dir}/data-${i}` });
       stores.push(store);
       await ingest(store, [`${dir}/logs`]);
-      summaries.push(await detect(store, { rulesDirs: [`${dir}/rules`], wholeRecords, now: new Date('2026-06-02T00:00:00Z') }));
+      summaries.push(await detect(store, { rulesDirs: [`${dir}/rules`], ...mode, now: new Date('2026-06-02T00:00:00Z') }));
     }
-    const [fast, whole] = summaries as [Awaited<ReturnType<typeof detect>>, Awaited<ReturnType<typeof detect>>];
+    const [fast, whole, byDefault] = summaries as [Awaited<ReturnType<typeof detect>>, Awaited<ReturnType<typeof detect>>, Awaited<ReturnType<typeof detect>>];
+    assert.equal(byDefault.rulesOnValues, 0);
+    assert.equal(byDefault.matches, whole.matches);
+    assert.deepEqual(await findingDetails(stores[2]!), await findingDetails(stores[1]!));
     assert.deepEqual(fast.loadErrors, []);
     // The fast run read members for many events and whole records for few; the reference run read whole records only.
     assert.ok(fast.partialRecordsParsed > 100, `partial ${fast.partialRecordsParsed}`);

@@ -84,6 +84,11 @@ export interface DetectOptions {
   /** Target rows per streamed window. */
   windowRows?: number;
   /**
+   * Rules on typed columns are evaluated once per distinct value combination when they have at
+   * least this many candidate events (default 10,000; 0: always); otherwise on their events.
+   */
+  valuesMinRows?: number;
+  /**
    * Evaluate every rule on whole records, never on typed columns or extracted members (slower;
    * findings are the same, which the tests check).
    */
@@ -208,19 +213,26 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const need = new Map(compiled.map((c) => [c, needOf(c)]));
   const wholeAfterMatch = new Set(compiled.filter((c) => need.get(c) === 'light' && needsMoreForCorrelation(c)));
   const afterMatchSql = wholeAfterMatch.size ? `(${[...wholeAfterMatch].map(tightCandidateSql).join(' OR ')})` : 'FALSE';
-  // Rules that alert on their own, read only typed columns and feed no correlation are evaluated
-  // once per distinct combination of the values they read (evaluateOnValues): their events do not
-  // travel to JavaScript, except odd ones, which every rule sees whole.
-  const onValues = compiled.filter((c) => c.emits && !c.correlated && need.get(c) === 'light');
-  const onValuesIndex = new Map(onValues.map((c, i) => [c, i]));
-  const inJs = compiled.filter((c) => !onValuesIndex.has(c));
-  const candidatesAll = candidateIndex(compiled);
-  const candidates = candidateIndex(inJs);
-
   const where: string[] = [];
   if (opts.startTime) where.push(`eventTime >= TIMESTAMP ${sqlString(opts.startTime.toISOString().replace('T', ' ').replace('Z', ''))}`);
   if (opts.endTime) where.push(`eventTime <= TIMESTAMP ${sqlString(opts.endTime.toISOString().replace('T', ' ').replace('Z', ''))}`);
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  // Rules that alert on their own, read only typed columns and feed no correlation, and whose
+  // candidate events are many, are evaluated once per distinct combination of the values they
+  // read (evaluateOnValues): their events do not travel to JavaScript, except odd ones, which
+  // every rule sees whole. Listing and merging the combinations costs two scans of the store
+  // per rule, more than reading a few thousand candidates here.
+  const minRows = opts.valuesMinRows ?? 10_000;
+  const pairs = minRows > 0 ? await store.all(`SELECT eventName AS n, eventSource AS s, count(*) AS c FROM event_store ${w} GROUP BY ALL`) : [];
+  const candidateRows = (c: CompiledRule): number => {
+    const idx = candidateIndex([c]);
+    return pairs.reduce((a, p) => a + (idx(String(p.n), String(p.s)).length ? Number(p.c) : 0), 0);
+  };
+  const onValues = compiled.filter((c) => c.emits && !c.correlated && need.get(c) === 'light' && (minRows <= 0 || candidateRows(c) >= minRows));
+  const onValuesIndex = new Map(onValues.map((c, i) => [c, i]));
+  const inJs = compiled.filter((c) => !onValuesIndex.has(c));
+  const candidatesAll = candidateIndex(compiled);
+  const candidates = candidateIndex(inJs);
   // Windows are whole minutes (a busy hour still splits into bounded windows).
   const hours = await store.all(`SELECT date_trunc('minute', eventTime) AS h, count(*) AS n FROM event_store ${w} GROUP BY 1 ORDER BY 1`);
   const total = hours.reduce((a, h) => a + Number(h.n), 0);
