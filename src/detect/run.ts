@@ -582,28 +582,41 @@ async function hotRows(
 }
 
 /**
- * How a rule picks its candidate rows: the eventNames it requires, else the eventName prefixes,
- * else the eventSources (null: every row).
+ * What a rule requires of a row's eventName (values, else prefixes) and eventSource, lowercased;
+ * null: nothing. A row is a candidate of the rule when it meets every requirement.
  */
-function candidateKey(c: CompiledRule): { names: readonly string[] } | { prefixes: readonly string[] } | { sources: readonly string[] } | null {
-  if (c.rule.eventNames) return { names: c.rule.eventNames };
-  if (c.rule.eventNamePrefixes) return { prefixes: c.rule.eventNamePrefixes };
-  if (c.rule.eventSources) return { sources: c.rule.eventSources };
-  return null;
+interface CandidateKey {
+  names: readonly string[] | null;
+  prefixes: readonly string[] | null;
+  sources: readonly string[] | null;
 }
 
-/** SQL that is true for rows some of `rules` could match (by eventName or its prefix, else eventSource). */
+function candidateKey(c: CompiledRule): CandidateKey {
+  return { names: c.rule.eventNames, prefixes: c.rule.eventNames ? null : c.rule.eventNamePrefixes, sources: c.rule.eventSources };
+}
+
+/** SQL that is true for rows some of `rules` could match, judging by eventName and eventSource. */
 function candidateSql(rules: CompiledRule[]): string {
-  const keys = rules.map(candidateKey);
-  if (keys.some((k) => k === null)) return 'TRUE';
-  const names = [...new Set(keys.flatMap((k) => (k && 'names' in k ? k.names : [])))];
-  const prefixes = [...new Set(keys.flatMap((k) => (k && 'prefixes' in k ? k.prefixes : [])))];
-  const sources = [...new Set(keys.flatMap((k) => (k && 'sources' in k ? k.sources : [])))];
-  const terms = [
-    ...(names.length ? [`lower(eventName) IN (${names.map(sqlString).join(', ')})`] : []),
-    ...prefixes.map((p) => `starts_with(lower(eventName), ${sqlString(p)})`),
-    ...(sources.length ? [`lower(eventSource) IN (${sources.map(sqlString).join(', ')})`] : []),
-  ];
+  // Rules requiring the same eventSources share one term; their eventName requirements OR together.
+  const bySources = new Map<string, { sources: readonly string[] | null; names: Set<string>; prefixes: Set<string>; anyName: boolean }>();
+  for (const c of rules) {
+    const k = candidateKey(c);
+    const id = JSON.stringify(k.sources ? [...k.sources].sort() : null);
+    let g = bySources.get(id);
+    if (!g) bySources.set(id, (g = { sources: k.sources, names: new Set(), prefixes: new Set(), anyName: false }));
+    if (!k.names && !k.prefixes) g.anyName = true;
+    for (const n of k.names ?? []) g.names.add(n);
+    for (const p of k.prefixes ?? []) g.prefixes.add(p);
+  }
+  const terms: string[] = [];
+  for (const g of bySources.values()) {
+    const name = g.anyName
+      ? undefined
+      : [...(g.names.size ? [`lower(eventName) IN (${[...g.names].map(sqlString).join(', ')})`] : []), ...[...g.prefixes].map((p) => `starts_with(lower(eventName), ${sqlString(p)})`)].join(' OR ') || 'FALSE';
+    const source = g.sources === null ? undefined : g.sources.length ? `lower(eventSource) IN (${g.sources.map(sqlString).join(', ')})` : 'FALSE';
+    terms.push(name && source ? `((${name}) AND ${source})` : (name ?? source ?? 'TRUE'));
+  }
+  if (terms.includes('TRUE')) return 'TRUE';
   return terms.length ? `(${terms.join(' OR ')})` : 'FALSE';
 }
 
@@ -616,29 +629,17 @@ const EXOTIC_SQL = `(strlen(eventName) <> length(eventName) OR strlen(eventSourc
 
 /** The rules of `rules` that apply to an (eventName, eventSource) pair, memoized (a run sees few pairs). */
 function candidateIndex(rules: CompiledRule[]): (name: string, source: string) => CompiledRule[] {
-  const byName = new Map<string, CompiledRule[]>();
-  const byPrefix: { prefix: string; rule: CompiledRule }[] = [];
-  const bySource = new Map<string, CompiledRule[]>();
-  const anyEvent: CompiledRule[] = [];
-  for (const c of rules) {
-    const k = candidateKey(c);
-    if (k === null) anyEvent.push(c);
-    else if ('names' in k) for (const n of k.names) (byName.get(n) ?? byName.set(n, []).get(n)!).push(c);
-    else if ('prefixes' in k) for (const prefix of k.prefixes) byPrefix.push({ prefix, rule: c });
-    else for (const s of k.sources) (bySource.get(s) ?? bySource.set(s, []).get(s)!).push(c);
-  }
+  const keyed = rules.map((c) => ({ c, k: candidateKey(c) }));
   const memo = new Map<string, CompiledRule[]>();
   return (name, source) => {
     const key = `${name}\u0000${source}`;
     const hit = memo.get(key);
     if (hit) return hit;
-    const lower = name.toLowerCase();
-    const list = [...new Set([
-      ...(byName.get(lower) ?? []),
-      ...byPrefix.filter((p) => lower.startsWith(p.prefix)).map((p) => p.rule),
-      ...(bySource.get(source.toLowerCase()) ?? []),
-      ...anyEvent,
-    ])];
+    const n = name.toLowerCase();
+    const s = source.toLowerCase();
+    const list = keyed
+      .filter(({ k }) => (!k.names || k.names.includes(n)) && (!k.prefixes || k.prefixes.some((p) => n.startsWith(p))) && (!k.sources || k.sources.includes(s)))
+      .map(({ c }) => c);
     if (memo.size > 100_000) memo.clear();
     memo.set(key, list);
     return list;
