@@ -14,7 +14,7 @@ try {
   const seconds = (performance.now() - t) / 1000;
   const findings = Number((await store.one('SELECT count(*) AS n FROM findings'))!.n);
   process.stdout.write(
-    JSON.stringify({ seconds, events: s.events, matches: s.matches, correlationMatches: s.correlationMatches, findings, fullRecords: s.fullRecordsParsed, partialRecords: s.partialRecordsParsed, rulesOnValues: s.rulesOnValues, valueCombinations: s.valueCombinations, peakRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n',
+    JSON.stringify({ seconds, events: s.events, matches: s.matches, correlationMatches: s.correlationMatches, findings, fullRecords: s.fullRecordsParsed, partialRecords: s.partialRecordsParsed, rulesOnValues: s.rulesOnValues, valueCombinations: s.valueCombinations, rulesOnHotRows: s.rulesOnHotRows, hotRows: s.hotRows, peakRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n',
   );
 } finally {
   await store.close();

@@ -146,7 +146,7 @@ async function consoleFigures(url: string, token: string, last: Date): Promise<C
 
 /** Everything the later stages measured. */
 export interface MoreResults {
-  detect?: { rules: number; sigmaHQ: number; loadMs: number; events: number; seconds: number; eventsPerSecond: number; matches: number; correlationMatches: number; findings: number; fullRecords: number; partialRecords: number; rulesOnValues: number; valueCombinations: number; peakRssBytes: number; floorMs: number; floorEventsPerSecond: number };
+  detect?: { rules: number; sigmaHQ: number; loadMs: number; events: number; seconds: number; eventsPerSecond: number; matches: number; correlationMatches: number; findings: number; fullRecords: number; partialRecords: number; rulesOnValues: number; valueCombinations: number; rulesOnHotRows: number; hotRows: number; peakRssBytes: number; floorMs: number; floorEventsPerSecond: number };
   server?: { health: Lat; lookup: Lat & { hitRate: number }; lookupCold: Lat & { hitRate: number }; dashboard: Lat; dashboardUncached: { p50: number; p95: number }; push: { events: number; seconds: number; eventsPerSecond: number; stored: number; errors: number; clientCores: number } };
   console?: ConsoleFigures | { skipped: string };
   trail?: { pushEventsPerSecond: number; sdkEvents: number; sdkSeconds: number; sdkEventsPerSecond: number; delivered: number; missing: number; duplicates: number; logFiles: number; digests: number; validate: { seconds: number; plainBytes: number; gzBytes: number; mbps: number; exitCode: number }; floor: { seconds: number; mbps: number } };
@@ -183,7 +183,7 @@ export async function runMore(storeDir: string, log: (s: string) => void): Promi
     log(`detect: ${set.rules.length} rules (${sigmaHQ} SigmaHQ) loaded in ${ms(loadMs)}; running over ${int(events)} events …`);
     const child = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'detect-child.js'), storeDir, ...rulesDirs], { encoding: 'utf8', maxBuffer: 10_000_000 });
     if (child.status !== 0) throw new Error(`detect child failed: ${child.stderr}`);
-    const d = JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; events: number; matches: number; correlationMatches: number; findings: number; fullRecords: number; partialRecords: number; rulesOnValues: number; valueCombinations: number; peakRssBytes: number };
+    const d = JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; events: number; matches: number; correlationMatches: number; findings: number; fullRecords: number; partialRecords: number; rulesOnValues: number; valueCombinations: number; rulesOnHotRows: number; hotRows: number; peakRssBytes: number };
     out.detect = { rules: set.rules.length, sigmaHQ, loadMs, ...d, eventsPerSecond: d.events / d.seconds, floorMs, floorEventsPerSecond: events / (floorMs / 1000) };
     log(`detect: ${int(d.events)} events in ${num(d.seconds, 2)} s → ${int(d.events / d.seconds)} events/s (${int(d.findings)} findings)`);
   }
@@ -366,6 +366,7 @@ export function moreSections(r: MoreResults): { sections: ReportSection[]; check
           ['Records parsed in full', int(d.fullRecords), `${int(d.events)} events`, ratio(d.fullRecords, d.events, 3), '', ''],
           ['Records of which only some members were extracted', int(d.partialRecords), `${int(d.events)} events`, ratio(d.partialRecords, d.events, 3), '', ''],
           [`Rules evaluated once per distinct value combination (${int(d.rulesOnValues)} rules)`, `${int(d.valueCombinations)} combinations`, `${int(d.events)} events`, ratio(d.valueCombinations, d.events, 3), '', ''],
+          [`Correlation base rules read only in hot regions (${int(d.rulesOnHotRows)} rules)`, `${int(d.hotRows)} events`, `${int(d.events)} events`, ratio(d.hotRows, d.events, 3), '', ''],
           ['Matches (single-event / correlation)', `${int(d.matches)} / ${int(d.correlationMatches)}`, '', '', '', ''],
           ['Findings written', int(d.findings), '', '', '', ''],
           ['Peak RSS', bytes(d.peakRssBytes, true), '', '', 'bounded', ''],

@@ -58,7 +58,7 @@ export const detectCommand: Command = {
     else {
       process.stdout.write(
         `rules: ${sum.rulesEnabled} enabled of ${sum.rulesLoaded} loaded\n` +
-          `events: ${sum.events} scanned (${sum.fullRecordsParsed} needed their full record, ${sum.partialRecordsParsed} some of its members; ${sum.rulesOnValues} rules ran on ${sum.valueCombinations} distinct value combinations), ${sum.matches} single-event matches, ${sum.correlationMatches} correlation matches\n` +
+          `events: ${sum.events} scanned (${sum.fullRecordsParsed} needed their full record, ${sum.partialRecordsParsed} some of its members; ${sum.rulesOnValues} rules ran on ${sum.valueCombinations} distinct value combinations, ${sum.rulesOnHotRows} correlation base rules on the ${sum.hotRows} events of hot regions), ${sum.matches} single-event matches, ${sum.correlationMatches} correlation matches\n` +
           `findings: ${sum.findingsCreated} new, ${sum.findingsExtended} extended, ${sum.findingsUnchanged} unchanged\n` +
           `speed: ${sum.seconds.toFixed(2)} s, ${sum.eventsPerSecond.toLocaleString('en-US')} events/s\n`,
       );
