@@ -458,6 +458,8 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         }
         if (refs.length) {
           const id = String(col(r, 'eventId') ?? '');
+          // Deleted first, so that the map's order stays time order even when an id repeats.
+          eventInfo.delete(id);
           eventInfo.set(id, r);
           for (const m of engine.push({ rules: refs, record: recs[i] ?? lightRecs[i] ?? lightRecord(r), time: r.t as number, eventId: id })) addCorrelation(m);
         }
@@ -539,6 +541,8 @@ function tightCandidateSql(c: CompiledRule): string {
   return `(${terms.join(' AND ')})`;
 }
 
+let hotTables = 0;
+
 /**
  * Finds the correlation-only base rules whose correlations all have sliding windows, and writes
  * the rowids of their candidate rows in hot regions to a table (undefined: no such rule).
@@ -574,7 +578,7 @@ async function hotRows(
   const rules = new Set(compiled.filter((c) => !c.emits && feeds.get(c)!.length > 0 && feeds.get(c)!.every((f) => inputs.has(f.correlation))));
   if (rules.size === 0) return undefined;
   const used = [...new Set([...rules].flatMap((c) => feeds.get(c)!.map((f) => f.correlation)))];
-  const table = `memory.main.detect_hot_${process.pid}_${Date.now()}`;
+  const table = `memory.main.detect_hot_${process.pid}_${Date.now()}_${++hotTables}`;
   const parts = used.map((corr) => `SELECT rid FROM (${hotRowsSql(inputs.get(corr)!, where, wildSql)})`);
   await store.run(`CREATE TABLE ${table} AS SELECT DISTINCT rid FROM (${parts.join(' UNION ALL ')})`);
   const rows = Number((await store.one(`SELECT count(*) AS n FROM ${table}`))!.n);

@@ -553,8 +553,12 @@ function intersectPrefixes(a: Req, b: Req): Req {
   if (a === null) return b;
   if (b === null) return a;
   const out = new Set<string>();
-  for (const p of a) for (const q of b) if (p.startsWith(q)) out.add(p);
-  else if (q.startsWith(p)) out.add(q);
+  for (const p of a) {
+    for (const q of b) {
+      if (p.startsWith(q)) out.add(p);
+      else if (q.startsWith(p)) out.add(q);
+    }
+  }
   return out;
 }
 
