@@ -211,12 +211,14 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     return needsMoreForCorrelation(c) && corrKeys === null ? 'full' : 'part';
   };
   const need = new Map(compiled.map((c) => [c, needOf(c)]));
-  const wholeAfterMatch = new Set(compiled.filter((c) => need.get(c) === 'light' && needsMoreForCorrelation(c)));
-  const afterMatchSql = wholeAfterMatch.size ? `(${[...wholeAfterMatch].map(tightCandidateSql).join(' OR ')})` : 'FALSE';
+  // Light rules feeding a correlation that reads members: the rows they could match bring them.
+  const lightForMembers = new Set(compiled.filter((c) => need.get(c) === 'light' && needsMoreForCorrelation(c)));
+  const membersSql = lightForMembers.size ? `(${[...lightForMembers].map(tightCandidateSql).join(' OR ')})` : 'FALSE';
   const where: string[] = [];
   if (opts.startTime) where.push(`eventTime >= TIMESTAMP ${sqlString(opts.startTime.toISOString().replace('T', ' ').replace('Z', ''))}`);
   if (opts.endTime) where.push(`eventTime <= TIMESTAMP ${sqlString(opts.endTime.toISOString().replace('T', ' ').replace('Z', ''))}`);
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const whereSql = where.length ? where.join(' AND ') : 'TRUE';
+  const w = `WHERE ${whereSql}`;
   // Rules that alert on their own, read only typed columns and feed no correlation, and whose
   // candidate events are many, are evaluated once per distinct combination of the values they
   // read (evaluateOnValues): their events do not travel to JavaScript, except odd ones, which
@@ -321,7 +323,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   };
   const partKeys = [...new Set([
     ...compiled.flatMap((c) => (need.get(c) !== 'part' ? [] : [...c.extraKeys!, ...(needsMoreForCorrelation(c) ? corrKeys! : [])])),
-    ...(wholeAfterMatch.size && corrKeys ? corrKeys : []),
+    ...(lightForMembers.size && corrKeys ? corrKeys : []),
   ])].sort();
   // Rows that brought some members for other rules bring every member correlations read, or not.
   const partHasCorrKeys = corrKeys !== null && corrKeys.every((k) => partKeys.includes(k));
@@ -341,18 +343,18 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   };
   const typedCols = [...new Set([...BASE_COLUMNS, ...[...usedPaths].map((p) => TYPED[p]!)])];
   const packed = `struct_pack(rid := rowid, t := epoch_ms(eventTime), pr := ${PRINCIPAL_SQL}, ${typedCols.filter((c) => c !== 'eventTime').map((c) => `${KEY[c]} := ${columnSql(c)}`).join(', ')})`;
-  const fullSql = `(${oddSql} OR ${candidateSql(compiled.filter((c) => need.get(c) === 'full'))}${corrKeys === null ? ` OR ${afterMatchSql}` : ''})`;
+  const fullSql = `(${oddSql} OR ${candidateSql(compiled.filter((c) => need.get(c) === 'full'))}${corrKeys === null ? ` OR ${membersSql}` : ''})`;
   // Base rules that only feed correlations with sliding windows bring only their candidate rows
   // in hot regions (see hot.ts): a table of their rowids, in the in-memory catalog that every
   // connection of the store sees.
-  const hot = opts.wholeRecords ? undefined : await hotRows(store, compiled, engine, correlations, where.length ? where.join(' AND ') : 'TRUE', `(${oddSql} OR ${EXOTIC_SQL})`);
+  const hot = opts.wholeRecords ? undefined : await hotRows(store, compiled, engine, correlations, whereSql, `(${oddSql} OR ${EXOTIC_SQL})`);
   summary.rulesOnHotRows = hot?.rules.size ?? 0;
   summary.hotRows = hot?.rows ?? 0;
   // Windows bring the rows some rule evaluated in JavaScript may match, and every odd row.
   const readSql = onValues.length === 0 && !hot
     ? 'TRUE'
     : `(${oddSql} OR ${candidateSql(inJs.filter((c) => !hot?.rules.has(c)))} OR ${EXOTIC_SQL}${hot ? ` OR rowid IN (SELECT rid FROM ${hot.table})` : ''})`;
-  const partSql = `(${candidateSql(compiled.filter((c) => need.get(c) === 'part'))}${corrKeys !== null ? ` OR ${afterMatchSql}` : ''})`;
+  const partSql = `(${candidateSql(compiled.filter((c) => need.get(c) === 'part'))}${corrKeys !== null ? ` OR ${membersSql}` : ''})`;
   // Members travel as JSON texts joined by U+0001 (which JSON text never holds unescaped); an
   // empty text means the member is absent.
   const partExpr = partKeys.length === 0 ? 'NULL'
@@ -360,7 +362,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // Rules on values are evaluated on a connection of their own meanwhile (reads only).
   const valuesConn = onValues.length ? await store.fork() : undefined;
   const valueMatches = valuesConn
-    ? evaluateOnValues(valuesConn, { rules: onValues, candidates: candidatesAll, where: where.length ? where.join(' AND ') : 'TRUE', oddSql, matched: valueSink }).finally(() => valuesConn.close())
+    ? evaluateOnValues(valuesConn, { rules: onValues, candidates: candidatesAll, where: whereSql, oddSql, matched: valueSink }).finally(() => valuesConn.close())
     : undefined;
   // A failure there surfaces where it is awaited; until then it must not count as unhandled.
   valueMatches?.catch(() => undefined);
@@ -373,7 +375,7 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
     const rows = await ahead[w % ahead.length]!.all(
       `SELECT '[' || coalesce(string_agg(to_json(struct_pack(t := ${packed}, f := CASE WHEN ${fullSql} THEN coalesce(record, recordLarge) END,
           p := ${partExpr}, o := ${oddSql})), ',' ORDER BY eventTime, eventId, seq), '') || ']' AS j
-      FROM event_store WHERE eventTime >= ? AND eventTime < ? ${where.length ? 'AND ' + where.join(' AND ') : ''} AND ${readSql}`,
+      FROM event_store WHERE eventTime >= ? AND eventTime < ? AND ${whereSql} AND ${readSql}`,
       [win.from.toISOString().replace('T', ' ').replace('Z', ''), win.to.toISOString().replace('T', ' ').replace('Z', '')],
     );
     return JSON.parse(String(rows[0]!.j)) as WindowRow[];
@@ -436,9 +438,11 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         for (const c of cands) if (c.rule.match!(rec)) hits.push(c);
         matched[i] = hits;
       }
+      // A row such a rule matched without the members its correlation reads (SQL judged it no
+      // candidate, or its members were extracted for other rules) is read whole: rare.
       const afterMatch: number[] = [];
       for (let i = 0; i < rows.length; i++) {
-        if (whole[i] || (recs[i] && partHasCorrKeys) || !matched[i]?.some((c) => wholeAfterMatch.has(c))) continue;
+        if (whole[i] || (recs[i] && partHasCorrKeys) || !matched[i]?.some((c) => lightForMembers.has(c))) continue;
         afterMatch.push(i);
         recs[i] = undefined;
       }

@@ -334,7 +334,7 @@ export class CorrelationEngine {
 
   /** Whether records matching the rule with this identifier (id, name or title) feed any correlation. */
   uses(ref: string): boolean {
-    return (this.lookup.get(ref) ?? []).some((k) => this.consumers.has(k));
+    return this.feeds(ref).length > 0;
   }
 
   /** Feeds one record that matched the given base rules; returns correlations that fired. */
