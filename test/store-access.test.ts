@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Store } from '../src/store/db.js';
 import { StoreAccess } from '../src/server/db.js';
 import { record, tempDir, rmDir } from './helpers/fixtures.js';
@@ -101,5 +103,61 @@ test('a logging trail that has nothing new to deliver leaves the caches of every
     // A pushed event is a write.
     await access.push('push:t', [JSON.stringify(record({ eventID: 'q1', eventTime: '2026-11-10T00:00:00Z' }))]);
     assert.equal(access.version, v + 1);
+    await trails.close();
+  }));
+
+test('trails take pushed rows from the writer, and read the store when other rows share their seq range', () =>
+  withAccess(async ({ dir, store, access }) => {
+    const { createTrail } = await import('../src/trail/ops.js');
+    const { TrailManager } = await import('../src/trail/manager.js');
+    const { loadRecords } = await import('../src/ingest/records.js');
+    const dest = join(dir, 'dest');
+    await createTrail(store, { name: 'test', via: 'cli' }, { name: 'fed-trail', destination: dest, accountId: '111122223333' });
+    // Rows of stored records the trails read from the store.
+    let rowsRead = 0;
+    const counting = (s: Store): Store =>
+      new Proxy(s, {
+        get: (target, prop) =>
+          prop === 'all'
+            ? async (sql: string, params?: never) => {
+                const rows = await target.all(sql, params);
+                if (sql.includes('coalesce(record, recordLarge)')) rowsRead += rows.length;
+                return rows;
+              }
+            : (Reflect.get(target, prop) as unknown),
+      });
+    const trails = new TrailManager(store.dataDir, (fn) => access.write(fn), Date.now, (fn) => access.read((s) => fn(counting(s))));
+    access.onStored = (rows) => trails.feed(rows);
+    // The first pump reads the trail's own events (CreateTrail, …), stored before any push.
+    await trails.pump();
+    const before = await store.one(`SELECT count(*) AS n FROM event_store WHERE seq > (SELECT startSeq FROM trails WHERE name = 'fed-trail')`);
+    assert.equal(rowsRead, Number(before!.n));
+    rowsRead = 0;
+    const text = (id: string, extra = '') => JSON.stringify(record({ eventID: id, eventTime: '2026-11-10T00:00:00Z' })).replace('{', `{${extra}`);
+    // Pushed rows come from the writer (one with newlines between tokens: the trail gets the stored text).
+    const fed1 = text('fed-1');
+    await access.push('push:t', [fed1, text('fed-2', '\n  ')]);
+    // A duplicate stores nothing and hands nothing over.
+    await access.push('push:t', [fed1]);
+    await trails.pump();
+    assert.equal(rowsRead, 0);
+    // A row stored without the feed (e.g. a trail change recorded by the CLI path) lies in the
+    // range of the next pushed row: the trail reads the store and still gets every row once.
+    await access.write((s) => loadRecords(s, 'audit:aitrail', [text('unfed-3')]));
+    await access.push('push:t', [text('fed-4')]);
+    await trails.pump();
+    assert.equal(rowsRead, 2);
+    await trails.flush('fed-trail');
+    // Every delivered file holds the texts the store holds, byte for byte, each row once.
+    const stored = new Map((await store.all(`SELECT eventId, coalesce(record, recordLarge) AS t FROM event_store`)).map((r) => [r.eventId, r.t]));
+    const ids: string[] = [];
+    for (const f of (readdirSync(dest, { recursive: true }) as string[]).filter((f) => f.endsWith('.json.gz'))) {
+      const content = gunzipSync(readFileSync(join(dest, f))).toString('utf8');
+      const inFile = (JSON.parse(content) as { Records: { eventID: string }[] }).Records.map((r) => r.eventID);
+      assert.equal(content, `{"Records":[${inFile.map((id) => stored.get(id)).join(',')}]}`);
+      ids.push(...inFile);
+    }
+    assert.deepEqual(ids.filter((id) => id.startsWith('fed-') || id.startsWith('unfed-')), ['fed-1', 'fed-2', 'unfed-3', 'fed-4']);
+    assert.equal(new Set(ids).size, ids.length);
     await trails.close();
   }));

@@ -43,6 +43,15 @@ export interface RecordOutcome {
   status: 'stored' | 'duplicate' | 'rejected';
   eventId: string | null;
   reason?: string;
+  /** The stored row's `seq` (stored records only). */
+  seq?: number;
+  /** The text stored for the record (stored records only). */
+  text?: string;
+}
+
+/** The text the store keeps for a pushed record: JSON's insignificant newlines folded into spaces. */
+export function storedText(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
 }
 
 /**
@@ -60,6 +69,7 @@ export async function loadRecords(
   // spaces) into temp tables that live as long as the connection: the statements of a push are
   // then prepared once and reused.
   await ensurePushTables(store, config);
+  const stored = texts.map(storedText);
   return store.transaction(async () => {
     const ch = await channelOf(store, channelUri);
     const base = ch.next;
@@ -68,7 +78,7 @@ export async function loadRecords(
       await store.runPrepared(
         `INSERT INTO incoming SELECT $sid, CAST($base + i - 1 AS INTEGER), NULL, t, NULL, NULL, NULL, NULL, CAST($ts AS TIMESTAMP)
          FROM (SELECT unnest(l) AS t, generate_subscripts(l, 1) AS i FROM (SELECT string_split($blob, chr(10)) AS l))`,
-        { sid: ch.sourceId, base, blob: texts.map((t) => t.replace(/[\r\n]+/g, ' ')).join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
+        { sid: ch.sourceId, base, blob: stored.join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
       );
       const result = await loadRelation(store, 'SELECT * FROM incoming', new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true, expectedRows: texts.length });
 
@@ -84,7 +94,8 @@ export async function loadRecords(
         const reason = rejectBy.get(idx);
         if (reason !== undefined) return { index: k, status: 'rejected', eventId: null, reason };
         const d = result.decisions?.get(idx);
-        return { index: k, status: d?.duplicate ? 'duplicate' : 'stored', eventId: d?.eventId ?? null };
+        if (d?.duplicate) return { index: k, status: 'duplicate', eventId: d.eventId };
+        return { index: k, status: 'stored', eventId: d?.eventId ?? null, ...(d?.seq != null ? { seq: d.seq } : {}), text: stored[k]! };
       });
       return { result, outcomes };
     }

@@ -11,6 +11,7 @@ export { AITRAIL_EVENT_SOURCE, auditRecord, type AuditEntry } from '../model/aud
 /** Buffers audit events and commits them through the store's push path. */
 export class Auditor {
   private buffer: string[] = [];
+  private records: Record<string, unknown>[] = [];
   private bufferMinTime = Infinity;
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<unknown> = Promise.resolve();
@@ -23,6 +24,7 @@ export class Auditor {
   record(e: AuditEntry): Record<string, unknown> {
     const rec = auditRecord(e);
     this.buffer.push(JSON.stringify(rec));
+    this.records.push(rec);
     this.bufferMinTime = Math.min(this.bufferMinTime, Date.parse(String(rec.eventTime)));
     this.onRecord?.(rec);
     if (this.buffer.length >= 500) void this.flush();
@@ -35,11 +37,13 @@ export class Auditor {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const texts = this.buffer;
+    const records = this.records;
     this.buffer = [];
+    this.records = [];
     // The oldest eventTime in the batch (to the second) lets caches of older windows survive it.
     const minTime = this.bufferMinTime - 1000;
     this.bufferMinTime = Infinity;
-    if (texts.length) this.inflight = this.inflight.then(() => this.access.push('audit:aitrail', texts, minTime)).catch((e) => {
+    if (texts.length) this.inflight = this.inflight.then(() => this.access.push('audit:aitrail', texts, minTime, records)).catch((e) => {
       process.stderr.write(`aitrail: could not store ${texts.length} self-audit events: ${(e as Error).message}\n`);
     });
     await this.inflight;

@@ -6,17 +6,29 @@
 import type { Store } from '../store/db.js';
 import { loadRecords, type RecordOutcome } from '../ingest/records.js';
 
+/** A row a push stored: its seq, the stored text and, when the caller had it, the parsed record. */
+export interface StoredRow {
+  seq: number;
+  text: string;
+  record?: object;
+}
+
 /** A read pool plus a serialized writer over one store. */
 export class StoreAccess {
   private readonly idle: Store[] = [];
   private readonly waiting: ((s: Store) => void)[] = [];
   private writeChain: Promise<unknown> = Promise.resolve();
-  private pending: { channel: string; texts: string[]; minTime: number; resolve: (o: RecordOutcome[]) => void; reject: (e: unknown) => void }[] = [];
+  private pending: { channel: string; texts: string[]; records?: readonly object[]; minTime: number; resolve: (o: RecordOutcome[]) => void; reject: (e: unknown) => void }[] = [];
   /** Recent writes: the version each produced and the oldest eventTime it could have added (-Infinity: anything may have changed). */
   private readonly writes: { version: number; minTime: number }[] = [];
   private flushing = false;
   /** Grows with every write, so caches can tell when data changed. */
   version = 0;
+  /**
+   * Called after each pushed batch is committed with the rows it stored (seq and stored text),
+   * in seq order, so trails can take them without reading them back from the store.
+   */
+  onStored?: (rows: StoredRow[]) => void;
 
   private constructor(readonly primary: Store, readers: Store[]) {
     this.idle.push(...readers);
@@ -66,11 +78,12 @@ export class StoreAccess {
 
   /**
    * Loads records for a channel; concurrent calls are committed together in one transaction.
-   * Resolves once the records are durably stored.
+   * Resolves once the records are durably stored. `records`, when given, are `texts` parsed
+   * (handed to `onStored` so trails need not parse them again).
    */
-  push(channel: string, texts: string[], minTime = -Infinity): Promise<RecordOutcome[]> {
+  push(channel: string, texts: string[], minTime = -Infinity, records?: readonly object[]): Promise<RecordOutcome[]> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ channel, texts, minTime, resolve, reject });
+      this.pending.push({ channel, texts, records, minTime, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -94,6 +107,14 @@ export class StoreAccess {
             last = texts.length;
             const minTime = Math.min(...parts.map((p) => p.minTime));
             const { outcomes } = await this.write((s) => loadRecords(s, channel, texts), minTime);
+            if (this.onStored) {
+              const records = parts.flatMap((p) => p.records ?? p.texts.map(() => undefined));
+              const rows: StoredRow[] = [];
+              outcomes.forEach((o, i) => {
+                if (o.seq !== undefined && o.text !== undefined) rows.push({ seq: o.seq, text: o.text, record: records[i] });
+              });
+              this.onStored(rows.sort((a, b) => a.seq - b.seq));
+            }
             let k = 0;
             for (const p of parts) {
               p.resolve(outcomes.slice(k, k + p.texts.length).map((o, i) => ({ ...o, index: i })));

@@ -51,7 +51,7 @@ export async function putAuditEvents(access: StoreAccess, req: Req, principal: P
   const total = req.auditEvents.reduce((a, e) => a + Buffer.byteLength(e.eventData), 0);
   if (total > PUSH_LIMITS.maxBytes) throw new AitrailError('PAYLOAD_TOO_LARGE', `at most ${PUSH_LIMITS.maxBytes} bytes of eventData per call, got ${total}`);
   const failed: Res['failed'] = [];
-  const accepted: { id: string; text: string; eventID: string; time: number }[] = [];
+  const accepted: { id: string; text: string; record: Record<string, unknown>; eventID: string; time: number }[] = [];
   const seen = new Set<string>();
   for (const e of req.auditEvents) {
     if (seen.has(e.id)) {
@@ -90,21 +90,21 @@ export async function putAuditEvents(access: StoreAccess, req: Req, principal: P
     const rec = data as Record<string, unknown>;
     if (typeof rec.eventID === 'string' && rec.eventTime !== undefined && rec.recipientAccountId !== undefined) {
       // Complete as sent: store the caller's exact text.
-      accepted.push({ id: e.id, text: e.eventData, eventID: rec.eventID, time: timeOf(rec) });
+      accepted.push({ id: e.id, text: e.eventData, record: rec, eventID: rec.eventID, time: timeOf(rec) });
       continue;
     }
     // Lake's schema names the event id UID; keep whatever the caller sent and add an eventID.
     if (typeof rec.eventID !== 'string') rec.eventID = typeof rec.UID === 'string' ? rec.UID : randomUUID();
     rec.eventTime ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     rec.recipientAccountId ??= 'aitrail';
-    accepted.push({ id: e.id, text: JSON.stringify(rec), eventID: rec.eventID as string, time: timeOf(rec) });
+    accepted.push({ id: e.id, text: JSON.stringify(rec), record: rec, eventID: rec.eventID as string, time: timeOf(rec) });
   }
   const successful: Res['successful'] = [];
   if (accepted.length) {
     // The oldest eventTime in the call lets caches of older time windows survive the write.
     let minTime = Infinity;
     for (const a of accepted) minTime = Math.min(minTime, a.time);
-    const outcomes = await access.push(`push:${req.channelArn ?? principal.name}`, accepted.map((a) => a.text), minTime);
+    const outcomes = await access.push(`push:${req.channelArn ?? principal.name}`, accepted.map((a) => a.text), minTime, accepted.map((a) => a.record));
     outcomes.forEach((o, i) => {
       const a = accepted[i]!;
       if (o.status === 'rejected') failed.push({ id: a.id, errorCode: 'InvalidEventData', errorMessage: o.reason ?? 'rejected' });

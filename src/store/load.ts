@@ -300,8 +300,8 @@ export interface LoadResult {
   rejected: number;
   perSource: Map<number, SourceCounts>;
   rejects: { sourceId: number; idx: number | null; line: number | null; code: string; reason: string }[];
-  /** With `keepDecisions`: per record index, its eventID and whether it was a duplicate. */
-  decisions?: Map<number, { eventId: string | null; duplicate: boolean }>;
+  /** With `keepDecisions`: per record index, its eventID, whether it was a duplicate, and the stored row's seq. */
+  decisions?: Map<number, { eventId: string | null; duplicate: boolean; seq: number | null }>;
 }
 
 /** Options of one load. */
@@ -452,16 +452,16 @@ async function loadStagedPush(store: Store, S: string, sourceUris: Map<number, s
   // The dedup scan takes its time bounds from the staged rows, not from parameters: DuckDB
   // re-plans a prepared statement whenever parameters are bound.
   const stored = await store.allPrepared(
-    `${insertSql(S, `(${decidedSelect(S, 'staged')})`)} RETURNING sourceId, sourceIndex, eventId, list_contains(flags, 'eventid-conflict') AS conflict`,
+    `${insertSql(S, `(${decidedSelect(S, 'staged')})`)} RETURNING sourceId, sourceIndex, eventId, seq, list_contains(flags, 'eventid-conflict') AS conflict`,
   );
   let outcomes: Row[];
   if (opts.expectedRows !== undefined && stored.length === opts.expectedRows) {
-    outcomes = stored.map((r) => ({ sourceId: r.sourceId, idx: r.sourceIndex, line: null, eventId: r.eventId, rejectCode: null, rejectReason: null, dup: false, conflict: r.conflict }));
+    outcomes = stored.map((r) => ({ sourceId: r.sourceId, idx: r.sourceIndex, line: null, eventId: r.eventId, rejectCode: null, rejectReason: null, dup: false, conflict: r.conflict, seq: r.seq }));
   } else {
     const byRow = new Map(stored.map((r) => [`${String(r.sourceId)}:${String(r.sourceIndex)}`, r]));
     outcomes = (await store.allPrepared(`SELECT sourceId, idx, line, eventId, rejectCode, rejectReason FROM ${S}`)).map((r) => {
       const hit = byRow.get(`${String(r.sourceId)}:${String(r.idx)}`);
-      return { ...r, dup: r.rejectCode === null && !hit, conflict: Boolean(hit?.conflict) };
+      return { ...r, dup: r.rejectCode === null && !hit, conflict: Boolean(hit?.conflict), seq: hit?.seq ?? null };
     });
   }
   return finishLoad(store, S, outcomes, countOutcomes(outcomes), sourceUris, opts);
@@ -518,7 +518,7 @@ async function finishLoad(store: Store, S: string, outcomes: Row[] | undefined, 
   }));
   if (outcomes) {
     const kept = outcomes.filter((r) => r.rejectCode === null);
-    out.decisions = new Map(kept.map((r) => [Number(r.idx), { eventId: (r.eventId as string | null) ?? null, duplicate: Boolean(r.dup) }]));
+    out.decisions = new Map(kept.map((r) => [Number(r.idx), { eventId: (r.eventId as string | null) ?? null, duplicate: Boolean(r.dup), seq: r.seq == null ? null : Number(r.seq) }]));
   }
   // Small loads leave their temp tables to be replaced by the next one; large ones free the memory now.
   if (!opts.incoming) {

@@ -110,3 +110,9 @@ export async function recordsAfter(store: Store, after: number, limit: number): 
     return { seq: Number(r.seq), record: JSON.parse(text) as Record<string, unknown>, text };
   });
 }
+
+/** How many stored events have a seq in (after, through]: a trail's check that rows it was handed are all there are. */
+export async function countSeqBetween(store: Store, after: number, through: number): Promise<number> {
+  const row = await store.one('SELECT count(*) AS n FROM event_store WHERE seq > ? AND seq <= ?', [after, through]);
+  return Number(row?.n ?? 0);
+}

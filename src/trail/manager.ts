@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Store } from '../store/db.js';
-import { getTrail, listTrails, noteDelivery, recordsAfter, seqOfEvent, type TrailRow } from '../store/trails.js';
+import { countSeqBetween, getTrail, listTrails, noteDelivery, recordsAfter, seqOfEvent, type TrailRow } from '../store/trails.js';
 import { TrailWriter, type DeliveryReport, type TrailConfigInput } from './writer.js';
 
 /** The stored form of a trail's settings (what create-trail and update-trail change). */
@@ -55,10 +55,22 @@ interface Open {
   configJson: string;
 }
 
+/** A stored event as trails take it (`record`: the text parsed, when the writer had it). */
+interface StoredRow {
+  seq: number;
+  text: string;
+  record?: object;
+}
+
+/** The most fed rows kept; beyond that the oldest are dropped and read from the store instead. */
+const MAX_FED = 100_000;
+
 /** Keeps one writer per logging trail and feeds it from the store. */
 export class TrailManager {
   private readonly open = new Map<string, Open>();
   private busy: Promise<unknown> = Promise.resolve();
+  /** Rows the store's writer reported as committed (see `feed`), in seq order. */
+  private fed: StoredRow[] = [];
 
   /**
    * `run` gives exclusive access to the writable store (the server's write queue, or the CLI's
@@ -105,6 +117,43 @@ export class TrailManager {
     }
   }
 
+  /**
+   * Hands over rows just committed to the store (seq and stored text), in seq order, so that
+   * `pump` need not read them back. Only a shortcut: `pump` uses them only after checking that
+   * the store holds no other rows in their seq range, and reads the store otherwise.
+   */
+  feed(rows: readonly StoredRow[]): void {
+    if (rows.length === 0) return;
+    if (this.open.size === 0) {
+      this.fed = [];
+      return;
+    }
+    for (const r of rows) this.fed.push(r);
+    if (this.fed.length > MAX_FED) this.fed = this.fed.slice(this.fed.length - MAX_FED);
+  }
+
+  /**
+   * The stored events after seq `after`, in seq order: the fed rows when they are exactly the
+   * store's rows in their seq range and follow `after` without a gap, else a page read from the
+   * store.
+   */
+  private async rowsAfter(after: number): Promise<{ seq: number; record: Record<string, unknown>; text: string }[]> {
+    const later = (seq: number) => this.fed.findIndex((r) => r.seq > seq);
+    const from = later(after);
+    this.fed = from < 0 ? [] : this.fed.slice(from);
+    // A copy: rows fed while the check runs join the next round.
+    const rows = this.fed.slice();
+    if (rows.length > 0) {
+      const through = rows[rows.length - 1]!.seq;
+      if ((await this.read((s) => countSeqBetween(s, after, through))) === rows.length) {
+        const rest = later(through);
+        this.fed = rest < 0 ? [] : this.fed.slice(rest);
+        return rows.map((r) => ({ seq: r.seq, record: (r.record ?? JSON.parse(r.text)) as Record<string, unknown>, text: r.text }));
+      }
+    }
+    return this.read((s) => recordsAfter(s, after, 5000));
+  }
+
   /** Appends newly stored events to every logging trail, then delivers what is due. */
   pump(): Promise<void> {
     return this.serial(async () => {
@@ -112,7 +161,7 @@ export class TrailManager {
       if (this.open.size === 0) return;
       const from = Math.min(...[...this.open.values()].map((o) => o.cursor));
       for (let after = from; ; ) {
-        const page = await this.read((s) => recordsAfter(s, after, 5000));
+        const page = await this.rowsAfter(after);
         if (page.length === 0) break;
         for (const [name, o] of this.open) {
           const fresh = page.filter((p) => p.seq > o.cursor);
