@@ -13,6 +13,7 @@ import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activi
 import { AitrailError } from '../model/errors.js';
 import { sqlString, type Store } from '../store/db.js';
 import { loadDirect, loadRelation, type LoadResult } from '../store/load.js';
+import { BundleWriter, type Bundles } from './bundle.js';
 import { extractFromBytes, isGzip } from './formats.js';
 import { probeFile, sortByKey, type InputObject, type SkipReason } from './sources.js';
 
@@ -80,6 +81,8 @@ interface Fetched {
   plainBytes: number;
   fast: boolean;
   gzip: boolean;
+  /** The whole file, when probing read all of it. */
+  data?: Buffer;
 }
 
 const MAX_PROBLEMS = 200;
@@ -106,6 +109,11 @@ export function emptySummary(): IngestSummary {
   };
 }
 
+/**
+ * Whether a file looks like a delivery file DuckDB can read in a bundle: `{"Records":[` first.
+ * A plain file may start with a byte order mark (the bundle drops it); a gzip file that does goes
+ * through the JavaScript readers.
+ */
 function sniffRecords(head: Buffer): boolean {
   let text: string;
   if (isGzip(head)) {
@@ -114,11 +122,14 @@ function sniffRecords(head: Buffer): boolean {
     } catch {
       return false;
     }
-  } else {
-    text = head.subarray(0, 256).toString('utf8');
+    return RECORDS_START.test(text);
   }
-  return /^\uFEFF?\s*\{\s*"Records"\s*:\s*\[/.test(text);
+  text = head.subarray(0, 256).toString('utf8');
+  return RECORDS_START.test(text.startsWith('\uFEFF') ? text.slice(1) : text);
 }
+
+/** `{"Records":[` with JSON's whitespace only (`\s` would also take a byte order mark). */
+const RECORDS_START = /^[ \t\r\n]*\{[ \t\r\n]*"Records"[ \t\r\n]*:[ \t\r\n]*\[/;
 
 /** Runs one ingest over the given objects. */
 export async function ingestObjects(
@@ -222,19 +233,28 @@ export async function ingestObjects(
     );
   };
 
-  // Fast path: DuckDB reads the delivery files itself.
-  const loadFast = async (batch: Fetched[]): Promise<boolean> => {
+  // Fast path: DuckDB reads the delivery files itself, bundled (see bundle.ts). A batch's bundles
+  // are written while the previous batch loads; a part of a batch that is retried alone gets its own.
+  const loadFast = async (batch: Fetched[], prebuilt?: Bundles): Promise<boolean> => {
+    let own: BundleWriter | undefined;
+    let bundles = prebuilt;
+    if (!bundles) {
+      own = new BundleWriter(tmp, `bundle-${batch[0]!.sourceId}-${batch.length}`);
+      for (const f of batch) own.add(f);
+      bundles = own.finish();
+      if (own.unreadable.length > 0) {
+        own.discard();
+        return false;
+      }
+    }
     const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
     const maxObj = Math.max(...batch.map((f) => f.plainBytes)) + 1024;
-    const compression = batch[0]!.gzip ? 'gzip' : 'uncompressed';
-    const files = `[${batch.map((f) => sqlString(f.path)).join(', ')}]`;
-    const ids = batch.map((f) => `(${sqlString(f.path)}, ${f.sourceId})`).join(', ');
-    const rel = `SELECT m.sid AS sourceId, CAST(r.idx AS INTEGER) AS idx, NULL::INTEGER AS line, r.rec AS rec,
+    const { sourceKey, dataKey } = bundles;
+    const rel = `SELECT "${sourceKey}" AS sourceId, CAST(idx AS INTEGER) AS idx, NULL::INTEGER AS line, rec,
         NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath
-      FROM (SELECT filename, unnest(Records) AS rec, unnest(range(len(Records))) AS idx
-              FROM read_json(${files}, columns = {Records: 'JSON[]'}, filename = true, format = 'unstructured', compression = '${compression}',
-                maximum_object_size = ${Math.min(maxObj, 2 ** 31 - 1)})) r
-      JOIN (VALUES ${ids}) m(path, sid) ON m.path = r.filename`;
+      FROM (SELECT "${sourceKey}", unnest("${dataKey}".Records) AS rec, unnest(range(len("${dataKey}".Records))) AS idx
+              FROM read_json([${bundles.paths.map(sqlString).join(', ')}], columns = {"${sourceKey}": 'INTEGER', "${dataKey}": 'STRUCT("Records" JSON[])'},
+                format = 'unstructured', maximum_object_size = ${Math.min(maxObj, 2 ** 31 - 1)}))`;
     try {
       await store.transaction(async () => {
         const res = await loadDirect(store, rel, uris, cfg);
@@ -247,6 +267,8 @@ export async function ingestObjects(
       // Some file in the batch is damaged (or DuckDB ran short of memory): smaller batches, and
       // in the end the JavaScript path, isolate it.
       return false;
+    } finally {
+      own?.discard();
     }
   };
 
@@ -298,24 +320,36 @@ export async function ingestObjects(
 
   // Fetch with bounded parallelism, in order; flush batches as they fill.
   let fast: Fetched[] = [];
+  let bundler: BundleWriter | undefined;
   let slow: Fetched[] = [];
   let fastBytes = 0;
   let slowBytes = 0;
   const flushFast = async () => {
     if (fast.length === 0) return;
     const batch = fast;
+    const writer = bundler!;
     fast = [];
     fastBytes = 0;
+    bundler = undefined;
     // A batch DuckDB cannot read is bisected, so one damaged file costs a few retries, not the
     // whole batch going through the slower JavaScript readers.
-    const loadOrSplit = async (part: Fetched[]): Promise<void> => {
-      if (await loadFast(part)) return;
+    const loadOrSplit = async (part: Fetched[], prebuilt?: Bundles): Promise<void> => {
+      if (await loadFast(part, prebuilt)) return;
       if (part.length === 1) return loadSlow(part);
       const mid = Math.ceil(part.length / 2);
       await loadOrSplit(part.slice(0, mid));
       await loadOrSplit(part.slice(mid));
     };
-    await loadOrSplit(batch);
+    try {
+      const bundles = writer.finish();
+      // Files that could not be inflated go to the JavaScript readers, which say why.
+      const bad = new Set(writer.unreadable.map((u) => u.file));
+      const good = bad.size ? batch.filter((f) => !bad.has(f)) : batch;
+      if (good.length) await loadOrSplit(good, bundles);
+      if (bad.size) await loadSlow(batch.filter((f) => bad.has(f)));
+    } finally {
+      writer.discard();
+    }
     await Promise.all(batch.map((f) => f.obj.release()));
   };
   const flushSlow = async () => {
@@ -333,12 +367,14 @@ export async function ingestObjects(
     } catch (e) {
       throw new AitrailError('INGEST_SOURCE', `cannot fetch ${t.obj.uri}: ${(e as Error).message}`, { cause: e });
     }
-    const { head, gzipSize } = probeFile(path, t.obj.size);
+    // Most delivery files are a few kB: probing reads them whole, and bundling needs no second read.
+    const { head, gzipSize } = probeFile(path, t.obj.size, 64 * 1024);
     const gzip = isGzip(head);
     // The listing's size is the fetched file's size (local files are read in place, downloads are whole).
     const size = t.obj.size;
     const plainBytes = gzip ? (gzipSize ?? size) : size;
-    return { obj: t.obj, path, sourceId: t.sourceId, bytes: size, plainBytes, gzip, fast: sniffRecords(head) };
+    const fast = sniffRecords(head);
+    return { obj: t.obj, path, sourceId: t.sourceId, bytes: size, plainBytes, gzip, fast, ...(fast && head.length === size ? { data: head } : {}) };
   };
   const inflight: Promise<Fetched>[] = [];
   // One batch loads in DuckDB while the next one's files are fetched and sniffed: a flush starts
@@ -363,8 +399,11 @@ export async function ingestObjects(
       sinceYield = 0;
       await new Promise((r) => setImmediate(r));
     }
+    if (f.fast && fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > fastBatchBytes)) await startLoad(flushFast);
     if (f.fast) {
-      if (fast.length > 0 && (fast[0]!.gzip !== f.gzip || fast.length >= batchFiles || fastBytes + f.plainBytes > fastBatchBytes)) await startLoad(flushFast);
+      (bundler ??= new BundleWriter(tmp, `bundle-${f.sourceId}`)).add(f);
+      // The bytes read while probing are in the bundle now.
+      delete f.data;
       fast.push(f);
       fastBytes += f.plainBytes;
     } else {

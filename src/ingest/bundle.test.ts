@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { BundleWriter, type BundleInput } from './bundle.js';
+
+const delivery = (n: number) => JSON.stringify({ Records: Array.from({ length: n }, (_, i) => ({ eventID: `e-${n}-${i}`, eventName: 'GetObject' })) });
+
+/** The wrapped lines of every bundle, parsed. */
+function lines(paths: string[]): Record<string, unknown>[] {
+  return paths.flatMap((p) =>
+    readFileSync(p, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  );
+}
+
+test('bundles wrap each file with its source id; gzip files are inflated, byte order marks dropped, damaged files named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aitrail-bundle-'));
+  try {
+    const file = (name: string, body: Buffer | string, sourceId: number, gzip: boolean, keep = false): BundleInput => {
+      const path = join(dir, name);
+      writeFileSync(path, body);
+      return { path, sourceId, gzip, ...(keep ? { data: readFileSync(path) } : {}) };
+    };
+    const texts = [delivery(1), delivery(2), delivery(3), delivery(4), delivery(5)];
+    // A gzip file of two members: its trailer gives only the last member's size.
+    const twoMembers = Buffer.concat([gzipSync(texts[3]!.slice(0, 10)), gzipSync(texts[3]!.slice(10))]);
+    const files = [
+      file('a.json.gz', gzipSync(texts[0]!), 11, true),
+      file('b.json.gz', gzipSync(texts[1]!), 12, true, true),
+      file('c.json', '\uFEFF' + texts[2]!, 13, false),
+      file('d.json.gz', twoMembers, 14, true),
+      file('bad.json.gz', gzipSync(texts[4]!).subarray(0, 30), 15, true),
+      file('e.json.gz', gzipSync(texts[4]!), 16, true),
+    ];
+    files.push({ path: join(dir, 'missing.json.gz'), sourceId: 17, gzip: true });
+    const w = new BundleWriter(dir, 'x', 4);
+    for (const f of files) w.add(f);
+    const b = w.finish();
+    // Four files per bundle, less the two left out.
+    assert.equal(b.paths.length, 2);
+    const got = lines(b.paths);
+    assert.deepEqual(
+      got.map((l) => [l[b.sourceKey], JSON.stringify(l[b.dataKey])]),
+      [
+        [11, texts[0]],
+        [12, texts[1]],
+        [13, texts[2]],
+        [14, texts[3]],
+        [16, texts[4]],
+      ],
+    );
+    // Only the two member names, each with the set's own suffix.
+    assert.match(b.sourceKey, /^s_[0-9a-f]{12}$/);
+    assert.equal(b.dataKey, b.sourceKey.replace('s_', 'd_'));
+    assert.ok(got.every((l) => Object.keys(l).length === 2));
+    assert.deepEqual(w.unreadable.map((u) => u.file.sourceId).sort(), [15, 17]);
+    assert.ok(w.unreadable.every((u) => u.reason.length > 0));
+    // Another writer's names differ: no file can know them in advance.
+    const other = new BundleWriter(dir, 'y');
+    other.add(files[0]!);
+    assert.notEqual(other.finish().sourceKey, b.sourceKey);
+    w.discard();
+    assert.ok(b.paths.every((p) => !existsSync(p)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
