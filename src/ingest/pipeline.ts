@@ -1,8 +1,9 @@
 /**
  * The ingest pipeline: sources → manifest check → batches → DuckDB bulk load.
  * Standard delivery files (`{"Records":[…]}`) are parsed by DuckDB itself in batches (the fast
- * path); every other container, and any batch DuckDB cannot read, goes through the JavaScript
- * readers in formats.ts and a staged JSON Lines file. Each batch commits atomically with its
+ * path), concatenated into bundles (bundle.ts) while the previous batch loads; every other
+ * container, and any file or batch DuckDB cannot read, goes through the JavaScript readers in
+ * formats.ts and a staged JSON Lines file. Each batch commits atomically with its
  * manifest rows, so a killed run resumes with every event exactly once.
  */
 import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
