@@ -154,3 +154,30 @@ test('a store from before the sessionCredentialFromConsole column gets it filled
     rmDir(dir);
   }
 });
+
+test('a bulk load writes typed columns without FSST, and leaves the connection at DuckDB defaults for later writes', async () => {
+  const dir = tempDir();
+  try {
+    // Enough varied strings (request ids, agents, ARNs) that DuckDB would pick FSST for some columns.
+    const recs = Array.from({ length: 6000 }, (_, i) =>
+      record({
+        eventID: `fsst-${i}`,
+        eventTime: at(1 + (i % 5), i % 60),
+        requestID: `req-${(i * 7919).toString(36)}-${(i * 104729).toString(16)}`,
+        userAgent: `aws-sdk-js/3.${i % 500}.0 ua/2.1 os/linux#6.${i % 17} lang/js md/nodejs#20.${i % 13}.0 api/bedrock-runtime#3.${i % 400}.0`,
+        sourceIPAddress: `10.${i % 256}.${(i * 31) % 256}.${(i * 7) % 256}`,
+      }),
+    );
+    writeRaw(dir, 'AWSLogs/111/CloudTrail/us-east-1/2026/11/01/111_CloudTrail_us-east-1_20261101T0000Z_f.json', JSON.stringify({ Records: recs }));
+    await withOpen({ dataDir: join(dir, 'data') }, async (store) => {
+      await ingest(store, [join(dir, 'AWSLogs')]);
+      const fsst = await store.one(`SELECT count(*) AS n FROM pragma_storage_info('event_store') WHERE compression = 'FSST'`);
+      assert.equal(Number(fsst!.n), 0);
+      const setting = await store.one(`SELECT current_setting('disabled_compression_methods') AS v`);
+      assert.equal(setting!.v, '');
+      assert.equal(Number((await store.one('SELECT count(*) AS n FROM event_store'))!.n), 6000);
+    });
+  } finally {
+    rmDir(dir);
+  }
+});

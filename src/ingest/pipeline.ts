@@ -152,6 +152,11 @@ export async function ingestObjects(
   // groups, and the old blocks left the file 60 % larger); left as they are, they only make a few
   // more, smaller row groups.
   await store.run('SET max_vacuum_tasks = 0');
+  // FSST string compression costs about 6 % of a bulk load (measured on 1M events) for a store
+  // about 15 % smaller (17.5 % of the raw JSON instead of 15.2 %). The record columns (zstd) and
+  // the dictionary-compressed typed columns hold most of the gain; scans of plain strings are no
+  // slower. Other writes (pushes, self-audit) keep DuckDB's default.
+  await store.run(`SET disabled_compression_methods = 'fsst'`);
   const tmp = store.tmpDir(`ingest-${process.pid}`);
   const manifest = new Map<string, ManifestRow>();
   for (const r of await store.all('SELECT uri, sourceId, size, etag, mtimeMs FROM ingested_objects')) {
@@ -420,6 +425,7 @@ export async function ingestObjects(
   // Checkpoint while merging is off; later checkpoints (only other writes' row groups) merge as usual.
   await store.run('CHECKPOINT');
   await store.run('RESET max_vacuum_tasks');
+  await store.run('RESET disabled_compression_methods');
 
   summary.seconds = (Date.now() - started) / 1000;
   summary.eventsPerSecond = summary.seconds > 0 ? Math.round(summary.records / summary.seconds) : summary.records;
