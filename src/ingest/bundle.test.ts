@@ -38,10 +38,13 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
       file('e.json.gz', gzipSync(texts[4]!), 16, true),
     ];
     files.push({ path: join(dir, 'missing.json.gz'), sourceId: 17, gzip: true });
+    // A file that goes on after its object would read as valid inside the wrapper: left out.
+    files.push(file('junk.json', `${texts[0]!}, "x": {"y": 1}}`, 18, false));
+    files.push(file('spaced.json', `${texts[0]!.slice(0, -2)} ]\t\r }  `, 19, false));
     const w = new BundleWriter(dir, 'x', 4);
     for (const f of files) w.add(f);
     const b = w.finish();
-    // Four files per bundle, less the two left out.
+    // Four files per bundle, less the three left out.
     assert.equal(b.paths.length, 2);
     const got = lines(b.paths);
     assert.deepEqual(
@@ -52,13 +55,14 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
         [13, texts[2]],
         [14, texts[3]],
         [16, texts[4]],
+        [19, texts[0]],
       ],
     );
     // Only the two member names, each with the set's own suffix.
     assert.match(b.sourceKey, /^s_[0-9a-f]{12}$/);
     assert.equal(b.dataKey, b.sourceKey.replace('s_', 'd_'));
     assert.ok(got.every((l) => Object.keys(l).length === 2));
-    assert.deepEqual(w.unreadable.map((u) => u.file.sourceId).sort(), [15, 17]);
+    assert.deepEqual(w.unreadable.map((u) => u.file.sourceId).sort(), [15, 17, 18]);
     assert.ok(w.unreadable.every((u) => u.reason.length > 0));
     // Another writer's names differ: no file can know them in advance.
     const other = new BundleWriter(dir, 'y');

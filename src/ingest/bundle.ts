@@ -5,7 +5,9 @@
  * A bundle concatenates many files, each wrapped as `{"<s>":<sourceId>,"<d>":<file>}` on its own
  * line, so the reader fills whole chunks and every record still names its file. The two member
  * names carry a random suffix per bundle set: a damaged or crafted file cannot close its wrapper
- * and pose as another file, because it cannot know them.
+ * and pose as another file, because it cannot know them. A file must also end as a delivery file
+ * does (`]}`): one that went on after its object (`{…}, "x": 1}`) would otherwise read as valid
+ * inside the wrapper. Files left out go to the JavaScript readers, which say what is wrong.
  *
  * Bundles hold plain JSON: gzip files are inflated here. (Concatenated gzip members would spare
  * that, but DuckDB 1.5's reader was seen to stop inside such a stream without an error.)
@@ -97,6 +99,10 @@ export class BundleWriter {
         continue;
       }
       if (body.subarray(0, 3).equals(UTF8_BOM)) body = body.subarray(3);
+      if (!endsLikeDelivery(body)) {
+        this.unreadable.push({ file, reason: 'does not end with the Records array and its object' });
+        continue;
+      }
       parts.push(Buffer.from(`{"s_${this.suffix}":${file.sourceId},"d_${this.suffix}":`), body, CLOSE);
     }
     if (parts.length === 0) return;
@@ -124,6 +130,18 @@ export class BundleWriter {
 }
 
 const CLOSE = Buffer.from('}\n');
+
+/** Whether `body` ends with `]`, `}` and JSON whitespace only around them. */
+function endsLikeDelivery(body: Buffer): boolean {
+  let i = body.length - 1;
+  const skip = () => {
+    while (i >= 0 && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i--;
+  };
+  skip();
+  if (body[i--] !== 0x7d) return false;
+  skip();
+  return body[i] === 0x5d;
+}
 
 /** writev until every byte is written (a call may write less than asked). */
 function writevAll(fd: number, parts: Buffer[]): void {

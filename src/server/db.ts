@@ -5,13 +5,7 @@
  */
 import type { Store } from '../store/db.js';
 import { loadRecords, type RecordOutcome } from '../ingest/records.js';
-
-/** A row a push stored: its seq, the stored text and, when the caller had it, the parsed record. */
-export interface StoredRow {
-  seq: number;
-  text: string;
-  record?: object;
-}
+import type { StoredRow } from '../store/trails.js';
 
 /** A read pool plus a serialized writer over one store. */
 export class StoreAccess {

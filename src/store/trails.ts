@@ -111,6 +111,13 @@ export async function recordsAfter(store: Store, after: number, limit: number): 
   });
 }
 
+/** A stored event as the store's writer hands it on: its seq, the stored text and, when the writer had it, the text parsed. */
+export interface StoredRow {
+  seq: number;
+  text: string;
+  record?: object;
+}
+
 /** How many stored events have a seq in (after, through]: a trail's check that rows it was handed are all there are. */
 export async function countSeqBetween(store: Store, after: number, through: number): Promise<number> {
   const row = await store.one('SELECT count(*) AS n FROM event_store WHERE seq > ? AND seq <= ?', [after, through]);

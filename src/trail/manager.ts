@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Store } from '../store/db.js';
-import { countSeqBetween, getTrail, listTrails, noteDelivery, recordsAfter, seqOfEvent, type TrailRow } from '../store/trails.js';
+import { countSeqBetween, getTrail, listTrails, noteDelivery, recordsAfter, seqOfEvent, type StoredRow, type TrailRow } from '../store/trails.js';
 import { TrailWriter, type DeliveryReport, type TrailConfigInput } from './writer.js';
 
 /** The stored form of a trail's settings (what create-trail and update-trail change). */
@@ -53,13 +53,6 @@ interface Open {
   writer: TrailWriter;
   cursor: number;
   configJson: string;
-}
-
-/** A stored event as trails take it (`record`: the text parsed, when the writer had it). */
-interface StoredRow {
-  seq: number;
-  text: string;
-  record?: object;
 }
 
 /** The most fed rows kept; beyond that the oldest are dropped and read from the store instead. */
