@@ -127,7 +127,7 @@ test('trails take pushed rows from the writer, and read the store when other row
             : (Reflect.get(target, prop) as unknown),
       });
     const trails = new TrailManager(store.dataDir, (fn) => access.write(fn), Date.now, (fn) => access.read((s) => fn(counting(s))));
-    access.onStored = (rows) => trails.feed(rows);
+    access.storedListener = trails;
     // The first pump reads the trail's own events (CreateTrail, …), stored before any push.
     await trails.pump();
     const before = await store.one(`SELECT count(*) AS n FROM event_store WHERE seq > (SELECT startSeq FROM trails WHERE name = 'fed-trail')`);

@@ -43,9 +43,9 @@ export interface RecordOutcome {
   status: 'stored' | 'duplicate' | 'rejected';
   eventId: string | null;
   reason?: string;
-  /** The stored row's `seq` (stored records only). */
+  /** With `withSeq`: the stored row's `seq` (stored records only). */
   seq?: number;
-  /** The text stored for the record (stored records only). */
+  /** With `withSeq`: the text stored for the record (stored records only). */
   text?: string;
 }
 
@@ -63,6 +63,7 @@ export async function loadRecords(
   channelUri: string,
   texts: string[],
   cfg?: AiClassificationConfig,
+  opts: { withSeq?: boolean } = {},
 ): Promise<{ result: LoadResult; outcomes: RecordOutcome[] }> {
   const config = cfg ?? (await configOf(store));
   // The texts travel as one parameter (newline-separated; JSON folds its own newlines into
@@ -80,7 +81,7 @@ export async function loadRecords(
          FROM (SELECT unnest(l) AS t, generate_subscripts(l, 1) AS i FROM (SELECT string_split($blob, chr(10)) AS l))`,
         { sid: ch.sourceId, base, blob: stored.join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
       );
-      const result = await loadRelation(store, 'SELECT * FROM incoming', new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true, expectedRows: texts.length });
+      const result = await loadRelation(store, 'SELECT * FROM incoming', new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true, expectedRows: texts.length, withSeq: opts.withSeq });
 
       ch.next = base + texts.length;
       const c = result.perSource.get(ch.sourceId);
@@ -95,7 +96,7 @@ export async function loadRecords(
         if (reason !== undefined) return { index: k, status: 'rejected', eventId: null, reason };
         const d = result.decisions?.get(idx);
         if (d?.duplicate) return { index: k, status: 'duplicate', eventId: d.eventId };
-        return { index: k, status: 'stored', eventId: d?.eventId ?? null, ...(d?.seq != null ? { seq: d.seq } : {}), text: stored[k]! };
+        return { index: k, status: 'stored', eventId: d?.eventId ?? null, ...(d?.seq != null ? { seq: d.seq, text: stored[k]! } : {}) };
       });
       return { result, outcomes };
     }

@@ -19,10 +19,11 @@ export class StoreAccess {
   /** Grows with every write, so caches can tell when data changed. */
   version = 0;
   /**
-   * Called after each pushed batch is committed with the rows it stored (seq and stored text),
-   * in seq order, so trails can take them without reading them back from the store.
+   * Takes, after each pushed batch is committed, the rows it stored (seq and stored text) in seq
+   * order, so trails need not read them back from the store; only while `wants()` says so (the
+   * rows' seqs then come back from the insert).
    */
-  onStored?: (rows: StoredRow[]) => void;
+  storedListener?: { wants(): boolean; feed(rows: StoredRow[]): void };
 
   private constructor(readonly primary: Store, readers: Store[]) {
     this.idle.push(...readers);
@@ -73,7 +74,7 @@ export class StoreAccess {
   /**
    * Loads records for a channel; concurrent calls are committed together in one transaction.
    * Resolves once the records are durably stored. `records`, when given, are `texts` parsed
-   * (handed to `onStored` so trails need not parse them again).
+   * (handed to `storedListener` so trails need not parse them again).
    */
   push(channel: string, texts: string[], minTime = -Infinity, records?: readonly object[]): Promise<RecordOutcome[]> {
     return new Promise((resolve, reject) => {
@@ -100,14 +101,15 @@ export class StoreAccess {
             const texts = parts.flatMap((p) => p.texts);
             last = texts.length;
             const minTime = Math.min(...parts.map((p) => p.minTime));
-            const { outcomes } = await this.write((s) => loadRecords(s, channel, texts), minTime);
-            if (this.onStored) {
+            const listener = this.storedListener?.wants() ? this.storedListener : undefined;
+            const { outcomes } = await this.write((s) => loadRecords(s, channel, texts, undefined, { withSeq: listener !== undefined }), minTime);
+            if (listener) {
               const records = parts.flatMap((p) => p.records ?? p.texts.map(() => undefined));
               const rows: StoredRow[] = [];
               outcomes.forEach((o, i) => {
                 if (o.seq !== undefined && o.text !== undefined) rows.push({ seq: o.seq, text: o.text, record: records[i] });
               });
-              this.onStored(rows.sort((a, b) => a.seq - b.seq));
+              listener.feed(rows.sort((a, b) => a.seq - b.seq));
             }
             let k = 0;
             for (const p of parts) {

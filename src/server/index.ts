@@ -61,7 +61,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   const webDir = opts.webDir ?? join(packageRoot(), 'web', 'dist');
   const trails = new TrailManager(store.dataDir, (fn) => access.write(fn), Date.now, (fn) => access.read(fn));
-  access.onStored = (rows) => trails.feed(rows);
+  access.storedListener = trails;
   const { app, auditor } = createApp({ access, webDir: existsSync(webDir) ? webDir : undefined, noAuth: opts.noAuth, version, rulesDirs: opts.rulesDirs, trails });
   // Trails follow the store: every second, newly stored events go to every logging trail.
   let pumping = false;

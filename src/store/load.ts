@@ -314,6 +314,8 @@ export interface LoadOptions {
   incoming?: boolean;
   /** With `incoming`: how many rows it holds (when all are stored, they are not read back). */
   expectedRows?: number;
+  /** With `keepDecisions`: each stored row's `seq` too. */
+  withSeq?: boolean;
 }
 
 /**
@@ -452,7 +454,7 @@ async function loadStagedPush(store: Store, S: string, sourceUris: Map<number, s
   // The dedup scan takes its time bounds from the staged rows, not from parameters: DuckDB
   // re-plans a prepared statement whenever parameters are bound.
   const stored = await store.allPrepared(
-    `${insertSql(S, `(${decidedSelect(S, 'staged')})`)} RETURNING sourceId, sourceIndex, eventId, seq, list_contains(flags, 'eventid-conflict') AS conflict`,
+    `${insertSql(S, `(${decidedSelect(S, 'staged')})`)} RETURNING sourceId, sourceIndex, eventId, ${opts.withSeq ? 'seq' : 'NULL'} AS seq, list_contains(flags, 'eventid-conflict') AS conflict`,
   );
   let outcomes: Row[];
   if (opts.expectedRows !== undefined && stored.length === opts.expectedRows) {

@@ -110,6 +110,11 @@ export class TrailManager {
     }
   }
 
+  /** Whether `feed` keeps rows: only while some trail logs. */
+  wants(): boolean {
+    return this.open.size > 0;
+  }
+
   /**
    * Hands over rows just committed to the store (seq and stored text), in seq order, so that
    * `pump` need not read them back. Only a shortcut: `pump` uses them only after checking that
@@ -117,7 +122,7 @@ export class TrailManager {
    */
   feed(rows: readonly StoredRow[]): void {
     if (rows.length === 0) return;
-    if (this.open.size === 0) {
+    if (!this.wants()) {
       this.fed = [];
       return;
     }
