@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../src/store/db.js';
 import { record, tempDir, rmDir, writeDelivery } from './helpers/fixtures.js';
@@ -33,6 +34,8 @@ async function killAndResume(files: number, per: number, delays: number[], env?:
     assert.ok(kills >= 2, `expected some runs to be killed, got ${kills}`);
     const final = await runIngest(logs, data, undefined, env);
     assert.equal(final.code, 0);
+    // The killed runs' scratch folders are gone too.
+    assert.deepEqual(readdirSync(`${data}/tmp`).filter((d) => d.startsWith('ingest-')), []);
     const store = await Store.open({ dataDir: data, readOnly: true });
     try {
       const r = await store.one(`SELECT count(*) AS n, count(DISTINCT eventId) AS d FROM event_store`);

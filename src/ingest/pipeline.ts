@@ -8,7 +8,7 @@
  */
 import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
 import { gunzipSync, constants as zc } from 'node:zlib';
-import { join, basename } from 'node:path';
+import { join, basename, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { AitrailError } from '../model/errors.js';
@@ -158,6 +158,11 @@ export async function ingestObjects(
   // slower. Other writes (pushes, self-audit) keep DuckDB's default.
   await store.run(`SET disabled_compression_methods = 'fsst'`);
   const tmp = store.tmpDir(`ingest-${process.pid}`);
+  // Only one process writes a store at a time, so other runs' scratch folders (bundles and staged
+  // files of a run that was killed) are left over: remove them.
+  for (const d of await fsp.readdir(dirname(tmp)).catch(() => [] as string[])) {
+    if (/^ingest-\d+$/.test(d) && join(dirname(tmp), d) !== tmp) await fsp.rm(join(dirname(tmp), d), { recursive: true, force: true });
+  }
   const manifest = new Map<string, ManifestRow>();
   for (const r of await store.all('SELECT uri, sourceId, size, etag, mtimeMs FROM ingested_objects')) {
     manifest.set(String(r.uri), {
