@@ -6,8 +6,10 @@
  * line, so the reader fills whole chunks and every record still names its file. The two member
  * names carry a random suffix per bundle set: a damaged or crafted file cannot close its wrapper
  * and pose as another file, because it cannot know them. A file must also end as a delivery file
- * does (`]}`): one that went on after its object (`{…}, "x": 1}`) would otherwise read as valid
- * inside the wrapper. Files left out go to the JavaScript readers, which say what is wrong.
+ * does (`]}`), which keeps out files that go on after their object (`{…}, "x": 1`): inside the
+ * wrapper those would read as valid. (One crafted to go on with a member that itself ends in `]}`
+ * still reads as its first object, the rest ignored; its records keep their own file.) Files
+ * left out go to the JavaScript readers, which say what is wrong.
  *
  * Bundles hold plain JSON: gzip files are inflated here. (Concatenated gzip members would spare
  * that, but DuckDB 1.5's reader was seen to stop inside such a stream without an error.)
