@@ -410,8 +410,8 @@ export async function ingestObjects(
       sinceYield = 0;
       await new Promise((r) => setImmediate(r));
     }
-    if (f.fast && fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > fastBatchBytes)) await startLoad(flushFast);
     if (f.fast) {
+      if (fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > fastBatchBytes)) await startLoad(flushFast);
       (bundler ??= new BundleWriter(tmp, `bundle-${f.sourceId}`)).add(f);
       // The bytes read while probing are in the bundle now.
       delete f.data;
