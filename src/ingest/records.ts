@@ -50,7 +50,7 @@ export interface RecordOutcome {
 }
 
 /** The text the store keeps for a pushed record: JSON's insignificant newlines folded into spaces. */
-export function storedText(text: string): string {
+function storedText(text: string): string {
   return text.replace(/[\r\n]+/g, ' ');
 }
 
