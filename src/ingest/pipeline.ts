@@ -119,7 +119,9 @@ function sniffRecords(head: Buffer): boolean {
   let text: string;
   if (isGzip(head)) {
     try {
-      text = gunzipSync(head, { finishFlush: zc.Z_SYNC_FLUSH }).subarray(0, 256).toString('utf8');
+      // Only the start matters: the head holds whole files now, and inflating all of it would
+      // inflate most files twice (bundling inflates them again).
+      text = gunzipSync(head.subarray(0, 1024), { finishFlush: zc.Z_SYNC_FLUSH }).subarray(0, 256).toString('utf8');
     } catch {
       return false;
     }
