@@ -41,9 +41,9 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /**
  * The contents of gzip files, inflated in one call when each is a single member (its trailer's
  * ISIZE then gives where its content ends; one call per file costs half again as much on small
- * delivery files), else file by file. A file that cannot be inflated gets its error instead.
+ * delivery files), else file by file. A file that cannot be inflated gets null.
  */
-function inflateAll(gz: Buffer[]): (Buffer | Error)[] {
+function inflateAll(gz: Buffer[]): (Buffer | null)[] {
   const sizes = gz.map((b) => (b.length >= 18 ? b.readUInt32LE(b.length - 4) : -1));
   try {
     const all = gunzipSync(Buffer.concat(gz));
@@ -57,8 +57,8 @@ function inflateAll(gz: Buffer[]): (Buffer | Error)[] {
   return gz.map((b) => {
     try {
       return gunzipSync(b);
-    } catch (e) {
-      return e as Error;
+    } catch {
+      return null;
     }
   });
 }
@@ -68,8 +68,11 @@ export class BundleWriter {
   private readonly suffix = randomBytes(6).toString('hex');
   private readonly paths: string[] = [];
   private pending: { file: BundleInput; bytes: Buffer }[] = [];
-  /** Files that could not be read or inflated, with the reason; they are not in any bundle. */
-  readonly unreadable: { file: BundleInput; reason: string }[] = [];
+  /**
+   * Files left out of every bundle: they could not be read or inflated, or do not end as a
+   * delivery file does. The JavaScript readers that take them say what is wrong.
+   */
+  readonly unreadable: BundleInput[] = [];
 
   constructor(
     private readonly dir: string,
@@ -81,8 +84,8 @@ export class BundleWriter {
   add(f: BundleInput): void {
     try {
       this.pending.push({ file: f, bytes: f.data ?? readFileSync(f.path) });
-    } catch (e) {
-      this.unreadable.push({ file: f, reason: (e as Error).message });
+    } catch {
+      this.unreadable.push(f);
     }
     if (this.pending.length >= this.perBundle) this.writeBundle();
   }
@@ -92,17 +95,17 @@ export class BundleWriter {
     this.pending = [];
     const gz = batch.filter((p) => p.file.gzip);
     const inflated = gz.length ? inflateAll(gz.map((p) => p.bytes)) : [];
-    const contents = new Map<BundleInput, Buffer | Error>(gz.map((p, i) => [p.file, inflated[i]!]));
+    const contents = new Map<BundleInput, Buffer | null>(gz.map((p, i) => [p.file, inflated[i] ?? null]));
     const parts: Buffer[] = [];
     for (const { file, bytes } of batch) {
-      let body = contents.get(file) ?? bytes;
-      if (body instanceof Error) {
-        this.unreadable.push({ file, reason: body.message });
+      let body = file.gzip ? contents.get(file) : bytes;
+      if (!body) {
+        this.unreadable.push(file);
         continue;
       }
       if (body.subarray(0, 3).equals(UTF8_BOM)) body = body.subarray(3);
       if (!endsLikeDelivery(body)) {
-        this.unreadable.push({ file, reason: 'does not end with the Records array and its object' });
+        this.unreadable.push(file);
         continue;
       }
       parts.push(Buffer.from(`{"s_${this.suffix}":${file.sourceId},"d_${this.suffix}":`), body, CLOSE);

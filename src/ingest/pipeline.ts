@@ -356,7 +356,7 @@ export async function ingestObjects(
     try {
       const bundles = writer.finish();
       // Files that could not be inflated go to the JavaScript readers, which say why.
-      const bad = new Set(writer.unreadable.map((u) => u.file));
+      const bad = new Set(writer.unreadable);
       const good = bad.size ? batch.filter((f) => !bad.has(f)) : batch;
       if (good.length) await loadOrSplit(good, bundles);
       if (bad.size) await loadSlow(batch.filter((f) => bad.has(f)));
