@@ -19,6 +19,7 @@ import { lookupEvents, runSql } from '../src/store/events.js';
 import { buildLookupQuery, sqlTime, type LookupAttributeKey, type LookupRequest } from '../src/query/lookup.js';
 import type { FloorWorkerResult } from './floor-worker.js';
 import type { IngestChildResult } from './ingest-child.js';
+import type { DuckdbPeerResult } from './duckdb-peer-child.js';
 import { bytes, int, ms, num, ratio, reportPath, targetsSection, textTable, verdict, writeReport, type SectionBuilder } from './report.js';
 import {
   aggregateSection,
@@ -30,6 +31,7 @@ import {
   noisyNote,
   type AggregateResult,
   type CoreResults,
+  type DuckdbPeer,
   type FloorResult,
   type GenerationResult,
   type IngestResult,
@@ -233,6 +235,13 @@ async function runIngest(): Promise<Omit<IngestResult, 'eventsInStore'>> {
   };
 }
 
+/** DuckDB's own JSON reader loading the same files into a typed table (see duckdb-peer-child.ts). */
+async function runDuckdbPeer(): Promise<DuckdbPeer> {
+  log('duckdb peer: read_json into a 33-column table, child process …');
+  const r = await runChild<DuckdbPeerResult>('duckdb-peer-child.js', [logsDir, join(benchData, 'peer')], 'DuckDB peer child');
+  return { ...r, eventsPerSecond: r.records / r.seconds, cpuUtilization: (r.userCpuMs + r.systemCpuMs) / 1000 / r.seconds / os.cpus().length };
+}
+
 /** The commit the benchmark runs from, noting uncommitted changes under src/. */
 function codeVersion(): string {
   try {
@@ -336,6 +345,7 @@ function printSummary(r: CoreResults): void {
   const rows: string[][] = [
     ['Parse floor (gunzip+JSON.parse)', `${int(f.eventsPerSecond)} ev/s`, `${f.workers} workers`, '', '', ''],
     ['Ingest events/s (open→close)', `${int(i.eventsPerSecond)} ev/s`, `${int(f.eventsPerSecond)} ev/s floor`, ratio(i.eventsPerSecond, f.eventsPerSecond), '≥ 100,000 & ≥ 0.33×', verdict(i.eventsPerSecond >= 100_000 && i.eventsPerSecond / f.eventsPerSecond >= 1 / 3)],
+    ['DuckDB read_json peer (33 columns)', `${int(r.duckdbPeer.eventsPerSecond)} ev/s`, 'ingest ÷ peer', ratio(i.eventsPerSecond, r.duckdbPeer.eventsPerSecond), '', ''],
     ['Ingest MB/s (compressed / raw)', `${num(i.bytesRead / 1e6 / i.totalSeconds)} / ${num(f.plainBytes / 1e6 / i.totalSeconds)}`, `${num(f.compressedBytes / 1e6 / f.seconds)} / ${num(f.plainBytes / 1e6 / f.seconds)}`, '', '', ''],
     ['Ingest peak RSS', bytes(i.peakRssBytes, true), '', '', '≤ 1 GiB', verdict(i.peakRssBytes <= 1024 ** 3)],
     ['Store size', bytes(storeBytes), `${bytes(f.plainBytes)} raw`, `${num((storeBytes / f.plainBytes) * 100)} %`, '≤ 50 %', verdict(storeBytes / f.plainBytes <= 0.5)],
@@ -375,6 +385,11 @@ async function main(): Promise<void> {
   const ingestPart = await runIngest();
   load.push({ phase: 'ingest (child process)', load: phaseLoad(mark, ingestPart.userCpuMs + ingestPart.systemCpuMs) });
   log(`ingest: ${int(ingestPart.records)} records in ${num(ingestPart.totalSeconds, 1)} s → ${int(ingestPart.eventsPerSecond)} events/s, peak RSS ${bytes(ingestPart.peakRssBytes, true)}`);
+  collectGarbage();
+  mark = markCpu();
+  const duckdbPeer = await runDuckdbPeer();
+  load.push({ phase: 'DuckDB read_json peer (child process)', load: phaseLoad(mark, duckdbPeer.userCpuMs + duckdbPeer.systemCpuMs) });
+  log(`duckdb peer: ${int(duckdbPeer.records)} records in ${num(duckdbPeer.seconds, 1)} s → ${int(duckdbPeer.eventsPerSecond)} events/s`);
 
   const store = await Store.open({ dataDir: storeDir, readOnly: true });
   let results: CoreResults;
@@ -405,6 +420,7 @@ async function main(): Promise<void> {
       generation,
       floor: floorResult,
       ingest: { ...ingestPart, eventsInStore: Number(span?.n ?? 0) },
+      duckdbPeer,
       lookupWindow: { start: start.toISOString(), end: last.toISOString(), events: lk.events },
       lookupFloor: lk.floor,
       lookups: lk.rows,
