@@ -157,12 +157,19 @@ test('every container shape is read: arrays, single records, JSON Lines, EventBr
     writeRaw(l, 'eb.json', JSON.stringify({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.bedrock', detail: record() }));
     writeRaw(l, 'lookup.json', JSON.stringify({ Events: [{ EventId: 'x', CloudTrailEvent: JSON.stringify(record()) }] }));
     writeRaw(l, 'pretty.json.gz', gzipSync(JSON.stringify({ Records: [record()] }, null, 2)));
+    // Gzip files are only looked into once inflated for a bundle: the other shapes go on from
+    // there to the JavaScript readers, and a byte order mark does not stop a delivery file.
+    writeRaw(l, 'lines.jsonl.gz', gzipSync([record(), record(), record()].map((r) => JSON.stringify(r)).join('\n')));
+    writeRaw(l, 'array.json.gz', gzipSync(JSON.stringify([record(), record()])));
+    writeRaw(l, 'lookup.json.gz', gzipSync(JSON.stringify({ Events: [{ EventId: 'y', CloudTrailEvent: JSON.stringify(record()) }] })));
+    writeRaw(l, 'bom.json.gz', gzipSync('\uFEFF' + JSON.stringify({ Records: [record()] })));
     const s = await ingest(store, [l]);
     assert.equal(s.rejected, 0);
-    assert.equal(s.eventsAdded, 9);
+    assert.equal(s.filesRead, 10);
+    assert.equal(s.eventsAdded, 16);
     const viaStdin = await ingest(store, ['-'], { stdin: Readable.from([JSON.stringify({ Records: [record(), record()] })]) });
     assert.equal(viaStdin.eventsAdded, 2);
-    assert.equal(await count(store), 11);
+    assert.equal(await count(store), 18);
   });
 });
 

@@ -41,11 +41,16 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
     // A file that goes on after its object would read as valid inside the wrapper: left out.
     files.push(file('junk.json', `${texts[0]!}, "x": {"y": 1}}`, 18, false));
     files.push(file('spaced.json', `${texts[0]!.slice(0, -2)} ]\t\r }  `, 19, false));
+    // Gzip files are only looked into here: one that is not a delivery file is left out.
+    files.push(file('lines.json.gz', gzipSync(`${JSON.stringify({ eventID: 'l1' })}\n${JSON.stringify({ eventID: 'l2' })}`), 20, true));
+    // lookup-events output ends as a delivery file does: only its start tells them apart.
+    files.push(file('lookup.json.gz', gzipSync(JSON.stringify({ Events: [{ EventId: 'x', CloudTrailEvent: '{}' }] })), 21, true));
+    files.push(file('bom.json.gz', gzipSync('\uFEFF' + texts[1]!), 22, true));
     const w = new BundleWriter(dir, 'x', 4);
     for (const f of files) w.add(f);
     const b = w.finish();
-    // Four files per bundle, less the three left out.
-    assert.equal(b.paths.length, 2);
+    // Four files per bundle, less the five left out.
+    assert.equal(b.paths.length, 3);
     const got = lines(b.paths);
     assert.deepEqual(
       got.map((l) => [l[b.sourceKey], JSON.stringify(l[b.dataKey])]),
@@ -56,13 +61,14 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
         [14, texts[3]],
         [16, texts[4]],
         [19, texts[0]],
+        [22, texts[1]],
       ],
     );
     // Only the two member names, each with the set's own suffix.
     assert.match(b.sourceKey, /^s_[0-9a-f]{12}$/);
     assert.equal(b.dataKey, b.sourceKey.replace('s_', 'd_'));
     assert.ok(got.every((l) => Object.keys(l).length === 2));
-    assert.deepEqual(w.unreadable.map((u) => u.sourceId).sort(), [15, 17, 18]);
+    assert.deepEqual(w.unreadable.map((u) => u.sourceId).sort(), [15, 17, 18, 20, 21]);
     // Another writer's names differ: no file can know them in advance.
     const other = new BundleWriter(dir, 'y');
     other.add(files[0]!);

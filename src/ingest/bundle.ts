@@ -5,11 +5,13 @@
  * A bundle concatenates many files, each wrapped as `{"<s>":<sourceId>,"<d>":<file>}` on its own
  * line, so the reader fills whole chunks and every record still names its file. The two member
  * names carry a random suffix per bundle set: a damaged or crafted file cannot close its wrapper
- * and pose as another file, because it cannot know them. A file must also end as a delivery file
- * does (`]}`), which keeps out files that go on after their object (`{…}, "x": 1`): inside the
- * wrapper those would read as valid. (One crafted to go on with a member that itself ends in `]}`
- * still reads as its first object, the rest ignored; its records keep their own file.) Files
- * left out go to the JavaScript readers, which say what is wrong.
+ * and pose as another file, because it cannot know them. A file must start and end as a delivery
+ * file does (`{"Records":[` … `]}`); the end keeps out files that go on after their object
+ * (`{…}, "x": 1`): inside the wrapper those would read as valid. (One crafted to go on with a
+ * member that itself ends in `]}` still reads as its first object, the rest ignored; its records
+ * keep their own file.) Files left out go to the JavaScript readers, which read every other
+ * container and say what is wrong with a damaged file. Gzip files are only looked into here,
+ * once inflated: sniffing each one's start beforehand cost a second inflate call per file.
  *
  * Bundles hold plain JSON: gzip files are inflated here. (Concatenated gzip members would spare
  * that, but DuckDB 1.5's reader was seen to stop inside such a stream without an error.)
@@ -37,6 +39,16 @@ export interface Bundles {
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+/** The largest output buffer an inflate call starts with. */
+const MAX_CHUNK = 64 * 1024 * 1024;
+
+/** `{"Records":[` with JSON's whitespace only (`\s` would also take a byte order mark). */
+export const RECORDS_START = /^[ \t\r\n]*\{[ \t\r\n]*"Records"[ \t\r\n]*:[ \t\r\n]*\[/;
+
+/** Whether `body` (a byte order mark already removed) starts as a delivery file does. */
+export function startsLikeDelivery(body: Buffer): boolean {
+  return RECORDS_START.test(body.subarray(0, 256).toString('latin1'));
+}
 
 /**
  * The contents of gzip files, inflated in one call when each is a single member (its trailer's
@@ -45,9 +57,13 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  */
 function inflateAll(gz: Buffer[]): (Buffer | null)[] {
   const sizes = gz.map((b) => (b.length >= 18 ? b.readUInt32LE(b.length - 4) : -1));
+  const total = sizes.every((n) => n >= 0) ? sizes.reduce((a, n) => a + n, 0) : -1;
   try {
-    const all = gunzipSync(Buffer.concat(gz));
-    if (sizes.every((n) => n >= 0) && sizes.reduce((a, n) => a + n, 0) === all.length) {
+    // An output buffer of the expected size (one more byte, so zlib stops with room to spare)
+    // spares zlib's 16 kB steps and the copy that joins them; the trailers are not trusted
+    // beyond a cap, and a wrong total only means more steps.
+    const all = gunzipSync(Buffer.concat(gz), total > 0 ? { chunkSize: Math.min(total + 1, MAX_CHUNK) } : {});
+    if (total === all.length) {
       let at = 0;
       return sizes.map((n) => all.subarray(at, (at += n)));
     }
@@ -69,8 +85,8 @@ export class BundleWriter {
   private readonly paths: string[] = [];
   private pending: { file: BundleInput; bytes: Buffer }[] = [];
   /**
-   * Files left out of every bundle: they could not be read or inflated, or do not end as a
-   * delivery file does. The JavaScript readers that take them say what is wrong.
+   * Files left out of every bundle: they could not be read or inflated, or do not start or end as
+   * a delivery file does. The JavaScript readers that take them read them or say what is wrong.
    */
   readonly unreadable: BundleInput[] = [];
 
@@ -104,7 +120,7 @@ export class BundleWriter {
         continue;
       }
       if (body.subarray(0, 3).equals(UTF8_BOM)) body = body.subarray(3);
-      if (!endsLikeDelivery(body)) {
+      if (!startsLikeDelivery(body) || !endsLikeDelivery(body)) {
         this.unreadable.push(file);
         continue;
       }

@@ -7,14 +7,13 @@
  * manifest rows, so a killed run resumes with every event exactly once.
  */
 import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
-import { gunzipSync, constants as zc } from 'node:zlib';
 import { join, basename, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { AitrailError } from '../model/errors.js';
 import { sqlString, type Store } from '../store/db.js';
 import { loadDirect, loadRelation, type LoadResult } from '../store/load.js';
-import { BundleWriter, type Bundles } from './bundle.js';
+import { BundleWriter, startsLikeDelivery, type Bundles } from './bundle.js';
 import { extractFromBytes, isGzip } from './formats.js';
 import { probeFile, sortByKey, type InputObject, type SkipReason } from './sources.js';
 
@@ -111,28 +110,18 @@ export function emptySummary(): IngestSummary {
 }
 
 /**
- * Whether a file looks like a delivery file DuckDB can read in a bundle: `{"Records":[` first.
- * A plain file may start with a byte order mark (the bundle drops it); a gzip file that does goes
- * through the JavaScript readers.
+ * Whether a file may be a delivery file DuckDB can read in a bundle. A plain file must start with
+ * `{"Records":[` (after a byte order mark, which the bundle drops). A gzip file is taken on trust:
+ * the bundle writer inflates it anyway and checks its start and end there, and a file that is
+ * something else after all goes to the JavaScript readers from there.
  */
-function sniffRecords(head: Buffer): boolean {
-  let text: string;
-  if (isGzip(head)) {
-    try {
-      // Only the start matters: the head holds whole files now, and inflating all of it would
-      // inflate most files twice (bundling inflates them again).
-      text = gunzipSync(head.subarray(0, 1024), { finishFlush: zc.Z_SYNC_FLUSH }).subarray(0, 256).toString('utf8');
-    } catch {
-      return false;
-    }
-    return RECORDS_START.test(text);
-  }
-  text = head.subarray(0, 256).toString('utf8');
-  return RECORDS_START.test(text.startsWith('\uFEFF') ? text.slice(1) : text);
+function maybeDelivery(head: Buffer): boolean {
+  if (isGzip(head)) return true;
+  const bom = head.subarray(0, 3).equals(UTF8_BOM);
+  return startsLikeDelivery(bom ? head.subarray(3) : head);
 }
 
-/** `{"Records":[` with JSON's whitespace only (`\s` would also take a byte order mark). */
-const RECORDS_START = /^[ \t\r\n]*\{[ \t\r\n]*"Records"[ \t\r\n]*:[ \t\r\n]*\[/;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Runs one ingest over the given objects. */
 export async function ingestObjects(
@@ -355,11 +344,23 @@ export async function ingestObjects(
     };
     try {
       const bundles = writer.finish();
-      // Files that could not be inflated go to the JavaScript readers, which say why.
+      // Files that are not delivery files after all, or could not be inflated, go to the
+      // JavaScript readers (which say what is wrong with a damaged one), in batches of their size.
       const bad = new Set(writer.unreadable);
       const good = bad.size ? batch.filter((f) => !bad.has(f)) : batch;
       if (good.length) await loadOrSplit(good, bundles);
-      if (bad.size) await loadSlow(batch.filter((f) => bad.has(f)));
+      let part: Fetched[] = [];
+      let partBytes = 0;
+      for (const f of bad.size ? batch.filter((f) => bad.has(f)) : []) {
+        if (part.length > 0 && (part.length >= batchFiles || partBytes + f.plainBytes > slowBatchBytes)) {
+          await loadSlow(part);
+          part = [];
+          partBytes = 0;
+        }
+        part.push(f);
+        partBytes += f.plainBytes;
+      }
+      if (part.length) await loadSlow(part);
     } finally {
       writer.discard();
     }
@@ -386,7 +387,7 @@ export async function ingestObjects(
     // The listing's size is the fetched file's size (local files are read in place, downloads are whole).
     const size = t.obj.size;
     const plainBytes = gzip ? (gzipSize ?? size) : size;
-    const fast = sniffRecords(head);
+    const fast = maybeDelivery(head);
     return { obj: t.obj, path, sourceId: t.sourceId, bytes: size, plainBytes, gzip, fast, ...(fast && head.length === size ? { data: head } : {}) };
   };
   const inflight: Promise<Fetched>[] = [];

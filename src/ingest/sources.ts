@@ -210,7 +210,8 @@ export async function spoolStdin(tmpDir: string, stream: NodeJS.ReadableStream =
 export function probeFile(path: string, size: number, bytes = 4096): { head: Buffer; gzipSize: number | null } {
   const fd = openSync(path, 'r');
   try {
-    const head = Buffer.alloc(Math.min(bytes, size));
+    // Not zero-filled: only the bytes read are returned.
+    const head = Buffer.allocUnsafe(Math.min(bytes, size));
     const bytesRead = readSync(fd, head, 0, head.length, 0);
     const isGz = bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b;
     let gzipSize: number | null = null;
