@@ -132,8 +132,12 @@ export async function ingestObjects(
 ): Promise<IngestSummary> {
   const started = Date.now();
   const summary = emptySummary();
-  summary.filesSeen = objects.length + skipped.length;
-  for (const s of skipped) summary.filesSkipped[s.reason]++;
+  // Sources may overlap (a folder and a subfolder of it, or one named twice): each object once.
+  const uris = new Set<string>();
+  const inputs = objects.filter((o) => !uris.has(o.uri) && uris.add(o.uri));
+  const skippedOnce = new Map(skipped.map((s) => [s.uri, s.reason] as const));
+  summary.filesSeen = inputs.length + skippedOnce.size;
+  for (const reason of skippedOnce.values()) summary.filesSkipped[reason]++;
   const cfg = (await store.getSetting<AiClassificationConfig>('aiClassification')) ?? defaultAiConfig();
   // Checkpoint rarely during a bulk load: every checkpoint recompresses the newest row groups,
   // so frequent ones cost time and leave them poorly compressed. The WAL keeps each batch durable.
@@ -165,9 +169,11 @@ export async function ingestObjects(
   }
   let nextId = Number((await store.one('SELECT coalesce(max(sourceId), 0) + 1 AS n FROM ingested_objects'))?.n ?? 1);
   const todo: { obj: InputObject; sourceId: number }[] = [];
+  /** Files read before that changed since: their manifest rows are updated, not added. */
+  const rereads = new Set<number>();
   // Oldest files first (by the time in a delivery file's name or key), so the lake is written
   // close to eventTime order whatever the account/region layout of the source.
-  for (const obj of sortByKey([...objects], (o) => timeKey(o.uri))) {
+  for (const obj of sortByKey(inputs, (o) => timeKey(o.uri))) {
     const known = manifest.get(obj.uri);
     if (known) {
       const same = known.size === obj.size && (obj.etag ? known.etag === obj.etag : known.mtimeMs === (obj.mtimeMs ?? null));
@@ -176,6 +182,7 @@ export async function ingestObjects(
         continue;
       }
       todo.push({ obj, sourceId: known.sourceId });
+      rereads.add(known.sourceId);
     } else {
       todo.push({ obj, sourceId: nextId++ });
     }
@@ -222,17 +229,32 @@ export async function ingestObjects(
       return { sourceId: f.sourceId, uri: f.obj.uri, size: f.obj.size, etag: f.obj.etag ?? null, mtimeMs: f.obj.mtimeMs ?? null, status,
         events: c?.added ?? 0, duplicates: c?.duplicates ?? 0, rejected: c?.rejected ?? 0, message: bad ?? null };
     });
-    // One statement per batch, its rows as one JSON parameter: manifests of many small files must
-    // not cost a round trip each, and a long VALUES list costs more to plan than to run.
-    await store.run(
-      `INSERT INTO ingested_objects (sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, ingestedAt)
-       SELECT sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, now()
-       FROM (SELECT unnest(from_json(CAST(? AS VARCHAR), '[{"sourceId":"INTEGER","uri":"VARCHAR","size":"BIGINT","etag":"VARCHAR","mtimeMs":"BIGINT","status":"VARCHAR","events":"INTEGER","duplicates":"INTEGER","rejected":"INTEGER","message":"VARCHAR"}]'), recursive := true))
-       ON CONFLICT (sourceId) DO UPDATE SET size = excluded.size, etag = excluded.etag, mtimeMs = excluded.mtimeMs,
-         status = excluded.status, events = excluded.events, duplicates = excluded.duplicates, rejected = excluded.rejected,
-         message = excluded.message, ingestedAt = excluded.ingestedAt`,
-      [JSON.stringify(rows)],
-    );
+    // One statement per batch, its rows read from a JSON Lines file: manifests of many small
+    // files must not cost a round trip each, a long VALUES list costs more to plan than to run,
+    // and DuckDB reads such a file several times faster than it parses one JSON parameter.
+    const path = join(tmp, `manifest-${batch[0]!.sourceId}.jsonl`);
+    const lines = rows.map((r) => JSON.stringify(r));
+    await fsp.writeFile(path, lines.join('\n') + '\n');
+    const longest = lines.reduce((n, l) => Math.max(n, Buffer.byteLength(l)), 0);
+    const select = `SELECT sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, now()
+       FROM read_json(${sqlString(path)}, format = 'newline_delimited', columns = {sourceId: 'INTEGER', uri: 'VARCHAR', size: 'BIGINT',
+         etag: 'VARCHAR', mtimeMs: 'BIGINT', status: 'VARCHAR', events: 'INTEGER', duplicates: 'INTEGER', rejected: 'INTEGER', message: 'VARCHAR'},
+         maximum_object_size = ${longest + 1024})`;
+    const columns = 'sourceId, uri, size, etag, mtimeMs, status, events, duplicates, rejected, message, ingestedAt';
+    try {
+      // Files new to the manifest (nearly always all of them) are plain inserts; a batch with a
+      // file read before updates that file's row in place.
+      await store.run(
+        batch.some((f) => rereads.has(f.sourceId))
+          ? `INSERT INTO ingested_objects (${columns}) ${select}
+             ON CONFLICT (sourceId) DO UPDATE SET size = excluded.size, etag = excluded.etag, mtimeMs = excluded.mtimeMs,
+               status = excluded.status, events = excluded.events, duplicates = excluded.duplicates, rejected = excluded.rejected,
+               message = excluded.message, ingestedAt = excluded.ingestedAt`
+          : `INSERT INTO ingested_objects (${columns}) ${select}`,
+      );
+    } finally {
+      await fsp.rm(path, { force: true });
+    }
   };
 
   // Fast path: DuckDB reads the delivery files itself, bundled (see bundle.ts). A batch's bundles
