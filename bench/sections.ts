@@ -288,7 +288,7 @@ function ingestBreakdown(i: IngestResult): string[] {
     const ms = rest.reduce((a, k) => a + k.ms, 0);
     rows.push([`${rest.length} other statement kinds`, int(rest.reduce((a, k) => a + k.count, 0)), `${num(ms / 1000, 2)} s`, `${num((ms / wall) * 100, 1)} %`]);
   }
-  rows.push(['**Outside DuckDB statements** (file listing, per-file fetch/sniff and bundling in JavaScript, waits)', '', `${num((wall - inSql) / 1000, 2)} s`, `${num(((wall - inSql) / wall) * 100, 1)} %`]);
+  rows.push(['**Outside DuckDB statements** (file listing, per-file fetch and probe, inflating and bundling in JavaScript, waits)', '', `${num((wall - inSql) / 1000, 2)} s`, `${num(((wall - inSql) / wall) * 100, 1)} %`]);
   return [
     `**Where the time goes** (ingest() + close, ${num(wall / 1000, 1)} s): wall time inside each kind of DuckDB statement, timed around the store's connection in the child.`,
     '',

@@ -24,8 +24,12 @@ export async function ingest(store: Store, sources: string[], opts: IngestRunOpt
   const onSkip = (uri: string, reason: SkipReason) => skipped.push({ uri, reason });
   const range = { start: opts.startTime, end: opts.endTime };
   let s3: ReturnType<typeof makeS3Client> | undefined;
+  let stdinRead = false;
   for (const src of sources) {
     if (src === '-') {
+      // Standard input can be read once: `-` named again adds nothing (as any source named twice).
+      if (stdinRead) continue;
+      stdinRead = true;
       objects.push(await spoolStdin(store.tmpDir(`stdin-${process.pid}`), opts.stdin));
     } else if (src.startsWith('s3://')) {
       s3 ??= makeS3Client(opts.endpointUrl, opts.region);
