@@ -201,6 +201,9 @@ test('bad input: each bad file and record is named with its reason, kept raw, an
     const full = JSON.stringify({ Records: [record({ eventID: 'kept-1' }), record({ eventID: 'kept-2' }), record()] });
     writeRaw(l, 'truncated.json', full.slice(0, full.length - 30));
     writeRaw(l, 'notjson.json', 'this is not JSON at all');
+    // empty files: CloudTrail never delivers one, so they are reported, not passed over
+    writeRaw(l, 'zero.json.gz', '');
+    writeRaw(l, 'blank.json.gz', gzipSync(' \n'));
     // records missing required fields, with wrong types, and odd-but-valid ones
     const { eventTime: _t, ...noTime } = record();
     const { eventName: _n, ...noName } = record();
@@ -227,6 +230,8 @@ test('bad input: each bad file and record is named with its reason, kept raw, an
     has(/^corrupt\.json\.gz:-:corrupt gzip/);
     has(/^truncated\.json:-:file is truncated or damaged after record 2/);
     has(/^notjson\.json:-:not valid JSON/);
+    has(/^zero\.json\.gz:-:empty file \(0 bytes\): no records in it$/);
+    has(/^blank\.json\.gz:-:empty file \(\d+ bytes of gzip that inflate to no text\)/);
     has(/^records\.json:0:missing eventTime/);
     has(/^records\.json:1:missing eventName/);
     has(/^records\.json:2:missing eventSource/);

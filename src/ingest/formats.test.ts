@@ -86,6 +86,21 @@ test('gzip: whole, and a truncated stream recovers the records before the damage
   assert.ok(rejects(broken).some((r) => (r as { reject: { code: string } }).reject.code === 'INGEST_BAD_GZIP'));
 });
 
+test('an empty file is one reject that says so; an empty JSON document is not', async () => {
+  for (const [bytes, reason] of [
+    [Buffer.alloc(0), 'empty file (0 bytes): no records in it'],
+    [Buffer.from(' \r\n\t'), 'empty file (4 bytes of whitespace only): no records in it'],
+  ] as const) {
+    const ex = await extractFromBytes(bytes);
+    assert.equal(ex.kind, 'empty');
+    assert.deepEqual(ex.items, [{ idx: null, line: null, reject: { code: 'INGEST_BAD_JSON', reason, raw: '' } }]);
+  }
+  const gz = await extractFromBytes(gzipSync(''));
+  assert.match((rejects(gz)[0] as { reject: { reason: string } }).reject.reason, /^empty file \(\d+ bytes of gzip that inflate to no text\)/);
+  // A delivery file without records is not empty: nothing to report.
+  assert.deepEqual((await extractFromBytes(Buffer.from('{"Records":[]}'))).items, []);
+});
+
 test('duplicateMember finds a member named twice in one object, at any depth, escapes decoded', () => {
   assert.equal(duplicateMember(JSON.stringify(rec(1))), null);
   assert.deepEqual(duplicateMember('{"a":1,"b":2,"a":3}'), { name: 'a', path: '$' });

@@ -328,7 +328,18 @@ export async function extractFromBytes(buf: Buffer): Promise<Extraction> {
       });
       return { kind: inner.kind === 'empty' ? 'unreadable' : inner.kind, items: inner.items };
     }
-    return extractFromText(data.toString('utf8'));
+    return reportEmpty(extractFromText(data.toString('utf8')), buf.length, true);
   }
-  return extractFromText(buf.toString('utf8'));
+  return reportEmpty(extractFromText(buf.toString('utf8')), buf.length, false);
+}
+
+/**
+ * An empty file (no bytes, or only whitespace) holds no records, but CloudTrail never delivers
+ * one: it is more likely cut short on its way (a failed upload or copy) or emptied, so it is
+ * reported as a file that could not be read rather than passed over in silence.
+ */
+function reportEmpty(ex: Extraction, bytes: number, gzip: boolean): Extraction {
+  if (ex.kind !== 'empty') return ex;
+  const what = bytes === 0 ? '0 bytes' : gzip ? `${bytes} bytes of gzip that inflate to no text` : `${bytes} bytes of whitespace only`;
+  return { kind: 'empty', items: [{ idx: null, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `empty file (${what}): no records in it`, raw: '' } }] };
 }
