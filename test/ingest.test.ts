@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
+import { ingestObjects } from '../src/ingest/pipeline.js';
 import { record, tempDir, rmDir, writeDelivery, deliveryKey, writeRaw } from './helpers/fixtures.js';
 
 async function withStore<T>(fn: (store: Store, dir: string) => Promise<T>): Promise<T> {
@@ -50,6 +51,42 @@ test('overlapping sources (a folder twice, or a folder and its subfolder) read e
     assert.deepEqual([s.filesSeen, s.filesRead, s.filesSkipped.digest, s.eventsAdded, s.duplicates], [3, 2, 1, 3, 0]);
     assert.equal(await count(store, 'SELECT count(*) AS n FROM ingested_objects'), 2);
     assert.equal(await count(store), 3);
+  });
+});
+
+test('links are followed once; a file that cannot be read is reported, the rest stored, and tried again next run', async () => {
+  await withStore(async (store, dir) => {
+    const real = `${dir}/real`;
+    const a = writeDelivery(real, 'a.json.gz', [record(), record()]);
+    writeDelivery(real, 'b.json', [record()], false);
+    const links = `${dir}/links`;
+    mkdirSync(links);
+    symlinkSync(real, `${links}/to-real`);
+    symlinkSync(a, `${links}/a-again.json.gz`);
+    symlinkSync(`${dir}/nowhere.json.gz`, `${links}/broken.json.gz`);
+    // A link back to a folder already walked ends there, instead of going round for ever.
+    symlinkSync('.', `${links}/loop`);
+    const s = await ingest(store, [links]);
+    // a and b through to-real, a once more through its own link (its events are duplicates),
+    // and the broken link.
+    assert.deepEqual([s.filesRead, s.eventsAdded, s.duplicates, s.filesRejected], [4, 3, 2, 1]);
+    const broken = s.problems.find((p) => p.uri.endsWith('broken.json.gz'));
+    assert.equal(broken?.code, 'INGEST_READ_ERROR');
+    assert.match(broken!.reason, /^cannot read the file: ENOENT.*the next run tries it again/);
+    // Not in the manifest: once the link points at a file, the next run reads it.
+    assert.equal(await count(store, `SELECT count(*) AS n FROM ingested_objects WHERE uri LIKE '%broken.json.gz'`), 0);
+    writeDelivery(dir, 'nowhere.json.gz', [record({ eventID: 'late' })]);
+    const again = await ingest(store, [links]);
+    assert.deepEqual([again.filesRead, again.eventsAdded, again.filesRejected], [1, 1, 0]);
+    // A download that fails is the same: reported, the other objects stored.
+    const obj = (uri: string, path: string | null) => ({
+      uri, size: 10, mtimeMs: 1, explicit: true,
+      fetch: async () => (path === null ? Promise.reject(new Error('connection reset')) : path),
+      release: async () => undefined,
+    });
+    const f = await ingestObjects(store, [obj('s3://b/x.json', null), obj('s3://b/y.json', writeDelivery(dir, 'y.json', [record({ eventID: 'y' })], false))], []);
+    assert.deepEqual([f.filesRead, f.eventsAdded, f.filesRejected], [2, 1, 1]);
+    assert.deepEqual(f.problems.map((p) => [p.uri, p.code, p.reason.split(' (')[0]]), [['s3://b/x.json', 'INGEST_READ_ERROR', 'cannot fetch the file: connection reset']]);
   });
 });
 

@@ -10,7 +10,6 @@ import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
-import { AitrailError } from '../model/errors.js';
 import { sqlString, type Store } from '../store/db.js';
 import { loadDirect, loadRelation, type LoadResult } from '../store/load.js';
 import { BundleWriter, startsLikeDelivery, type Bundles } from './bundle.js';
@@ -83,6 +82,8 @@ interface Fetched {
   gzip: boolean;
   /** The whole file, when probing read all of it. */
   data?: Buffer;
+  /** Why the file could not be fetched or opened (it is reported, and left for the next run). */
+  readError?: string;
 }
 
 const MAX_PROBLEMS = 200;
@@ -171,6 +172,8 @@ export async function ingestObjects(
   const todo: { obj: InputObject; sourceId: number }[] = [];
   /** Files read before that changed since: their manifest rows are updated, not added. */
   const rereads = new Set<number>();
+  /** Files that could not be fetched or opened in this run. */
+  const unreadable = new Set<number>();
   // Oldest files first (by the time in a delivery file's name or key), so the lake is written
   // close to eventTime order whatever the account/region layout of the source.
   for (const obj of sortByKey(inputs, (o) => timeKey(o.uri))) {
@@ -222,7 +225,10 @@ export async function ingestObjects(
   };
 
   const writeManifest = async (batch: Fetched[], res: LoadResult, fileRejects: Map<number, string>) => {
-    const rows = batch.map((f) => {
+    // A file that could not be read at all is not recorded: the next run tries it again.
+    const read = batch.filter((f) => !unreadable.has(f.sourceId));
+    if (read.length === 0) return;
+    const rows = read.map((f) => {
       const c = res.perSource.get(f.sourceId);
       const bad = fileRejects.get(f.sourceId);
       const status = bad ? (c && c.added + c.duplicates > 0 ? 'partial' : 'rejected') : c && c.rejected > 0 ? 'partial' : 'ok';
@@ -232,7 +238,7 @@ export async function ingestObjects(
     // One statement per batch, its rows read from a JSON Lines file: manifests of many small
     // files must not cost a round trip each, a long VALUES list costs more to plan than to run,
     // and DuckDB reads such a file several times faster than it parses one JSON parameter.
-    const path = join(tmp, `manifest-${batch[0]!.sourceId}.jsonl`);
+    const path = join(tmp, `manifest-${read[0]!.sourceId}.jsonl`);
     const lines = rows.map((r) => JSON.stringify(r));
     await fsp.writeFile(path, lines.join('\n') + '\n');
     const longest = lines.reduce((n, l) => Math.max(n, Buffer.byteLength(l)), 0);
@@ -245,7 +251,7 @@ export async function ingestObjects(
       // Files new to the manifest (nearly always all of them) are plain inserts; a batch with a
       // file read before updates that file's row in place.
       await store.run(
-        batch.some((f) => rereads.has(f.sourceId))
+        read.some((f) => rereads.has(f.sourceId))
           ? `INSERT INTO ingested_objects (${columns}) ${select}
              ON CONFLICT (sourceId) DO UPDATE SET size = excluded.size, etag = excluded.etag, mtimeMs = excluded.mtimeMs,
                status = excluded.status, events = excluded.events, duplicates = excluded.duplicates, rejected = excluded.rejected,
@@ -308,7 +314,17 @@ export async function ingestObjects(
       return writeLine(out, line);
     };
     for (const f of batch) {
-      const buf = await fsp.readFile(f.path);
+      let buf: Buffer;
+      try {
+        if (f.readError) throw new Error(f.readError);
+        buf = await fsp.readFile(f.path);
+      } catch (e) {
+        const reason = f.readError ?? `cannot read the file: ${(e as Error).message}`;
+        fileRejects.set(f.sourceId, reason);
+        unreadable.add(f.sourceId);
+        await write(JSON.stringify({ s: f.sourceId, i: null, l: null, xc: 'INGEST_READ_ERROR', x: `${reason} (not recorded as read: the next run tries it again)`, raw: '', rp: null }) + '\n');
+        continue;
+      }
       const ex = await extractFromBytes(buf);
       let keptCopy: string | null = null;
       for (const item of ex.items) {
@@ -397,14 +413,26 @@ export async function ingestObjects(
     await Promise.all(batch.map((f) => f.obj.release()));
   };
   const prepare = async (t: { obj: InputObject; sourceId: number }): Promise<Fetched> => {
+    // A file that cannot be fetched or opened (a link to nothing, a file removed or made
+    // unreadable since the listing, a download that failed) is reported and the run goes on.
+    const unread = (what: string, e: unknown): Fetched => ({
+      obj: t.obj, path: '', sourceId: t.sourceId, bytes: t.obj.size, plainBytes: t.obj.size, gzip: false, fast: false,
+      readError: `cannot ${what} the file: ${(e as Error).message}`,
+    });
     let path: string;
     try {
       path = await t.obj.fetch(tmp);
     } catch (e) {
-      throw new AitrailError('INGEST_SOURCE', `cannot fetch ${t.obj.uri}: ${(e as Error).message}`, { cause: e });
+      return unread('fetch', e);
     }
-    // Most delivery files are a few kB: probing reads them whole, and bundling needs no second read.
-    const { head, gzipSize } = probeFile(path, t.obj.size, 64 * 1024);
+    let probe: ReturnType<typeof probeFile>;
+    try {
+      // Most delivery files are a few kB: probing reads them whole, and bundling needs no second read.
+      probe = probeFile(path, t.obj.size, 64 * 1024);
+    } catch (e) {
+      return unread('read', e);
+    }
+    const { head, gzipSize } = probe;
     const gzip = isGzip(head);
     // The listing's size is the fetched file's size (local files are read in place, downloads are whole).
     const size = t.obj.size;
