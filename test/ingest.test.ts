@@ -151,7 +151,7 @@ test('delivery files stream into the lake: rejects moved out, duplicates dropped
     assert.equal(s.duplicates, 1);
     assert.equal(s.conflicts, 1);
     assert.equal(s.rejected, 2);
-    assert.deepEqual(s.problems.map((p) => `${p.index}:${p.reason}`).sort(), ['0:missing eventTime', '1:record is not a JSON object (found varchar)']);
+    assert.deepEqual(s.problems.map((p) => `${p.index}:${p.reason}`).sort(), ['0:missing eventTime', '1:record is not a JSON object (found a string)']);
     // Nothing of the intermediate rows is left: each record is an event or a reject, once.
     assert.equal(await count(store), 5);
     assert.equal(await count(store, `SELECT count(*) AS n FROM event_store WHERE list_contains(flags, '!rejected') OR eventTime = TIMESTAMP '1970-01-01'`), 0);
@@ -240,6 +240,9 @@ test('bad input: each bad file and record is named with its reason, kept raw, an
     writeRaw(l, 'notjson.json', 'this is not JSON at all');
     // empty files: CloudTrail never delivers one, so they are reported, not passed over
     writeRaw(l, 'zero.json.gz', '');
+    // not UTF-8 (one byte of Latin-1): the records are kept, the file reported and kept as it was
+    const latin1 = Buffer.from(JSON.stringify({ Records: [record({ eventID: 'latin-1', userAgent: 'caf\u00e9' })] }), 'latin1');
+    writeRaw(l, 'latin1.json', latin1);
     writeRaw(l, 'blank.json.gz', gzipSync(' \n'));
     // records missing required fields, with wrong types, and odd-but-valid ones
     const { eventTime: _t, ...noTime } = record();
@@ -268,16 +271,20 @@ test('bad input: each bad file and record is named with its reason, kept raw, an
     has(/^truncated\.json:-:file is truncated or damaged after record 2/);
     has(/^notjson\.json:-:not valid JSON/);
     has(/^zero\.json\.gz:-:empty file \(0 bytes\): no records in it$/);
+    has(/^latin1\.json:-:not valid UTF-8: 1 records read with U\+FFFD in place of the bytes that are not; the file is kept as it was$/);
+    const kept1 = await store.one(`SELECT rawPath FROM rejects WHERE code = 'INGEST_BAD_UTF8'`);
+    assert.ok(readFileSync(String(kept1!.rawPath)).equals(latin1), 'the copy holds the bytes as they were');
+    assert.equal((await store.one(`SELECT userAgent FROM event_store WHERE eventId = 'latin-1'`))!.userAgent, 'caf\uFFFD');
     has(/^blank\.json\.gz:-:empty file \(\d+ bytes of gzip that inflate to no text\)/);
     has(/^records\.json:0:missing eventTime/);
     has(/^records\.json:1:missing eventName/);
     has(/^records\.json:2:missing eventSource/);
-    has(/^records\.json:3:eventName must be a string, found ubigint/);
+    has(/^records\.json:3:eventName must be a string, found a number$/);
     has(/^records\.json:4:eventTime "\[REDACTED\]" is not a timestamp/);
-    has(/^records\.json:5:record is not a JSON object/);
+    has(/^records\.json:5:record is not a JSON object \(found a string\)$/);
     // Valid neighbours are never lost.
     const ids = (await store.all('SELECT eventId FROM event_store')).map((r) => r.eventId);
-    for (const id of ['kept-1', 'kept-2', 'odd-but-fine', 'fine', good[0]!.eventID, good[1]!.eventID]) assert.ok(ids.includes(id), `missing ${id}`);
+    for (const id of ['kept-1', 'kept-2', 'odd-but-fine', 'fine', 'latin-1', good[0]!.eventID, good[1]!.eventID]) assert.ok(ids.includes(id), `missing ${id}`);
     assert.ok(s.eventsAdded >= 6 + 1, 'some records recovered from the corrupt gzip too');
     // Odd values are kept and flagged.
     const odd = await store.one(`SELECT flags, readOnly, eventType FROM event_store WHERE eventId = 'odd-but-fine'`);

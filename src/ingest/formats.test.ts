@@ -101,6 +101,18 @@ test('an empty file is one reject that says so; an empty JSON document is not', 
   assert.deepEqual((await extractFromBytes(Buffer.from('{"Records":[]}'))).items, []);
 });
 
+test('bytes that are not UTF-8, gzipped or not: the records are read, and the file reported', async () => {
+  const text = Buffer.from(JSON.stringify({ Records: [rec(1), { ...rec(2), userAgent: 'x\u00ff' }] }), 'latin1');
+  for (const bytes of [text, gzipSync(text)]) {
+    const ex = await extractFromBytes(bytes);
+    assert.equal(records(ex).length, 2);
+    assert.equal((records(ex)[1] as { userAgent: string }).userAgent, 'x\uFFFD');
+    assert.deepEqual(rejects(ex).map((r) => (r as { reject: { code: string } }).reject.code), ['INGEST_BAD_UTF8']);
+  }
+  // Valid UTF-8 beyond ASCII is not reported.
+  assert.deepEqual(rejects(await extractFromBytes(Buffer.from(JSON.stringify({ Records: [{ ...rec(3), userAgent: 'caf\u00e9 \u{1F600}' }] })))), []);
+});
+
 test('duplicateMember finds a member named twice in one object, at any depth, escapes decoded', () => {
   assert.equal(duplicateMember(JSON.stringify(rec(1))), null);
   assert.deepEqual(duplicateMember('{"a":1,"b":2,"a":3}'), { name: 'a', path: '$' });

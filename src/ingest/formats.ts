@@ -3,6 +3,7 @@
  * delivery files `{"Records":[…]}`, JSON arrays, single records, JSON Lines, EventBridge
  * envelopes, `lookup-events` output, and test wrappers. Pure: text in, items out.
  */
+import { isUtf8 } from 'node:buffer';
 import { gunzip, gunzipSync, constants as zc } from 'node:zlib';
 import { promisify } from 'node:util';
 
@@ -12,7 +13,7 @@ export type ExtractedItem =
   | { idx: number | null; line: number | null; reject: { code: RejectCode; reason: string; raw: string } };
 
 /** Reject codes produced by readers. */
-export type RejectCode = 'INGEST_BAD_GZIP' | 'INGEST_BAD_JSON' | 'INGEST_BAD_RECORD';
+export type RejectCode = 'INGEST_BAD_GZIP' | 'INGEST_BAD_JSON' | 'INGEST_BAD_RECORD' | 'INGEST_BAD_UTF8';
 
 /** The container kind a file turned out to be. */
 export type ContainerKind =
@@ -328,9 +329,29 @@ export async function extractFromBytes(buf: Buffer): Promise<Extraction> {
       });
       return { kind: inner.kind === 'empty' ? 'unreadable' : inner.kind, items: inner.items };
     }
-    return reportEmpty(extractFromText(data.toString('utf8')), buf.length, true);
+    return reportBadUtf8(reportEmpty(extractFromText(data.toString('utf8')), buf.length, true), data);
   }
-  return reportEmpty(extractFromText(buf.toString('utf8')), buf.length, false);
+  return reportBadUtf8(reportEmpty(extractFromText(buf.toString('utf8')), buf.length, false), buf);
+}
+
+/**
+ * JSON text is UTF-8, and CloudTrail writes nothing else. Bytes that are not (a file re-encoded
+ * on its way, or damaged) are read as U+FFFD, so the records are kept, but what they held there
+ * is not what is stored: the file is reported, and the pipeline keeps a copy of it as it was.
+ */
+function reportBadUtf8(ex: Extraction, text: Buffer): Extraction {
+  if (isUtf8(text)) return ex;
+  const read = ex.items.filter((i) => 'record' in i).length;
+  ex.items.push({
+    idx: null,
+    line: null,
+    reject: {
+      code: 'INGEST_BAD_UTF8',
+      reason: `not valid UTF-8: ${read} records read with U+FFFD in place of the bytes that are not; the file is kept as it was`,
+      raw: '',
+    },
+  });
+  return ex;
 }
 
 /**

@@ -56,6 +56,13 @@ const TEXT_SUSPECT = `contains(CAST(rec AS VARCHAR), '\\u') OR regexp_matches(CA
   ...new Set(TEXT_PATHS.map((p) => p.split('.').pop()!)),
 ].join('|')})"\\s*:\\s*[^"\\s]')`;
 
+/** A JSON value's type as people name it ('a number', 'an object', …) from DuckDB's json_type. */
+function jsonTypeName(t: string): string {
+  return `CASE ${t} WHEN 'VARCHAR' THEN 'a string' WHEN 'BOOLEAN' THEN 'a boolean' WHEN 'NULL' THEN 'null' WHEN 'OBJECT' THEN 'an object'
+    WHEN 'ARRAY' THEN 'an array' WHEN 'UBIGINT' THEN 'a number' WHEN 'BIGINT' THEN 'a number' WHEN 'DOUBLE' THEN 'a number'
+    ELSE coalesce(lower(${t}), 'nothing') END`;
+}
+
 const IPV4 = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
 const IPV6 = '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$';
 const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
@@ -88,14 +95,14 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       WHEN ts IS NULL OR es IS NULL OR en IS NULL THEN 'INGEST_BAD_RECORD' END`;
   const reason = `CASE
       WHEN xcode IS NOT NULL THEN xreason
-      WHEN rec IS NULL OR (tTime IS NULL AND tSource IS NULL AND tName IS NULL AND json_type(rec) <> 'OBJECT') THEN 'record is not a JSON object (found ' || coalesce(lower(json_type(rec)), 'nothing') || ')'
+      WHEN rec IS NULL OR (tTime IS NULL AND tSource IS NULL AND tName IS NULL AND json_type(rec) <> 'OBJECT') THEN 'record is not a JSON object (found ' || ${jsonTypeName('json_type(rec)')} || ')'
       WHEN tTime IS NULL AND ${v('"@timestamp"')} IS NULL THEN 'missing eventTime'
-      WHEN tTime IS NOT NULL AND tTime <> 'VARCHAR' THEN 'eventTime must be a string, found ' || lower(tTime)
+      WHEN tTime IS NOT NULL AND tTime <> 'VARCHAR' THEN 'eventTime must be a string, found ' || ${jsonTypeName('tTime')}
       WHEN ts IS NULL THEN 'eventTime ' || to_json(tstr) || ' is not a timestamp'
       WHEN es IS NULL AND tSource IS NULL THEN 'missing eventSource'
-      WHEN es IS NULL THEN 'eventSource must be a string, found ' || lower(tSource)
+      WHEN es IS NULL THEN 'eventSource must be a string, found ' || ${jsonTypeName('tSource')}
       WHEN en IS NULL AND tName IS NULL THEN 'missing eventName'
-      WHEN en IS NULL THEN 'eventName must be a string, found ' || lower(tName) END`;
+      WHEN en IS NULL THEN 'eventName must be a string, found ' || ${jsonTypeName('tName')} END`;
   const flags = `list_filter([
       CASE WHEN tTime IS NULL AND ${v('"@timestamp"')} IS NOT NULL THEN 'eventTime-from-@timestamp' END,
       CASE WHEN ${v('readOnly')} NOT IN ('true', 'false') THEN 'odd-readOnly' END,
