@@ -100,7 +100,7 @@ export function unwrapElement(el: unknown): { record: unknown; via?: ContainerKi
   return { record: el };
 }
 
-function elementsOf(value: unknown): { kind: ContainerKind; elements: unknown[] } {
+export function elementsOf(value: unknown): { kind: ContainerKind; elements: unknown[] } {
   if (Array.isArray(value)) return { kind: 'array', elements: value };
   if (isObject(value)) {
     if (Array.isArray(value.Records)) return { kind: 'records', elements: value.Records };
@@ -114,7 +114,7 @@ function elementsOf(value: unknown): { kind: ContainerKind; elements: unknown[] 
   return { kind: 'single', elements: [value] };
 }
 
-function pushElements(items: ExtractedItem[], elements: unknown[], line: number | null, start: number, raws?: string[]): number {
+export function pushElements(items: ExtractedItem[], elements: unknown[], line: number | null, start: number, raws?: string[]): number {
   let idx = start;
   for (let i = 0; i < elements.length; i++) {
     const el = elements[i];
@@ -131,7 +131,7 @@ function pushElements(items: ExtractedItem[], elements: unknown[], line: number 
  * The source text of each element of a container, when it can be cut out exactly, so that
  * numbers keep their digits (JSON.parse would round 64-bit integers).
  */
-function elementTexts(text: string, kind: ContainerKind, count: number): string[] | undefined {
+export function elementTexts(text: string, kind: ContainerKind, count: number): string[] | undefined {
   let open = -1;
   if (kind === 'array') open = text.indexOf('[');
   else if (kind === 'records') {
@@ -281,10 +281,12 @@ export function extractFromText(input: string): Extraction {
     }
     return { kind: k, items };
   }
-  // Not one JSON document: JSON Lines when there are several lines, else a damaged document.
+  // Not one JSON document: JSON Lines when there are several lines and the first is a JSON value
+  // of its own (a record, or a container such as a delivery file on one line), else a damaged
+  // document (as streamItems in stream.ts decides for large files).
   const lines = text.split(/\r?\n/);
   const nonEmpty = lines.filter((l) => l.trim() !== '').length;
-  if (nonEmpty <= 1 || /^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200))) {
+  if (nonEmpty <= 1 || (/^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200)) && !firstLineParses(lines))) {
     return salvage(text, parseError) ?? {
       kind: 'unreadable',
       items: [{ idx: null, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `not valid JSON: ${parseError}`, raw: clip(text) } }],
@@ -310,6 +312,16 @@ export function extractFromText(input: string): Extraction {
     if (s) return s;
   }
   return { kind: 'jsonl', items };
+}
+
+function firstLineParses(lines: string[]): boolean {
+  const first = lines.find((l) => l.trim() !== '');
+  try {
+    JSON.parse(first ?? '');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Reads a file's bytes (gzip or not) and extracts its records. */

@@ -11,9 +11,10 @@ import { join, basename, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { sqlString, type Store } from '../store/db.js';
-import { loadDirect, loadRelation, type LoadResult } from '../store/load.js';
+import { loadDirect, loadRelation, type LoadResult, type SourceCounts } from '../store/load.js';
 import { BundleWriter, startsLikeDelivery, type Bundles } from './bundle.js';
-import { extractFromBytes, isGzip } from './formats.js';
+import { extractFromBytes, isGzip, type ExtractedItem } from './formats.js';
+import { streamItems } from './stream.js';
 import { probeFile, sortByKey, type InputObject, type SkipReason } from './sources.js';
 
 /** Options of one ingest run. */
@@ -24,6 +25,8 @@ export interface IngestOptions {
   batchBytes?: number;
   /** Parallel fetches (S3 downloads). */
   concurrency?: number;
+  /** Files larger than this (bytes, compressed or not) are streamed rather than read whole. */
+  largeFileBytes?: number;
   onProgress?: (p: IngestProgress) => void;
 }
 
@@ -201,6 +204,8 @@ export async function ingestObjects(
   // (measured on 1M events with a 256 MB limit: 20 MB batches ran about 25 % faster than 96 MB).
   const slowBatchBytes = opts.batchBytes ?? (Number(process.env.AITRAIL_BATCH_BYTES) || 20 * 1024 * 1024);
   const concurrency = opts.concurrency ?? 8;
+  // Above this size a file is not read whole (see loadLarge): CloudTrail's own files are far smaller.
+  const largeFileBytes = opts.largeFileBytes ?? (Number(process.env.AITRAIL_LARGE_FILE_BYTES) || 48 * 1024 * 1024);
   const progress: IngestProgress = { filesDone: 0, filesTotal: todo.length, eventsAdded: 0, bytesRead: 0 };
 
   const addProblems = (res: LoadResult, uris: Map<number, string>) => {
@@ -303,59 +308,117 @@ export async function ingestObjects(
   };
 
   // JavaScript path: readers for every container, staged as JSON Lines for DuckDB.
-  const loadSlow = async (batch: Fetched[]): Promise<void> => {
-    const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
-    const stagePath = join(tmp, `stage-${batch[0]!.sourceId}.jsonl`);
-    const out = createWriteStream(stagePath);
-    const fileRejects = new Map<number, string>();
+  const newStage = (name: string) => {
+    const path = join(tmp, `stage-${name}.jsonl`);
+    const out = createWriteStream(path);
     let longest = 0;
+    let bytes = 0;
     const write = (line: string) => {
-      longest = Math.max(longest, Buffer.byteLength(line));
+      const n = Buffer.byteLength(line);
+      longest = Math.max(longest, n);
+      bytes += n;
       return writeLine(out, line);
     };
+    return {
+      path,
+      get bytes() {
+        return bytes;
+      },
+      /** Stages one item of file `f`; `keep` makes the copy a file-level reject points to. */
+      async item(f: Fetched, item: ExtractedItem, keep: () => Promise<string>, fileRejects: Map<number, string>): Promise<void> {
+        if ('record' in item) {
+          // JSON whitespace can be folded; newlines inside strings are always escaped.
+          const text = item.raw !== undefined ? item.raw.replace(/[\r\n]+/g, ' ') : JSON.stringify(item.record) ?? 'null';
+          return write(`{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`);
+        }
+        let kept: string | null = null;
+        if (item.idx === null) {
+          fileRejects.set(f.sourceId, item.reject.reason);
+          kept = await keep();
+        }
+        return write(JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: item.reject.code, x: item.reject.reason, raw: item.reject.raw, rp: kept }) + '\n');
+      },
+      /** A file that could not be read at all: reported, and left out of the manifest. */
+      unread(f: Fetched, reason: string, fileRejects: Map<number, string>) {
+        fileRejects.set(f.sourceId, reason);
+        unreadable.add(f.sourceId);
+        return write(JSON.stringify({ s: f.sourceId, i: null, l: null, xc: 'INGEST_READ_ERROR', x: `${reason} (not recorded as read: the next run tries it again)`, raw: '', rp: null }) + '\n');
+      },
+      /** Closes the file and loads it in one transaction with `inTransaction`'s statements. */
+      async load(uris: Map<number, string>, inTransaction: (res: LoadResult) => Promise<void>): Promise<LoadResult> {
+        await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
+        // Typed columns straight from the reader: taking each member out of a JSON object per
+        // line cost a parse per member, and held so much memory that 4,000 records of 1.6 kB
+        // did not fit in ingest's 256 MB.
+        const rel = `SELECT s AS sourceId, i AS idx, l AS line, CASE WHEN xc IS NULL THEN r END AS rec, xc AS xcode, x AS xreason, raw AS xraw, rp AS xpath
+          FROM read_json(${sqlString(path)}, format = 'newline_delimited', maximum_object_size = ${longest + 1024},
+            columns = {s: 'INTEGER', i: 'INTEGER', l: 'INTEGER', r: 'JSON', xc: 'VARCHAR', x: 'VARCHAR', raw: 'VARCHAR', rp: 'VARCHAR'})`;
+        try {
+          return await store.transaction(async () => {
+            const res = await loadRelation(store, rel, uris, cfg);
+            await inTransaction(res);
+            addProblems(res, uris);
+            return res;
+          });
+        } finally {
+          await fsp.rm(path, { force: true });
+        }
+      },
+    };
+  };
+
+  const loadSlow = async (batch: Fetched[]): Promise<void> => {
+    const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
+    const stage = newStage(String(batch[0]!.sourceId));
+    const fileRejects = new Map<number, string>();
     for (const f of batch) {
       let buf: Buffer;
       try {
         if (f.readError) throw new Error(f.readError);
         buf = await fsp.readFile(f.path);
       } catch (e) {
-        const reason = f.readError ?? `cannot read the file: ${(e as Error).message}`;
-        fileRejects.set(f.sourceId, reason);
-        unreadable.add(f.sourceId);
-        await write(JSON.stringify({ s: f.sourceId, i: null, l: null, xc: 'INGEST_READ_ERROR', x: `${reason} (not recorded as read: the next run tries it again)`, raw: '', rp: null }) + '\n');
+        await stage.unread(f, f.readError ?? `cannot read the file: ${(e as Error).message}`, fileRejects);
         continue;
       }
       const ex = await extractFromBytes(buf);
-      let keptCopy: string | null = null;
-      for (const item of ex.items) {
-        if ('record' in item) {
-          // JSON whitespace can be folded; newlines inside strings are always escaped.
-          const text = item.raw !== undefined ? item.raw.replace(/[\r\n]+/g, ' ') : JSON.stringify(item.record) ?? 'null';
-          await write(`{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`);
-        } else {
-          if (item.idx === null) {
-            fileRejects.set(f.sourceId, item.reject.reason);
-            keptCopy ??= await keepRejectedFile(store.dataDir, f, buf);
-          }
-          await write(
-            JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: item.reject.code, x: item.reject.reason, raw: item.reject.raw, rp: item.idx === null ? keptCopy : null }) + '\n',
-          );
-        }
-      }
+      let kept: Promise<string> | undefined;
+      for (const item of ex.items) await stage.item(f, item, () => (kept ??= keepRejectedFile(store.dataDir, f, buf)), fileRejects);
     }
-    await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
-    const rel = `SELECT CAST(json->>'$.s' AS INTEGER) AS sourceId, CAST(json->>'$.i' AS INTEGER) AS idx, CAST(json->>'$.l' AS INTEGER) AS line,
-        CASE WHEN json->>'$.xc' IS NULL THEN json->'$.r' END AS rec, json->>'$.xc' AS xcode, json->>'$.x' AS xreason,
-        json->>'$.raw' AS xraw, json->>'$.rp' AS xpath
-      FROM read_json_objects(${sqlString(stagePath)}, format = 'newline_delimited', maximum_object_size = ${longest + 1024})`;
-    await store.transaction(async () => {
-      const res = await loadRelation(store, rel, uris, cfg);
+    await stage.load(uris, async (res) => {
       await writeManifest(batch, res, fileRejects);
-      addProblems(res, uris);
       account(res, batch);
       summary.filesRejected += fileRejects.size;
     });
-    await fsp.rm(stagePath, { force: true });
+  };
+
+  // A file too large to read whole is streamed, and loaded in parts of the JavaScript path's
+  // batch size; its manifest row comes with the last part. A run killed between parts reads the
+  // file again from its start, and finds the records of the parts already stored as duplicates.
+  const loadLarge = async (f: Fetched): Promise<void> => {
+    const uris = new Map([[f.sourceId, f.obj.uri]]);
+    const fileRejects = new Map<number, string>();
+    const total: SourceCounts = { sourceId: f.sourceId, records: 0, added: 0, duplicates: 0, conflicts: 0, rejected: 0 };
+    let part = 0;
+    let stage = newStage(`${f.sourceId}-${part}`);
+    let kept: Promise<string> | undefined;
+    const keep = () => (kept ??= keepRejectedCopy(store.dataDir, f));
+    const loadPart = async (last: boolean) => {
+      await stage.load(uris, async (res) => {
+        const c = res.perSource.get(f.sourceId);
+        if (c) for (const k of ['records', 'added', 'duplicates', 'conflicts', 'rejected'] as const) total[k] += c[k];
+        if (last) await writeManifest([f], { ...res, perSource: new Map([[f.sourceId, total]]) }, fileRejects);
+        account(res, last ? [f] : []);
+      });
+    };
+    for await (const item of streamItems(f.path, f.gzip)) {
+      await stage.item(f, item, keep, fileRejects);
+      if (stage.bytes >= slowBatchBytes) {
+        await loadPart(false);
+        stage = newStage(`${f.sourceId}-${++part}`);
+      }
+    }
+    await loadPart(true);
+    summary.filesRejected += fileRejects.size;
   };
 
   // Fetch with bounded parallelism, in order; flush batches as they fill.
@@ -463,7 +526,15 @@ export async function ingestObjects(
       sinceYield = 0;
       await new Promise((r) => setImmediate(r));
     }
-    if (f.fast) {
+    if (!f.readError && Math.max(f.bytes, f.plainBytes) > largeFileBytes) {
+      await startLoad(async () => {
+        try {
+          await loadLarge(f);
+        } finally {
+          await f.obj.release();
+        }
+      });
+    } else if (f.fast) {
       if (fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > fastBatchBytes)) await startLoad(flushFast);
       (bundler ??= new BundleWriter(tmp, `bundle-${f.sourceId}`)).add(f);
       // The bytes read while probing are in the bundle now.
@@ -504,6 +575,16 @@ export function timeKey(uri: string): string {
 
 function writeLine(out: WriteStream, s: string): Promise<void> | void {
   if (!out.write(s)) return new Promise((r) => out.once('drain', () => r()));
+}
+
+/** Keeps a copy of a large file that could not be fully read (copied, not read into memory). */
+async function keepRejectedCopy(dataDir: string, f: Fetched): Promise<string> {
+  const dir = join(dataDir, 'rejects');
+  await fsp.mkdir(dir, { recursive: true });
+  const id = createHash('sha256').update(`${f.obj.uri}\0${f.obj.size}\0${f.obj.etag ?? f.obj.mtimeMs ?? ''}`).digest('hex').slice(0, 16);
+  const p = join(dir, `${id}-${basename(f.obj.uri).replace(/[^\w.-]/g, '_')}`);
+  await fsp.copyFile(f.path, p);
+  return p;
 }
 
 /** Keeps a copy of a file that could not be fully read, under <data-dir>/rejects/. */

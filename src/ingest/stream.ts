@@ -1,0 +1,292 @@
+/**
+ * Records of a file too large to read whole (a JSON string holds at most 512 MiB in Node, and a
+ * whole-file read needs several times the file in memory). The file is read in chunks, inflated
+ * if gzipped, and cut into records as it goes: JSON Lines line by line, or one JSON document's
+ * records array (`[…]`, `{"Records":[…]}`, lookup-events' `{"Events":[…]}`) element by element.
+ * What is found is what extractFromBytes (formats.ts) finds in a small file, with the same
+ * rejects: bad lines and elements by number, a truncated or corrupt file with the records before
+ * the damage kept, bytes that are not UTF-8, an empty file.
+ */
+import { createReadStream } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { clip, elementsOf, elementTexts, pushElements, type ExtractedItem, type RejectCode } from './formats.js';
+
+/** How large a line or element may grow before it is rejected unread (below Node's string limit). */
+const MAX_ITEM_CHARS = 256 * 1024 * 1024;
+/** How far the first line is looked for: a JSON Lines file's first line is a record or a container. */
+const FIRST_LINE_CHARS = 4 * 1024 * 1024;
+
+/** Options of a streaming read. */
+export interface StreamOptions {
+  /** Bytes per read (tests use tiny ones to put chunk boundaries everywhere). */
+  chunkBytes?: number;
+}
+
+/** The bytes of `buf` that end on a whole UTF-8 sequence: the rest waits for the next chunk. */
+function wholeSequences(buf: Buffer): number {
+  for (let i = buf.length - 1, k = 0; i >= 0 && k < 4; i--, k++) {
+    const b = buf[i]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return buf.length - i >= need ? buf.length : i;
+  }
+  return buf.length;
+}
+
+/** Reads `path` (inflating gzip) as text, noting whether all of it was UTF-8. */
+async function* textChunks(path: string, gzip: boolean, opts: StreamOptions, state: { utf8: boolean; bytes: number }): AsyncGenerator<string> {
+  const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
+  const file = createReadStream(path, { highWaterMark: chunkBytes });
+  // pipeline: a read error ends the inflating stream with it instead of leaving it waiting.
+  const source: AsyncIterable<Buffer> = gzip ? pipeline(file, createGunzip({ chunkSize: Math.max(64, chunkBytes) }), () => undefined) : file;
+  const decoder = new StringDecoder('utf8');
+  let carry = Buffer.alloc(0);
+  let first = true;
+  try {
+    for await (const chunk of source) {
+      state.bytes += chunk.length;
+      if (state.utf8) {
+        const joined = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+        const cut = wholeSequences(joined);
+        if (!isUtf8(joined.subarray(0, cut))) state.utf8 = false;
+        carry = Buffer.from(joined.subarray(cut));
+      }
+      let text = decoder.write(chunk);
+      if (first && text.length > 0) {
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        first = false;
+      }
+      if (text) yield text;
+    }
+  } finally {
+    file.destroy();
+  }
+  if (state.utf8 && carry.length) state.utf8 = false;
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
+type Reject = { code: RejectCode; reason: string; raw: string };
+const fileReject = (reject: Reject): ExtractedItem => ({ idx: null, line: null, reject });
+
+/**
+ * The items of a large file, in order. A file that cannot be read to its end still yields the
+ * items before the damage, then one file-level reject that says what happened.
+ */
+export async function* streamItems(path: string, gzip: boolean, opts: StreamOptions = {}): AsyncGenerator<ExtractedItem> {
+  const state = { utf8: true, bytes: 0 };
+  const reader = new ItemReader();
+  let failure: Reject | undefined;
+  try {
+    for await (const text of textChunks(path, gzip, opts, state)) {
+      yield* reader.push(text);
+      if (reader.failure) break;
+    }
+    if (!reader.failure) yield* reader.end();
+    failure = reader.failure;
+  } catch (e) {
+    // The complete records read before the damage are kept.
+    yield* reader.salvage();
+    const err = e as NodeJS.ErrnoException;
+    failure = gzip && err.code?.startsWith('Z_')
+      ? { code: 'INGEST_BAD_GZIP', reason: `corrupt gzip (${err.message}); ${reader.records} records recovered before the damage`, raw: '' }
+      : { code: 'INGEST_BAD_JSON', reason: `reading stopped: ${err.message}; ${reader.records} records read before`, raw: '' };
+  }
+  if (failure) yield fileReject(failure);
+  else if (!reader.content) yield fileReject({ code: 'INGEST_BAD_JSON', reason: `empty file (${state.bytes} bytes${gzip ? ' once inflated' : ''}): no records in it`, raw: '' });
+  if (!state.utf8) {
+    yield fileReject({ code: 'INGEST_BAD_UTF8', reason: `not valid UTF-8: ${reader.records} records read with U+FFFD in place of the bytes that are not; the file is kept as it was`, raw: '' });
+  }
+}
+
+/** Cuts text, pushed in chunks, into items. */
+class ItemReader {
+  records = 0;
+  /** Whether anything but whitespace was seen. */
+  content = false;
+  failure: Reject | undefined;
+  private buf = '';
+  private mode: 'undecided' | 'lines' | 'array' | 'after-array' = 'undecided';
+  private idx = 0;
+  private line = 0;
+  private skippingLine = false;
+  // The array scanner's state between chunks (as scanArrayElements in formats.ts).
+  private pos = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private start = -1;
+
+  *push(text: string): Generator<ExtractedItem> {
+    this.buf += text;
+    if (this.mode === 'undecided' && !this.decide(false)) return;
+    if (this.mode === 'lines') yield* this.lines();
+    else if (this.mode === 'array') yield* this.scan();
+    else this.buf = this.buf.length > 65536 ? this.buf.slice(0, 65536) : this.buf;
+  }
+
+  /** After a read error: the complete items of what was read, nothing about the end. */
+  *salvage(): Generator<ExtractedItem> {
+    if (this.mode === 'undecided') this.decide(true);
+    if ((this.mode as string) === 'array') yield* this.scan();
+    else if ((this.mode as string) === 'lines') yield* this.lines();
+  }
+
+  *end(): Generator<ExtractedItem> {
+    if (this.mode === 'undecided') {
+      this.decide(true);
+      if ((this.mode as string) === 'array') yield* this.scan();
+    }
+    if (this.failure) return;
+    if (this.mode === 'lines') {
+      yield* this.lines();
+      if (this.buf !== '' && !this.skippingLine) yield* this.count(this.lineItems(this.buf, ++this.line));
+    } else if (this.mode === 'array') {
+      this.failure = { code: 'INGEST_BAD_JSON', reason: `file is truncated or damaged after record ${this.idx}; ${this.records} complete records kept`, raw: clip(this.buf) };
+    } else if (this.mode === 'after-array' && this.buf.trim() !== '' && !/^\s*\}\s*$/.test(this.buf)) {
+      yield fileReject({ code: 'INGEST_BAD_JSON', reason: `unexpected text after the records; ${this.records} complete records kept`, raw: clip(this.buf) });
+    }
+  }
+
+  /**
+   * JSON Lines when the first line is a JSON value of its own (a record, or a container such as
+   * a delivery file on one line); else one document with a records array; else lines, each
+   * reported. Needs the first line, or enough of the file to know there is none.
+   */
+  private decide(atEnd: boolean): boolean {
+    const nl = this.buf.indexOf('\n');
+    if (nl < 0 && !atEnd && this.buf.length < FIRST_LINE_CHARS) return false;
+    this.content = this.buf.trim() !== '';
+    const first = nl >= 0 ? this.buf.slice(0, nl) : this.buf;
+    const m = /^\s*(?:\[|\{\s*"(?:Records|Events)"\s*:\s*\[)/.exec(this.buf.slice(0, 4096));
+    let oneLine = false;
+    if (first.trim() !== '') {
+      try {
+        JSON.parse(first);
+        oneLine = true;
+      } catch {
+        oneLine = false;
+      }
+    }
+    if (m && !oneLine) {
+      this.mode = 'array';
+      this.pos = m[0].length;
+    } else if (!oneLine && !atEnd && this.buf.length < 4096) {
+      // The start of a document may still come (`{` and `"Records"` on lines of their own).
+      return false;
+    } else {
+      this.mode = 'lines';
+    }
+    return true;
+  }
+
+  private *count(items: ExtractedItem[]): Generator<ExtractedItem> {
+    for (const i of items) {
+      if ('record' in i) this.records++;
+      yield i;
+    }
+  }
+
+  private *lines(): Generator<ExtractedItem> {
+    let from = 0;
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n', from)) >= 0) {
+      const text = this.buf.slice(from, nl);
+      from = nl + 1;
+      this.line++;
+      if (this.skippingLine) this.skippingLine = false;
+      else yield* this.count(this.lineItems(text, this.line));
+    }
+    this.buf = this.buf.slice(from);
+    if (this.buf.length > MAX_ITEM_CHARS) {
+      yield { idx: null, line: this.line + 1, reject: { code: 'INGEST_BAD_JSON', reason: `line ${this.line + 1} is longer than ${MAX_ITEM_CHARS / 1024 / 1024} MiB: not read`, raw: clip(this.buf) } };
+      this.buf = '';
+      this.skippingLine = true;
+    }
+  }
+
+  /** The items of one JSON Lines line (a line may itself hold a container). */
+  private lineItems(text: string, line: number): ExtractedItem[] {
+    if (text.trim() === '') return [];
+    this.content = true;
+    const items: ExtractedItem[] = [];
+    try {
+      const { kind, elements } = elementsOf(JSON.parse(text));
+      this.idx = pushElements(items, elements, line, this.idx, elementTexts(text, kind, elements.length));
+    } catch (e) {
+      items.push({ idx: null, line, reject: { code: 'INGEST_BAD_JSON', reason: `line ${line} is not valid JSON: ${(e as Error).message}`, raw: clip(text) } });
+    }
+    return items;
+  }
+
+  /** Cuts the complete elements of the records array out of the buffer. */
+  private *scan(): Generator<ExtractedItem> {
+    const buf = this.buf;
+    let { pos, depth, inString, escaped, start } = this;
+    let closedAt = -1;
+    for (; pos < buf.length; pos++) {
+      const ch = buf.charCodeAt(pos);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (ch === 92 /* \ */) escaped = true;
+        else if (ch === 34 /* " */) inString = false;
+        continue;
+      }
+      if (ch === 34) {
+        inString = true;
+        if (start < 0) start = pos;
+      } else if (ch === 123 || ch === 91) {
+        if (start < 0) start = pos;
+        depth++;
+      } else if (ch === 125 || ch === 93) {
+        if (depth === 0 && ch === 93) {
+          if (start >= 0) yield* this.count(this.elementItems(buf.slice(start, pos)));
+          closedAt = pos + 1;
+          break;
+        }
+        depth--;
+      } else if (ch === 44 /* , */ && depth === 0) {
+        if (start >= 0) yield* this.count(this.elementItems(buf.slice(start, pos)));
+        start = -1;
+      } else if (start < 0 && ch > 32) {
+        start = pos;
+      }
+    }
+    if (closedAt >= 0) {
+      this.mode = 'after-array';
+      this.buf = buf.slice(closedAt);
+      return;
+    }
+    // Keep only the element under way.
+    const keep = start >= 0 ? start : buf.length;
+    this.buf = buf.slice(keep);
+    this.pos = pos - keep;
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.start = start >= 0 ? 0 : -1;
+    if (this.buf.length > MAX_ITEM_CHARS) {
+      this.failure = {
+        code: 'INGEST_BAD_JSON',
+        reason: `record ${this.idx} is longer than ${MAX_ITEM_CHARS / 1024 / 1024} MiB: it and the rest of the file are not read; ${this.records} complete records kept`,
+        raw: clip(this.buf),
+      };
+    }
+  }
+
+  /** The items of one element of the records array. */
+  private elementItems(raw: string): ExtractedItem[] {
+    const text = raw.trim();
+    const items: ExtractedItem[] = [];
+    try {
+      this.idx = pushElements(items, [JSON.parse(text)], null, this.idx, [text]);
+    } catch (e) {
+      items.push({ idx: this.idx, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `record ${this.idx} is not valid JSON: ${(e as Error).message}`, raw: clip(text) } });
+      this.idx++;
+    }
+    return items;
+  }
+}
