@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { readFileSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync, symlinkSync, createWriteStream } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { ingestObjects } from '../src/ingest/pipeline.js';
@@ -260,6 +261,22 @@ test('every container shape is read: arrays, single records, JSON Lines, EventBr
     const viaStdin = await ingest(store, ['-', '-'], { stdin: Readable.from([JSON.stringify({ Records: [record(), record()] })]) });
     assert.deepEqual([viaStdin.filesSeen, viaStdin.eventsAdded], [1, 2]);
     assert.equal(await count(store), 18);
+  });
+});
+
+test('a named pipe (a shell\'s <(command)) is read once, like standard input, and named by its content', async () => {
+  await withStore(async (store, dir) => {
+    const fifo = `${dir}/pipe`;
+    execFileSync('mkfifo', [fifo]);
+    const body = JSON.stringify({ Records: [record({ eventID: 'piped-1' }), record({ eventID: 'piped-2' })] });
+    const feed = () => new Promise<void>((resolve, reject) => createWriteStream(fifo).on('error', reject).end(body, resolve));
+    const [s] = await Promise.all([ingest(store, [fifo]), feed()]);
+    assert.deepEqual([s.filesRead, s.eventsAdded], [1, 2]);
+    const uri = String((await store.one('SELECT uri FROM ingested_objects'))!.uri);
+    assert.equal(uri, `pipe:sha256:${createHash('sha256').update(body).digest('hex')}`);
+    // The same content again is already read.
+    const [again] = await Promise.all([ingest(store, [fifo]), feed()]);
+    assert.deepEqual([again.filesUnchanged, again.eventsAdded], [1, 0]);
   });
 });
 

@@ -2,6 +2,7 @@
  * Ingest entry point: resolves source arguments (paths, s3:// URIs, `-` for stdin) into
  * objects and runs the pipeline over them.
  */
+import { createReadStream, statSync } from 'node:fs';
 import type { Store } from '../store/db.js';
 import { ingestObjects, type IngestOptions, type IngestSummary } from './pipeline.js';
 import { listLocal, listS3, makeS3Client, spoolStdin, type InputObject, type SkipReason } from './sources.js';
@@ -17,6 +18,16 @@ export interface IngestRunOptions extends IngestOptions {
   stdin?: NodeJS.ReadableStream;
 }
 
+/** Whether a path names a pipe, socket or device (read once, like stdin) rather than a file or folder. */
+function isPipe(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Ingests every source into the store and returns the run's summary. */
 export async function ingest(store: Store, sources: string[], opts: IngestRunOptions = {}): Promise<IngestSummary> {
   const objects: InputObject[] = [];
@@ -25,6 +36,7 @@ export async function ingest(store: Store, sources: string[], opts: IngestRunOpt
   const range = { start: opts.startTime, end: opts.endTime };
   let s3: ReturnType<typeof makeS3Client> | undefined;
   let stdinRead = false;
+  let pipeDir: string | undefined;
   for (const src of sources) {
     if (src === '-') {
       // Standard input can be read once: `-` named again adds nothing (as any source named twice).
@@ -34,6 +46,9 @@ export async function ingest(store: Store, sources: string[], opts: IngestRunOpt
     } else if (src.startsWith('s3://')) {
       s3 ??= makeS3Client(opts.endpointUrl, opts.region);
       objects.push(...(await listS3(s3, src, onSkip, range)));
+    } else if (isPipe(src)) {
+      pipeDir ??= store.tmpDir(`pipe-${process.pid}`);
+      objects.push(await spoolStdin(pipeDir, createReadStream(src), 'pipe'));
     } else {
       objects.push(...(await listLocal(src, onSkip, range)));
     }

@@ -3,7 +3,7 @@
  * Each yields InputObjects that the pipeline fetches to a local path, in delivery-time order.
  */
 import { closeSync, createWriteStream, openSync, promises as fsp, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve, basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -203,9 +203,13 @@ export async function listS3(
   return sortByKey(out, (o) => deliveryOrderKey(o.uri));
 }
 
-/** Spools stdin to a file so it is read like any other input; its URI names its content hash. */
-export async function spoolStdin(tmpDir: string, stream: NodeJS.ReadableStream = process.stdin): Promise<InputObject> {
-  const path = join(tmpDir, `stdin-${process.pid}-${Date.now()}`);
+/**
+ * Spools stdin (or a named pipe: `<(command)` in a shell) to a file so it is read like any other
+ * input; its URI names its content hash (`stdin:sha256:…`, `pipe:sha256:…`), so a rerun with the
+ * same content adds nothing.
+ */
+export async function spoolStdin(tmpDir: string, stream: NodeJS.ReadableStream = process.stdin, scheme: 'stdin' | 'pipe' = 'stdin'): Promise<InputObject> {
+  const path = join(tmpDir, `${scheme}-${process.pid}-${randomBytes(6).toString('hex')}`);
   const hash = createHash('sha256');
   let size = 0;
   const out = createWriteStream(path);
@@ -215,7 +219,7 @@ export async function spoolStdin(tmpDir: string, stream: NodeJS.ReadableStream =
     if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
-  const uri = `stdin:sha256:${hash.digest('hex')}`;
+  const uri = `${scheme}:sha256:${hash.digest('hex')}`;
   return {
     uri,
     size,
