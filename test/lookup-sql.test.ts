@@ -14,6 +14,7 @@ const fixtures = [
   record({ eventID: 'e2', eventTime: t(2), eventName: 'InvokeModel', errorCode: 'AccessDenied', errorMessage: 'User: x is not authorized' }),
   record({ eventID: 'e3', eventTime: t(3), eventName: 'PutObject', eventSource: 's3.amazonaws.com', readOnly: false, eventCategory: 'Data',
     requestParameters: { bucketName: 'acme-ml-training-data', key: 'a.csv' },
+    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: 'acme-ml-training-data.s3.us-east-1.amazonaws.com' },
     resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::acme-ml-training-data/a.csv' }, { accountId: '111122223333', type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-ml-training-data' }] }),
   record({ eventID: 'e4', eventTime: t(4), eventName: 'ConsoleLogin', eventSource: 'signin.amazonaws.com', eventType: 'AwsConsoleSignIn',
     userIdentity: { type: 'IAMUser', principalId: 'AIDAX', arn: 'arn:aws:iam::111122223333:user/bob', accountId: '111122223333', userName: 'bob', accessKeyId: 'AKIABOB' } }),
@@ -150,6 +151,15 @@ test('SQL: the events view and Athena-style queries on cloudtrail_logs', async (
   assert.equal(ty.readonly, 'VARCHAR');
   assert.equal(ty.requestparameters, 'VARCHAR');
   assert.match(String(ty.useridentity), /^STRUCT\(/);
+  // tlsdetails: a struct where the record has tlsDetails, NULL where it has none.
+  const tls = await runSql(store, `SELECT eventid, tlsdetails.tlsversion, tlsdetails.clientprovidedhostheader, tlsdetails IS NULL FROM cloudtrail_logs WHERE eventid IN ('e3', 'e4') ORDER BY 1`);
+  assert.deepEqual(tls.rows, [['e3', 'TLSv1.3', 'acme-ml-training-data.s3.us-east-1.amazonaws.com', false], ['e4', null, null, true]]);
+  // A query that reads no column built from the record does not read the records (a subquery per
+  // row once made every query on the view read and hold all of them).
+  const plan = await store.all(`EXPLAIN SELECT eventname, count(*) FROM cloudtrail_logs GROUP BY 1`);
+  const text = plan.map((r) => String(r.explain_value)).join('\n');
+  assert.match(text, /event_store/);
+  assert.doesNotMatch(text, /record|DELIM/i);
 });
 
 test('SQL is read-only, one statement, and errors are readable', async () => {
