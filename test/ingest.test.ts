@@ -280,6 +280,38 @@ test('a named pipe (a shell\'s <(command)) is read once, like standard input, an
   });
 });
 
+test('an eventTime not written as CloudTrail writes it is flagged, and the Athena view gives its text as it came', async () => {
+  const dir = tempDir();
+  let store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    const times = { canonical: '2026-11-01T10:00:00Z', millis: '2026-11-01T10:00:00.250Z', offset: '2026-11-01T12:00:00+02:00', spaced: '2026-11-01 10:00:00' };
+    writeRaw(`${dir}/l`, 'times.json', JSON.stringify({ Records: Object.entries(times).map(([id, eventTime]) => record({ eventID: id, eventTime })) }));
+    assert.equal((await ingest(store, [`${dir}/l`])).eventsAdded, 4);
+    const view = async () =>
+      (await store.all(`SELECT e.eventId, e.flags, c.eventtime FROM event_store e JOIN cloudtrail_logs c ON c.eventid = e.eventId ORDER BY 1`)).map((r) => [
+        r.eventId,
+        [...(r.flags as string[])],
+        r.eventtime,
+      ]);
+    const expected = [
+      ['canonical', [], times.canonical],
+      ['millis', ['odd-eventTime-format'], times.millis],
+      ['offset', ['odd-eventTime-format'], times.offset],
+      ['spaced', ['odd-eventTime-format'], times.spaced],
+    ];
+    assert.deepEqual(await view(), expected);
+    // Events stored before the flag existed get it from migration 10.
+    await store.run(`UPDATE event_store SET flags = []`);
+    await store.run(`DELETE FROM schema_migrations WHERE version = 10`);
+    await store.close();
+    store = await Store.open({ dataDir: `${dir}/data` });
+    assert.deepEqual(await view(), expected);
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});
+
 test('bad input: each bad file and record is named with its reason, kept raw, and the rest is stored', async () => {
   await withStore(async (store, dir) => {
     const l = `${dir}/l`;

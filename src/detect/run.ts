@@ -329,8 +329,10 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const partHasCorrKeys = corrKeys !== null && corrKeys.every((k) => partKeys.includes(k));
   // Typed values of odd records (a non-boolean readOnly, an Insights event) may not say what the
   // record says: every rule sees their whole record.
-  // Never NULL (an absent eventType must not make a row neither odd nor plain).
-  const oddSql = `(coalesce(len(flags), 0) > 0 OR coalesce(eventType = 'AwsCloudTrailInsight', FALSE))`;
+  // Never NULL (an absent eventType must not make a row neither odd nor plain). An eventTime
+  // written in another form (`odd-eventTime-format`) is not odd here: rules that read eventTime
+  // take it from the record in any case.
+  const oddSql = `(coalesce(len(flags), 0) > CASE WHEN list_contains(flags, 'odd-eventTime-format') THEN 1 ELSE 0 END OR coalesce(eventType = 'AwsCloudTrailInsight', FALSE))`;
   // The typed columns travel as JSON: converting a few dozen columns value by value out of
   // DuckDB costs several times more than parsing them in JavaScript. Beyond the base columns, a
   // row brings a column only when a rule evaluated here that reads it, or a correlation grouping

@@ -63,6 +63,13 @@ function jsonTypeName(t: string): string {
     ELSE coalesce(lower(${t}), 'nothing') END`;
 }
 
+/**
+ * Whether a time string that parsed is in CloudTrail's own form, `2026-11-01T10:00:00Z`: then it
+ * is exactly `strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ')`, and the Athena view gives that instead
+ * of reading the record (the flag `odd-eventTime-format` marks the others).
+ */
+const CANONICAL_TIME = (t: string) => `(strlen(${t}) = 20 AND substr(${t}, 11, 1) = 'T' AND substr(${t}, 20, 1) = 'Z')`;
+
 const IPV4 = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
 const IPV6 = '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$';
 const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
@@ -105,6 +112,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       WHEN en IS NULL THEN 'eventName must be a string, found ' || ${jsonTypeName('tName')} END`;
   const flags = `list_filter([
       CASE WHEN tTime IS NULL AND ${v('"@timestamp"')} IS NOT NULL THEN 'eventTime-from-@timestamp' END,
+      CASE WHEN tTime = 'VARCHAR' AND NOT ${CANONICAL_TIME('tstr')} THEN 'odd-eventTime-format' END,
       CASE WHEN ${v('readOnly')} NOT IN ('true', 'false') THEN 'odd-readOnly' END,
       CASE WHEN ${v('managementEvent')} NOT IN ('true', 'false') THEN 'odd-managementEvent' END,
       CASE WHEN ${v('userIdentity.type')} IS NULL AND json_type(rec, '$.userIdentity') NOT IN ('OBJECT', 'NULL') THEN 'odd-userIdentity' END,
