@@ -304,7 +304,8 @@ async function aggregates(store: Store, first: Date, last: Date): Promise<{ floo
   const dayStart = new Date(last.getTime() - DAY_MS);
   const monthStart = new Date(last.getTime() - 30 * DAY_MS);
   const principal = await pick(store, 'SELECT userIdentityArn AS v, count(*) AS n FROM event_store WHERE userIdentityArn IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT 1', []);
-  const queries: { name: string; sql: string }[] = [
+  const iso = (d: Date) => sqlString(d.toISOString().replace('.000Z', 'Z'));
+  const queries: { name: string; sql: string; listed?: false }[] = [
     {
       name: 'count by eventName, one day',
       sql: `SELECT eventName, count(*) AS events FROM event_store
@@ -323,6 +324,14 @@ async function aggregates(store: Store, first: Date, last: Date): Promise<{ floo
   WHERE errorCode IS NOT NULL
   GROUP BY eventSource ORDER BY errors DESC`,
     },
+    {
+      // Not one of the issue's queries: an Athena query as written for Athena, on the view.
+      name: 'Athena query on cloudtrail_logs: errors by principal, one day',
+      sql: `SELECT useridentity.arn, eventsource, count(*) AS errors FROM cloudtrail_logs
+  WHERE errorcode IS NOT NULL AND from_iso8601_timestamp(eventtime) >= from_iso8601_timestamp(${iso(dayStart)})
+  GROUP BY 1, 2 ORDER BY errors DESC LIMIT 20`,
+      listed: false,
+    },
   ];
   const floorSql = `SELECT count(*) AS n FROM event_store WHERE eventTime BETWEEN ${lit(first)} AND ${lit(last)}`;
   const events = Number((await runSql(store, floorSql)).rows[0]?.[0] ?? 0);
@@ -333,7 +342,7 @@ async function aggregates(store: Store, first: Date, last: Date): Promise<{ floo
     const resultRows = (await runSql(store, q.sql)).rows.length;
     const timing = await measure(() => runSql(store, q.sql), AGGREGATE_RUNS, WARMUPS);
     log(`aggregates: ${q.name.padEnd(34)} p50 ${ms(timing.p50).padStart(9)}  p95 ${ms(timing.p95).padStart(9)}  (${resultRows} rows)`);
-    rows.push({ name: q.name, sql: q.sql, resultRows, timing });
+    rows.push({ name: q.name, sql: q.sql, resultRows, timing, listed: q.listed ?? true });
   }
   return { floor: { ...floorTiming, events }, rows };
 }
@@ -352,7 +361,7 @@ function printSummary(r: CoreResults): void {
     ['Lookup scan floor (7 d count)', `p95 ${ms(r.lookupFloor.p95)}`, '', '', '', ''],
     ...r.lookups.map((l) => [`lookup ${l.key}`, `p50 ${ms(l.timing.p50)} p95 ${ms(l.timing.p95)}`, `floor p95 ${ms(r.lookupFloor.p95)}`, ratio(l.timing.p95, r.lookupFloor.p95, 1), '≤ 50 ms', verdict(l.timing.p95 <= 50)]),
     ['SQL full-scan floor', `p95 ${ms(r.aggregateFloor.p95)}`, '', '', '', ''],
-    ...r.aggregates.map((a) => [`sql ${a.name}`, `p50 ${ms(a.timing.p50)} p95 ${ms(a.timing.p95)}`, `floor p95 ${ms(r.aggregateFloor.p95)}`, ratio(a.timing.p95, r.aggregateFloor.p95, 1), '≤ 250 ms', verdict(a.timing.p95 <= 250)]),
+    ...r.aggregates.map((a) => [`sql ${a.name}`, `p50 ${ms(a.timing.p50)} p95 ${ms(a.timing.p95)}`, `floor p95 ${ms(r.aggregateFloor.p95)}`, ratio(a.timing.p95, r.aggregateFloor.p95, 1), a.listed ? '≤ 250 ms' : '', a.listed ? verdict(a.timing.p95 <= 250) : '']),
   ];
   log('');
   log(textTable(['Figure', 'Measured', 'Floor / peer', 'Ratio', 'Target', 'Verdict'], rows));

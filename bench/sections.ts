@@ -88,6 +88,8 @@ export interface AggregateResult {
   sql: string;
   resultRows: number;
   timing: Timing;
+  /** One of the issue's listed aggregates (which have a target), or shown for information. */
+  listed: boolean;
 }
 
 /** Everything the core sections are built from. */
@@ -340,7 +342,7 @@ export function aggregateSection(r: CoreResults): ReportSection {
       ...mdTable(
         ['Query', 'Rows', 'p50', 'p95', 'p95 ÷ floor p95', 'Target', 'Verdict'],
         [
-          ...r.aggregates.map((a) => [a.name, int(a.resultRows), ms(a.timing.p50), ms(a.timing.p95), ratio(a.timing.p95, fl.p95, 1), `≤ ${TARGETS.aggregateMs} ms (p95)`, verdict(a.timing.p95 <= TARGETS.aggregateMs)]),
+          ...r.aggregates.map((a) => [a.name, int(a.resultRows), ms(a.timing.p50), ms(a.timing.p95), ratio(a.timing.p95, fl.p95, 1), a.listed ? `≤ ${TARGETS.aggregateMs} ms (p95)` : '(not a listed query)', a.listed ? verdict(a.timing.p95 <= TARGETS.aggregateMs) : '']),
           ['count(*) full-scan floor', '1', ms(fl.p50), ms(fl.p95), '1.0×', '', ''],
         ],
         ['l', 'r', 'r', 'r', 'r', 'l', 'l'],
@@ -359,7 +361,7 @@ export function coreTargetChecks(r: CoreResults): TargetCheck[] {
   const i = r.ingest;
   const storeShare = (i.dbBytes + i.walBytes) / r.floor.plainBytes;
   const worstLookup = [...r.lookups].sort((a, b) => b.timing.p95 - a.timing.p95)[0];
-  const worstAgg = [...r.aggregates].sort((a, b) => b.timing.p95 - a.timing.p95)[0];
+  const worstAgg = r.aggregates.filter((a) => a.listed).sort((a, b) => b.timing.p95 - a.timing.p95)[0];
   return [
     {
       area: 'Ingest throughput',
