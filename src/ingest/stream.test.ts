@@ -44,7 +44,7 @@ test('streaming reads every container as a whole-file read does, with chunk boun
       array: JSON.stringify(records, null, 1),
       'JSON Lines, CRLF, blank lines and a bad line': records.map((r) => JSON.stringify(r)).join('\r\n') + '\r\n\r\nnot json\r\n' + bigInt,
       'JSON Lines of delivery files': [records.slice(0, 5), records.slice(5)].map((r) => JSON.stringify({ Records: r })).join('\n'),
-      'lookup-events output': JSON.stringify({ Events: records.map((r) => ({ EventId: r.eventID, CloudTrailEvent: JSON.stringify(r) })) }, null, 2),
+      'lookup-events output': JSON.stringify({ Events: records.map((r) => ({ EventId: r.eventID, CloudTrailEvent: JSON.stringify(r) })), NextToken: 'abc' }, null, 2),
       'large integers keep their digits': `[${bigInt},\n${bigInt.replace('"big"', '"big2"')}]`,
       'byte order mark': '\uFEFF' + JSON.stringify({ Records: records.slice(0, 2) }),
       'array with a bad element': `[${JSON.stringify(records[0])}, {"eventName": nope}, ${JSON.stringify(records[1])}]`,

@@ -70,6 +70,18 @@ async function* textChunks(path: string, gzip: boolean, opts: StreamOptions, sta
 }
 
 type Reject = { code: RejectCode; reason: string; raw: string };
+
+/** Whether text after a records array ends its object well: more members, then `}` (lookup-events' NextToken). */
+function closesObject(rest: string): boolean {
+  const m = /^\s*,/.exec(rest);
+  if (!m) return false;
+  try {
+    const v: unknown = JSON.parse('{' + rest.slice(m[0].length));
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
 const fileReject = (reject: Reject): ExtractedItem => ({ idx: null, line: null, reject });
 
 /**
@@ -146,7 +158,7 @@ class ItemReader {
       if (this.buf !== '' && !this.skippingLine) yield* this.count(this.lineItems(this.buf, ++this.line));
     } else if (this.mode === 'array') {
       this.failure = { code: 'INGEST_BAD_JSON', reason: `file is truncated or damaged after record ${this.idx}; ${this.records} complete records kept`, raw: clip(this.buf) };
-    } else if (this.mode === 'after-array' && this.buf.trim() !== '' && !/^\s*\}\s*$/.test(this.buf)) {
+    } else if (this.mode === 'after-array' && this.buf.trim() !== '' && !/^\s*\}\s*$/.test(this.buf) && !closesObject(this.buf)) {
       yield fileReject({ code: 'INGEST_BAD_JSON', reason: `unexpected text after the records; ${this.records} complete records kept`, raw: clip(this.buf) });
     }
   }
