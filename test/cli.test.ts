@@ -85,6 +85,21 @@ test('ingest prints a summary; bad input is named, kept, and fails only with --s
   }
 });
 
+test('an S3 source that cannot be listed is one clear line, without the AWS SDK\'s notice about Node versions', () => {
+  const dir = tempDir();
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const r = spawnSync(process.execPath, [bin, 'ingest', 's3://no-such-bucket/x', '--endpoint-url', 'http://127.0.0.1:9', '--data-dir', `${dir}/data`], { encoding: 'utf8', env });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /^aitrail ingest: INGEST_SOURCE: cannot list s3:\/\/no-such-bucket\/x: /);
+    assert.doesNotMatch(r.stderr, /NodeVersionSupportWarning/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  } finally {
+    rmDir(dir);
+  }
+});
+
 test('usage errors exit 2 with the usage text; a missing store is a clear error', () => {
   const dir = tempDir();
   try {

@@ -68,6 +68,10 @@ function help(): string {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // The AWS SDK warns on Node 20 that its releases from 2027 will need Node 22. aitrail installs
+  // the SDK version in its lockfile, so the notice asks nothing of its users: the SDK's own
+  // switch turns it off, unless the environment says otherwise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(help() + '\n');
