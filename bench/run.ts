@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { generateDemo } from '../src/demo/generate.js';
+import { ingestMemoryLimit } from '../src/cli/ingest-commands.js';
 import { packageRoot, sqlString, Store } from '../src/store/db.js';
 import { lookupEvents, runSql } from '../src/store/events.js';
 import { buildLookupQuery, sqlTime, type LookupAttributeKey, type LookupRequest } from '../src/query/lookup.js';
@@ -52,7 +53,7 @@ const AGGREGATE_RUNS = 20;
 const WARMUPS = 3;
 const DAY_MS = 86_400_000;
 /** The DuckDB memory limit `aitrail ingest` runs under (src/cli/ingest-commands.ts), mirrored so the child measures the same setup. */
-const INGEST_MEMORY_LIMIT = process.env.AITRAIL_MEMORY_LIMIT ?? '256MB'; // what `aitrail ingest` uses
+const INGEST_MEMORY_LIMIT = ingestMemoryLimit(); // what `aitrail ingest` uses
 
 const root = packageRoot();
 const benchData = join(root, 'bench-data');

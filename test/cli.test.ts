@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { record, tempDir, rmDir, writeDelivery, writeRaw } from './helpers/fixtures.js';
 import { startServe } from './helpers/server.js';
+import { ingestMemoryLimit } from '../src/cli/ingest-commands.js';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
 
@@ -98,6 +99,14 @@ test('an S3 source that cannot be listed is one clear line, without the AWS SDK\
   } finally {
     rmDir(dir);
   }
+});
+
+test('ingest\'s memory limit grows with DuckDB\'s threads unless set outright', () => {
+  assert.equal(ingestMemoryLimit({}), '256MB');
+  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: '1' }), '256MB');
+  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: '4' }), '512MB');
+  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: '4', AITRAIL_MEMORY_LIMIT: '300MB' }), '300MB');
+  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: 'lots' }), '256MB');
 });
 
 test('usage errors exit 2 with the usage text; a missing store is a clear error', () => {
