@@ -688,3 +688,38 @@ test('correlations read only in hot regions find exactly what they find over eve
     rmDir(dir);
   }
 });
+
+test('a minute busier than a window is read in windows of seconds, and finds what one window finds', async () => {
+  const dir = tempDir();
+  const stores: Store[] = [];
+  try {
+    // 240 calls in one minute (4 a second, several principals), then a few in the next minutes.
+    const at = (s: number) => new Date(Date.UTC(2026, 4, 30, 12, 0, 0) + s * 1000).toISOString().replace('.000', '');
+    const who = (name: string) => ({ type: 'AssumedRole', arn: `arn:aws:sts::111122223333:assumed-role/R/${name}`, accountId: '111122223333', principalId: `AROAX:${name}` });
+    const events = [
+      ...Array.from({ length: 240 }, (_, i) => record({ eventTime: at(Math.floor(i / 4)), eventSource: 'example.amazonaws.com', eventName: 'Call', userIdentity: who(`p${i % 7}`) })),
+      ...[70, 130, 190].map((s) => record({ eventTime: at(s), eventSource: 'example.amazonaws.com', eventName: 'Call', userIdentity: who('later') })),
+    ];
+    writeRaw(dir, 'logs/1.json', JSON.stringify({ Records: events }));
+    writeRaw(dir, 'rules/hot.yml', HOT_RULES);
+    const runs = [];
+    for (const windowRows of [50, 100_000]) {
+      const store = await Store.open({ dataDir: `${dir}/data-${windowRows}` });
+      stores.push(store);
+      await ingest(store, [`${dir}/logs`]);
+      const queries: string[] = [];
+      const all = store.all.bind(store);
+      store.all = (sql, params) => (queries.push(sql), all(sql, params));
+      const summary = await detect(store, { rulesDirs: [`${dir}/rules`], builtin: false, windowRows, now: new Date('2026-06-02T00:00:00Z') });
+      runs.push({ summary, seconds: queries.filter((q) => q.includes(`date_trunc('second'`)).length });
+    }
+    assert.deepEqual(runs.map((r) => [r.summary.events, r.seconds]), [[243, 1], [243, 0]]);
+    // Every principal of the burst made three calls within ten minutes; 'later' did too.
+    const found = await findingDetails(stores[0]!);
+    assert.equal(found.filter((f) => f.includes('test.hot.burst')).length, 8);
+    assert.deepEqual(found, await findingDetails(stores[1]!));
+  } finally {
+    for (const s of stores) await s.close();
+    rmDir(dir);
+  }
+});

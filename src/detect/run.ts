@@ -235,15 +235,29 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const inJs = compiled.filter((c) => !onValuesIndex.has(c));
   const candidatesAll = candidateIndex(compiled);
   const candidates = candidateIndex(inJs);
-  // Windows are whole minutes (a busy hour still splits into bounded windows).
-  const hours = await store.all(`SELECT date_trunc('minute', eventTime) AS h, count(*) AS n FROM event_store ${w} GROUP BY 1 ORDER BY 1`);
-  const total = hours.reduce((a, h) => a + Number(h.n), 0);
+  // Windows are whole minutes (a busy hour still splits into bounded windows), and whole seconds
+  // in a minute busier than a window: pushed events can put hundreds of thousands in one minute,
+  // and one window of 455,000 rows ran DuckDB out of memory.
   const windowRows = opts.windowRows ?? 50_000;
+  const units: { from: Date; ms: number; n: number }[] = [];
+  for (const m of await store.all(`SELECT date_trunc('minute', eventTime) AS h, count(*) AS n FROM event_store ${w} GROUP BY 1 ORDER BY 1`)) {
+    const from = m.h as Date;
+    if (Number(m.n) <= windowRows) {
+      units.push({ from, ms: 60_000, n: Number(m.n) });
+      continue;
+    }
+    const inMinute = `${w} AND eventTime >= ? AND eventTime < ?`;
+    const bounds = [from, new Date(from.getTime() + 60_000)].map((d) => d.toISOString().replace('T', ' ').replace('Z', ''));
+    for (const s of await store.all(`SELECT date_trunc('second', eventTime) AS h, count(*) AS n FROM event_store ${inMinute} GROUP BY 1 ORDER BY 1`, bounds)) {
+      units.push({ from: s.h as Date, ms: 1000, n: Number(s.n) });
+    }
+  }
+  const total = units.reduce((a, u) => a + u.n, 0);
   const windows: { from: Date; to: Date; n: number }[] = [];
   let cur: { from: Date; to: Date; n: number } | undefined;
-  for (const h of hours) {
-    const from = h.h as Date;
-    const to = new Date(from.getTime() + 60_000);
+  for (const h of units) {
+    const from = h.from;
+    const to = new Date(from.getTime() + h.ms);
     if (cur && cur.n + Number(h.n) <= windowRows) {
       cur.to = to;
       cur.n += Number(h.n);
