@@ -27,7 +27,8 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
       return { path, sourceId, gzip, ...(keep ? { data: readFileSync(path) } : {}) };
     };
     const texts = [delivery(1), delivery(2), delivery(3), delivery(4), delivery(5)];
-    // A gzip file of two members: its trailer gives only the last member's size.
+    // A gzip file of two members: its trailer gives only the last member's size, so it is left
+    // out (the JavaScript readers read every member).
     const twoMembers = Buffer.concat([gzipSync(texts[3]!.slice(0, 10)), gzipSync(texts[3]!.slice(10))]);
     const files = [
       file('a.json.gz', gzipSync(texts[0]!), 11, true),
@@ -46,10 +47,15 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
     // lookup-events output ends as a delivery file does: only its start tells them apart.
     files.push(file('lookup.json.gz', gzipSync(JSON.stringify({ Events: [{ EventId: 'x', CloudTrailEvent: '{}' }] })), 21, true));
     files.push(file('bom.json.gz', gzipSync('\uFEFF' + texts[1]!), 22, true));
+    // A trailer that understates the content (a file made to blow up in memory): left out, its
+    // content never inflated past what the trailer said.
+    const liar = gzipSync(texts[4]!);
+    liar.writeUInt32LE(10, liar.length - 4);
+    files.push(file('liar.json.gz', liar, 23, true));
     const w = new BundleWriter(dir, 'x', 4);
     for (const f of files) w.add(f);
     const b = w.finish();
-    // Four files per bundle, less the five left out.
+    // Four files per bundle, less the seven left out.
     assert.equal(b.paths.length, 3);
     const got = lines(b.paths);
     assert.deepEqual(
@@ -58,7 +64,6 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
         [11, texts[0]],
         [12, texts[1]],
         [13, texts[2]],
-        [14, texts[3]],
         [16, texts[4]],
         [19, texts[0]],
         [22, texts[1]],
@@ -68,7 +73,7 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
     assert.match(b.sourceKey, /^s_[0-9a-f]{12}$/);
     assert.equal(b.dataKey, b.sourceKey.replace('s_', 'd_'));
     assert.ok(got.every((l) => Object.keys(l).length === 2));
-    assert.deepEqual(w.unreadable.map((u) => u.sourceId).sort(), [15, 17, 18, 20, 21]);
+    assert.deepEqual(w.unreadable.map((u) => u.sourceId).sort(), [14, 15, 17, 18, 20, 21, 23]);
     // Another writer's names differ: no file can know them in advance.
     const other = new BundleWriter(dir, 'y');
     other.add(files[0]!);

@@ -62,7 +62,7 @@ function inflateAll(gz: Buffer[]): (Buffer | null)[] {
     // An output buffer of the expected size (one more byte, so zlib stops with room to spare)
     // spares zlib's 16 kB steps and the copy that joins them; the trailers are not trusted
     // beyond a cap, and a wrong total only means more steps.
-    const all = gunzipSync(Buffer.concat(gz), total > 0 ? { chunkSize: Math.min(total + 1, MAX_CHUNK) } : {});
+    const all = gunzipSync(Buffer.concat(gz), total > 0 ? { chunkSize: Math.min(total + 1, MAX_CHUNK), maxOutputLength: total + 1 } : { maxOutputLength: 1 });
     if (total === all.length) {
       let at = 0;
       return sizes.map((n) => all.subarray(at, (at += n)));
@@ -70,9 +70,11 @@ function inflateAll(gz: Buffer[]): (Buffer | null)[] {
   } catch {
     // Some file is damaged: inflate each to find which.
   }
-  return gz.map((b) => {
+  // One by one, each no larger than its trailer says: a file that inflates to more (several
+  // gzip members, or a trailer that understates it) goes to the JavaScript readers.
+  return gz.map((b, i) => {
     try {
-      return gunzipSync(b);
+      return sizes[i]! >= 0 ? gunzipSync(b, { maxOutputLength: sizes[i]! + 1 }) : null;
     } catch {
       return null;
     }

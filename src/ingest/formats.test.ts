@@ -113,6 +113,12 @@ test('bytes that are not UTF-8, gzipped or not: the records are read, and the fi
   assert.deepEqual(rejects(await extractFromBytes(Buffer.from(JSON.stringify({ Records: [{ ...rec(3), userAgent: 'caf\u00e9 \u{1F600}' }] })))), []);
 });
 
+test('a gzip file that inflates to more than the limit is not read whole: the caller streams it', async () => {
+  const gz = gzipSync(JSON.stringify({ Records: Array.from({ length: 50 }, (_, i) => rec(i)) }));
+  assert.deepEqual(await extractFromBytes(gz, 1000), { kind: 'too-large', items: [] });
+  assert.equal(records(await extractFromBytes(gz)).length, 50);
+});
+
 test('duplicateMember finds a member named twice in one object, at any depth, escapes decoded', () => {
   assert.equal(duplicateMember(JSON.stringify(rec(1))), null);
   assert.deepEqual(duplicateMember('{"a":1,"b":2,"a":3}'), { name: 'a', path: '$' });

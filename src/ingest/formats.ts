@@ -4,7 +4,7 @@
  * envelopes, `lookup-events` output, and test wrappers. Pure: text in, items out.
  */
 import { isUtf8 } from 'node:buffer';
-import { gunzip, gunzipSync, constants as zc } from 'node:zlib';
+import { gunzip, gunzipSync, constants as zc, type ZlibOptions } from 'node:zlib';
 import { promisify } from 'node:util';
 
 /** One item found in a file: a candidate record, or a piece of input that could not be read. */
@@ -25,7 +25,9 @@ export type ContainerKind =
   | 'eventbridge'
   | 'test-wrapper'
   | 'empty'
-  | 'unreadable';
+  | 'unreadable'
+  /** Inflates to more than the caller's limit: to be read as a stream (stream.ts), not whole. */
+  | 'too-large';
 
 /** Items of one file plus what it looked like. */
 export interface Extraction {
@@ -33,7 +35,10 @@ export interface Extraction {
   items: ExtractedItem[];
 }
 
-const gunzipAsync = promisify(gunzip);
+const gunzipAsync = promisify(gunzip) as (buf: Buffer, opts: ZlibOptions) => Promise<Buffer>;
+
+/** The most a gzip file is inflated to in memory: more could not be decoded as one string anyway. */
+export const MAX_INFLATED_BYTES = 0x1fffffe8 - 1;
 
 /** True when the bytes start with the gzip magic number. */
 export function isGzip(buf: Uint8Array): boolean {
@@ -44,10 +49,13 @@ export function isGzip(buf: Uint8Array): boolean {
  * Decompresses gzip leniently: a truncated stream yields what could be inflated plus an error,
  * so that the complete records before the damage are kept.
  */
-export async function gunzipLenient(buf: Buffer): Promise<{ data: Buffer; error?: string }> {
+export async function gunzipLenient(buf: Buffer, maxBytes = MAX_INFLATED_BYTES): Promise<{ data: Buffer; error?: string; tooLarge?: boolean }> {
   try {
-    return { data: await gunzipAsync(buf) };
+    return { data: await gunzipAsync(buf, { maxOutputLength: maxBytes }) };
   } catch (e) {
+    // More than the limit (a file whose trailer understates its size, or made to blow up): not
+    // inflated further here, nor searched for its damage.
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return { data: Buffer.alloc(0), error: (e as Error).message, tooLarge: true };
     // Find the longest prefix that still inflates: everything before the damage.
     const message = (e as Error).message;
     let lo = 0;
@@ -324,10 +332,14 @@ function firstLineParses(lines: string[]): boolean {
   }
 }
 
-/** Reads a file's bytes (gzip or not) and extracts its records. */
-export async function extractFromBytes(buf: Buffer): Promise<Extraction> {
+/**
+ * Reads a file's bytes (gzip or not) and extracts its records. A gzip file that inflates to more
+ * than `maxInflated` bytes is not read: the result is `too-large`, for the caller to stream it.
+ */
+export async function extractFromBytes(buf: Buffer, maxInflated = MAX_INFLATED_BYTES): Promise<Extraction> {
   if (isGzip(buf)) {
-    const { data, error } = await gunzipLenient(buf);
+    const { data, error, tooLarge } = await gunzipLenient(buf, maxInflated);
+    if (tooLarge) return { kind: 'too-large', items: [] };
     if (error) {
       const inner = data.length > 0 ? extractFromText(data.toString('utf8')) : { kind: 'unreadable' as const, items: [] };
       inner.items.push({

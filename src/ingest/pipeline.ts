@@ -380,9 +380,12 @@ export async function ingestObjects(
         await stage.unread(f, f.readError ?? `cannot read the file: ${(e as Error).message}`, fileRejects);
         continue;
       }
-      const ex = await extractFromBytes(buf);
+      // A file whose content turns out far larger than its size said (a gzip trailer that
+      // understates it, or a file made to blow up) is streamed instead of read whole.
+      const ex = await extractFromBytes(buf, largeFileBytes);
       let kept: Promise<string> | undefined;
-      for (const item of ex.items) await stage.item(f, item, () => (kept ??= keepRejectedFile(store.dataDir, f, buf)), fileRejects);
+      const items: AsyncIterable<ExtractedItem> | ExtractedItem[] = ex.kind === 'too-large' ? streamItems(f.path, f.gzip) : ex.items;
+      for await (const item of items) await stage.item(f, item, () => (kept ??= keepRejectedFile(store.dataDir, f, buf)), fileRejects);
     }
     await stage.load(uris, async (res) => {
       await writeManifest(batch, res, fileRejects);

@@ -9,7 +9,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { clip, elementsOf, elementTexts, pushElements, type ExtractedItem, type RejectCode } from './formats.js';
@@ -36,12 +36,54 @@ function wholeSequences(buf: Buffer): number {
   return buf.length;
 }
 
+/**
+ * A stream's chunks, then its error if it fails: every chunk it produced before failing is
+ * given first (an async iterator over the stream drops what it holds when the error comes, such
+ * as the whole content of a gzip file whose trailer is wrong).
+ */
+async function* chunksOf(stream: Readable): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let error: Error | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  stream.on('data', (c: Buffer) => {
+    queue.push(c);
+    if (queue.length >= 4) stream.pause();
+    wake?.();
+  });
+  stream.on('end', () => {
+    ended = true;
+    wake?.();
+  });
+  stream.on('error', (e: Error) => {
+    error = e;
+    wake?.();
+  });
+  for (;;) {
+    const c = queue.shift();
+    if (c) {
+      if (queue.length < 2) stream.resume();
+      yield c;
+    } else if (error) {
+      throw error;
+    } else if (ended) {
+      return;
+    } else {
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  }
+}
+
 /** Reads `path` (inflating gzip) as text, noting whether all of it was UTF-8. */
 async function* textChunks(path: string, gzip: boolean, opts: StreamOptions, state: { utf8: boolean; bytes: number }): AsyncGenerator<string> {
   const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
   const file = createReadStream(path, { highWaterMark: chunkBytes });
   // pipeline: a read error ends the inflating stream with it instead of leaving it waiting.
-  const source: AsyncIterable<Buffer> = gzip ? pipeline(file, createGunzip({ chunkSize: Math.max(64, chunkBytes) }), () => undefined) : file;
+  // Inflated in 64 kB steps: when zlib stops on damage (or on a trailer that does not match), the
+  // step under way is lost with it, so the records before the damage that are kept lack at most
+  // that much (the file itself is kept as it was).
+  const source = chunksOf(gzip ? pipeline(file, createGunzip({ chunkSize: Math.max(64, Math.min(chunkBytes, 64 * 1024)) }), () => undefined) : file);
   const decoder = new StringDecoder('utf8');
   let carry = Buffer.alloc(0);
   let first = true;
@@ -70,6 +112,15 @@ async function* textChunks(path: string, gzip: boolean, opts: StreamOptions, sta
 }
 
 type Reject = { code: RejectCode; reason: string; raw: string };
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Whether text after a records array ends its object well: more members, then `}` (lookup-events' NextToken). */
 function closesObject(rest: string): boolean {
@@ -144,7 +195,11 @@ class ItemReader {
   *salvage(): Generator<ExtractedItem> {
     if (this.mode === 'undecided') this.decide(true);
     if ((this.mode as string) === 'array') yield* this.scan();
-    else if ((this.mode as string) === 'lines') yield* this.lines();
+    else if ((this.mode as string) === 'lines') {
+      yield* this.lines();
+      // The last line, when it is whole (the damage came after it, say in a gzip trailer).
+      if (this.buf.trim() !== '' && !this.skippingLine && parses(this.buf)) yield* this.count(this.lineItems(this.buf, ++this.line));
+    }
   }
 
   *end(): Generator<ExtractedItem> {
