@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { readFileSync, writeFileSync, existsSync, mkdirSync, symlinkSync, createWriteStream } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync, symlinkSync, createWriteStream, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
@@ -285,8 +285,11 @@ test('a named pipe (a shell\'s <(command)) is read once, like standard input, an
     execFileSync('mkfifo', [fifo]);
     const body = JSON.stringify({ Records: [record({ eventID: 'piped-1' }), record({ eventID: 'piped-2' })] });
     const feed = () => new Promise<void>((resolve, reject) => createWriteStream(fifo).on('error', reject).end(body, resolve));
+    // Spool folders a killed run left behind are removed; this run's own are not.
+    for (const left of ['stdin-4999999', 'pipe-4999998', 'ingest-4999997']) mkdirSync(`${dir}/data/tmp/${left}/x`, { recursive: true });
     const [s] = await Promise.all([ingest(store, [fifo]), feed()]);
     assert.deepEqual([s.filesRead, s.eventsAdded], [1, 2]);
+    assert.deepEqual(readdirSync(`${dir}/data/tmp`).filter((d) => /-49999\d\d$/.test(d)), []);
     const uri = String((await store.one('SELECT uri FROM ingested_objects'))!.uri);
     assert.equal(uri, `pipe:sha256:${createHash('sha256').update(body).digest('hex')}`);
     // The same content again is already read.

@@ -157,10 +157,11 @@ export async function ingestObjects(
   // slower. Other writes (pushes, self-audit) keep DuckDB's default.
   await store.run(`SET disabled_compression_methods = 'fsst'`);
   const tmp = store.tmpDir(`ingest-${process.pid}`);
-  // Only one process writes a store at a time, so other runs' scratch folders (bundles and staged
-  // files of a run that was killed) are left over: remove them.
+  // Only one process writes a store at a time, so other runs' scratch folders (bundles, staged
+  // files, spooled standard input and pipes of a run that was killed) are left over: remove them.
   for (const d of await fsp.readdir(dirname(tmp)).catch(() => [] as string[])) {
-    if (/^ingest-\d+$/.test(d) && join(dirname(tmp), d) !== tmp) await fsp.rm(join(dirname(tmp), d), { recursive: true, force: true });
+    const m = /^(ingest|stdin|pipe)-(\d+)$/.exec(d);
+    if (m && Number(m[2]) !== process.pid) await fsp.rm(join(dirname(tmp), d), { recursive: true, force: true });
   }
   const manifest = new Map<string, ManifestRow>();
   for (const r of await store.all('SELECT uri, sourceId, size, etag, mtimeMs FROM ingested_objects')) {
