@@ -108,7 +108,7 @@ export function unwrapElement(el: unknown): { record: unknown; via?: ContainerKi
   return { record: el };
 }
 
-export function elementsOf(value: unknown): { kind: ContainerKind; elements: unknown[] } {
+function elementsOf(value: unknown): { kind: ContainerKind; elements: unknown[] } {
   if (Array.isArray(value)) return { kind: 'array', elements: value };
   if (isObject(value)) {
     if (Array.isArray(value.Records)) return { kind: 'records', elements: value.Records };
@@ -122,7 +122,7 @@ export function elementsOf(value: unknown): { kind: ContainerKind; elements: unk
   return { kind: 'single', elements: [value] };
 }
 
-export function pushElements(items: ExtractedItem[], elements: unknown[], line: number | null, start: number, raws?: string[]): number {
+function pushElements(items: ExtractedItem[], elements: unknown[], line: number | null, start: number, raws?: string[]): number {
   let idx = start;
   for (let i = 0; i < elements.length; i++) {
     const el = elements[i];
@@ -139,7 +139,7 @@ export function pushElements(items: ExtractedItem[], elements: unknown[], line: 
  * The source text of each element of a container, when it can be cut out exactly, so that
  * numbers keep their digits (JSON.parse would round 64-bit integers).
  */
-export function elementTexts(text: string, kind: ContainerKind, count: number): string[] | undefined {
+function elementTexts(text: string, kind: ContainerKind, count: number): string[] | undefined {
   let open = -1;
   if (kind === 'array') open = text.indexOf('[');
   else if (kind === 'records') {
@@ -152,42 +152,107 @@ export function elementTexts(text: string, kind: ContainerKind, count: number): 
 }
 
 /**
+ * Cuts the elements of a JSON array out of text, which may come in pieces: `scan` goes on from
+ * where it stopped, and `rebase` follows text dropped from the front. Strings (with their escapes)
+ * and nested values are skipped over, so brackets and commas inside them do not count.
+ */
+export class ArrayScanner {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** Where the element under way starts (-1: between elements). */
+  start = -1;
+
+  /** `pos`: the first index after the array's `[`. */
+  constructor(private pos: number) {}
+
+  /**
+   * Gives each complete element's text to `onElement`; returns the index just after the array's
+   * closing `]`, or -1 when the text ends first.
+   */
+  scan(text: string, onElement: (element: string) => void): number {
+    for (; this.pos < text.length; this.pos++) {
+      const ch = text.charCodeAt(this.pos);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (ch === 92 /* \ */) this.escaped = true;
+        else if (ch === 34 /* " */) this.inString = false;
+        continue;
+      }
+      if (ch === 34) {
+        this.inString = true;
+        if (this.start < 0) this.start = this.pos;
+      } else if (ch === 123 || ch === 91) {
+        if (this.start < 0) this.start = this.pos;
+        this.depth++;
+      } else if (ch === 125 || ch === 93) {
+        if (this.depth === 0 && ch === 93) {
+          if (this.start >= 0) onElement(text.slice(this.start, this.pos).trim());
+          this.start = -1;
+          return ++this.pos;
+        }
+        this.depth--;
+      } else if (ch === 44 /* , */ && this.depth === 0) {
+        if (this.start >= 0) onElement(text.slice(this.start, this.pos).trim());
+        this.start = -1;
+      } else if (this.start < 0 && ch > 32) {
+        this.start = this.pos;
+      }
+    }
+    return -1;
+  }
+
+  /** The first `n` characters of the text were dropped. */
+  rebase(n: number): void {
+    this.pos -= n;
+    if (this.start >= 0) this.start -= n;
+  }
+}
+
+/**
  * Scans the elements of the JSON array starting at `open` (the index of `[`), returning the
  * complete elements' text and where scanning stopped. Used to keep the good records of a
  * truncated or damaged file.
  */
 export function scanArrayElements(text: string, open: number): { elements: string[]; end: number; complete: boolean } {
   const elements: string[] = [];
-  let depth = 0;
-  let inString = false;
-  let start = -1;
-  for (let i = open + 1; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 92 /* \ */) i++;
-      else if (ch === 34 /* " */) inString = false;
-      continue;
-    }
-    if (ch === 34) {
-      inString = true;
-      if (start < 0) start = i;
-    } else if (ch === 123 || ch === 91) {
-      if (start < 0) start = i;
-      depth++;
-    } else if (ch === 125 || ch === 93) {
-      if (depth === 0 && ch === 93) {
-        if (start >= 0) elements.push(text.slice(start, i).trim());
-        return { elements, end: i + 1, complete: true };
-      }
-      depth--;
-    } else if (ch === 44 /* , */ && depth === 0) {
-      if (start >= 0) elements.push(text.slice(start, i).trim());
-      start = -1;
-    } else if (start < 0 && ch > 32) {
-      start = i;
-    }
+  const scanner = new ArrayScanner(open + 1);
+  const end = scanner.scan(text, (e) => elements.push(e));
+  return end >= 0 ? { elements, end, complete: true } : { elements, end: scanner.start >= 0 ? scanner.start : text.length, complete: false };
+}
+
+/** Adds the items of one element of a records array, given as text; returns the next index. */
+export function pushElementText(items: ExtractedItem[], text: string, idx: number): number {
+  try {
+    return pushElements(items, [JSON.parse(text)], null, idx, [text]);
+  } catch (e) {
+    items.push({ idx, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `record ${idx} is not valid JSON: ${(e as Error).message}`, raw: clip(text) } });
+    return idx + 1;
   }
-  return { elements, end: start >= 0 ? start : text.length, complete: false };
+}
+
+/**
+ * Adds the items of one JSON Lines line (a line may itself hold a container): its records, or
+ * why the line is not JSON. Returns the next index, and whether the line was JSON.
+ */
+export function pushLineText(items: ExtractedItem[], text: string, line: number, idx: number): { idx: number; ok: boolean } {
+  try {
+    const { kind, elements } = elementsOf(JSON.parse(text));
+    return { idx: pushElements(items, elements, line, idx, elementTexts(text, kind, elements.length)), ok: true };
+  } catch (e) {
+    items.push({ idx: null, line, reject: { code: 'INGEST_BAD_JSON', reason: `line ${line} is not valid JSON: ${(e as Error).message}`, raw: clip(text) } });
+    return { idx, ok: false };
+  }
+}
+
+/** Whether text is one JSON value. */
+export function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -242,14 +307,7 @@ function salvage(text: string, parseError: string): Extraction | undefined {
   const { elements, end, complete } = scanArrayElements(text, open);
   const items: ExtractedItem[] = [];
   let idx = 0;
-  for (const el of elements) {
-    try {
-      idx = pushElements(items, [JSON.parse(el)], null, idx, [el]);
-    } catch (e) {
-      items.push({ idx, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `record ${idx} is not valid JSON: ${(e as Error).message}`, raw: clip(el) } });
-      idx++;
-    }
-  }
+  for (const el of elements) idx = pushElementText(items, el, idx);
   const rest = text.slice(end);
   if (!complete || (rest.trim() !== '' && !/^\s*\}\s*$/.test(rest))) {
     items.push({
@@ -294,7 +352,7 @@ export function extractFromText(input: string): Extraction {
   // document (as streamItems in stream.ts decides for large files).
   const lines = text.split(/\r?\n/);
   const nonEmpty = lines.filter((l) => l.trim() !== '').length;
-  if (nonEmpty <= 1 || (/^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200)) && !firstLineParses(lines))) {
+  if (nonEmpty <= 1 || (/^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200)) && !parsesAsJson(lines.find((l) => l.trim() !== '') ?? ''))) {
     return salvage(text, parseError) ?? {
       kind: 'unreadable',
       items: [{ idx: null, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `not valid JSON: ${parseError}`, raw: clip(text) } }],
@@ -306,30 +364,15 @@ export function extractFromText(input: string): Extraction {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
-    try {
-      const v = JSON.parse(line);
-      const { kind, elements } = elementsOf(v);
-      idx = pushElements(items, elements, i + 1, idx, elementTexts(line, kind, elements.length));
-      good++;
-    } catch (e) {
-      items.push({ idx: null, line: i + 1, reject: { code: 'INGEST_BAD_JSON', reason: `line ${i + 1} is not valid JSON: ${(e as Error).message}`, raw: clip(line) } });
-    }
+    const r = pushLineText(items, line, i + 1, idx);
+    idx = r.idx;
+    if (r.ok) good++;
   }
   if (good === 0) {
     const s = salvage(text, parseError);
     if (s) return s;
   }
   return { kind: 'jsonl', items };
-}
-
-function firstLineParses(lines: string[]): boolean {
-  const first = lines.find((l) => l.trim() !== '');
-  try {
-    JSON.parse(first ?? '');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

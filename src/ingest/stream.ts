@@ -9,10 +9,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { clip, elementsOf, elementTexts, pushElements, type ExtractedItem, type RejectCode } from './formats.js';
+import { ArrayScanner, clip, parsesAsJson, pushElementText, pushLineText, type ExtractedItem, type RejectCode } from './formats.js';
 
 /** How large a line or element may grow before it is rejected unread (below Node's string limit). */
 const MAX_ITEM_CHARS = 256 * 1024 * 1024;
@@ -36,45 +36,6 @@ function wholeSequences(buf: Buffer): number {
   return buf.length;
 }
 
-/**
- * A stream's chunks, then its error if it fails: every chunk it produced before failing is
- * given first (an async iterator over the stream drops what it holds when the error comes, such
- * as the whole content of a gzip file whose trailer is wrong).
- */
-async function* chunksOf(stream: Readable): AsyncGenerator<Buffer> {
-  const queue: Buffer[] = [];
-  let error: Error | undefined;
-  let ended = false;
-  let wake: (() => void) | undefined;
-  stream.on('data', (c: Buffer) => {
-    queue.push(c);
-    if (queue.length >= 4) stream.pause();
-    wake?.();
-  });
-  stream.on('end', () => {
-    ended = true;
-    wake?.();
-  });
-  stream.on('error', (e: Error) => {
-    error = e;
-    wake?.();
-  });
-  for (;;) {
-    const c = queue.shift();
-    if (c) {
-      if (queue.length < 2) stream.resume();
-      yield c;
-    } else if (error) {
-      throw error;
-    } else if (ended) {
-      return;
-    } else {
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-  }
-}
-
 /** Reads `path` (inflating gzip) as text, noting whether all of it was UTF-8. */
 async function* textChunks(path: string, gzip: boolean, opts: StreamOptions, state: { utf8: boolean; bytes: number }): AsyncGenerator<string> {
   const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
@@ -83,7 +44,7 @@ async function* textChunks(path: string, gzip: boolean, opts: StreamOptions, sta
   // Inflated in 64 kB steps: when zlib stops on damage (or on a trailer that does not match), the
   // step under way is lost with it, so the records before the damage that are kept lack at most
   // that much (the file itself is kept as it was).
-  const source = chunksOf(gzip ? pipeline(file, createGunzip({ chunkSize: Math.max(64, Math.min(chunkBytes, 64 * 1024)) }), () => undefined) : file);
+  const source: AsyncIterable<Buffer> = gzip ? pipeline(file, createGunzip({ chunkSize: Math.max(64, Math.min(chunkBytes, 64 * 1024)) }), () => undefined) : file;
   const decoder = new StringDecoder('utf8');
   let carry = Buffer.alloc(0);
   let first = true;
@@ -112,15 +73,6 @@ async function* textChunks(path: string, gzip: boolean, opts: StreamOptions, sta
 }
 
 type Reject = { code: RejectCode; reason: string; raw: string };
-
-function parses(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether text after a records array ends its object well: more members, then `}` (lookup-events' NextToken). */
 function closesObject(rest: string): boolean {
@@ -176,12 +128,7 @@ class ItemReader {
   private idx = 0;
   private line = 0;
   private skippingLine = false;
-  // The array scanner's state between chunks (as scanArrayElements in formats.ts).
-  private pos = 0;
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
-  private start = -1;
+  private scanner = new ArrayScanner(0);
 
   *push(text: string): Generator<ExtractedItem> {
     this.buf += text;
@@ -198,7 +145,7 @@ class ItemReader {
     else if ((this.mode as string) === 'lines') {
       yield* this.lines();
       // The last line, when it is whole (the damage came after it, say in a gzip trailer).
-      if (this.buf.trim() !== '' && !this.skippingLine && parses(this.buf)) yield* this.count(this.lineItems(this.buf, ++this.line));
+      if (this.buf.trim() !== '' && !this.skippingLine && parsesAsJson(this.buf)) yield* this.count(this.lineItems(this.buf, ++this.line));
     }
   }
 
@@ -229,18 +176,10 @@ class ItemReader {
     this.content = this.buf.trim() !== '';
     const first = nl >= 0 ? this.buf.slice(0, nl) : this.buf;
     const m = /^\s*(?:\[|\{\s*"(?:Records|Events)"\s*:\s*\[)/.exec(this.buf.slice(0, 4096));
-    let oneLine = false;
-    if (first.trim() !== '') {
-      try {
-        JSON.parse(first);
-        oneLine = true;
-      } catch {
-        oneLine = false;
-      }
-    }
+    const oneLine = first.trim() !== '' && parsesAsJson(first);
     if (m && !oneLine) {
       this.mode = 'array';
-      this.pos = m[0].length;
+      this.scanner = new ArrayScanner(m[0].length);
     } else if (!oneLine && !atEnd && this.buf.length < 4096) {
       // The start of a document may still come (`{` and `"Records"` on lines of their own).
       return false;
@@ -280,61 +219,24 @@ class ItemReader {
     if (text.trim() === '') return [];
     this.content = true;
     const items: ExtractedItem[] = [];
-    try {
-      const { kind, elements } = elementsOf(JSON.parse(text));
-      this.idx = pushElements(items, elements, line, this.idx, elementTexts(text, kind, elements.length));
-    } catch (e) {
-      items.push({ idx: null, line, reject: { code: 'INGEST_BAD_JSON', reason: `line ${line} is not valid JSON: ${(e as Error).message}`, raw: clip(text) } });
-    }
+    this.idx = pushLineText(items, text, line, this.idx).idx;
     return items;
   }
 
   /** Cuts the complete elements of the records array out of the buffer. */
   private *scan(): Generator<ExtractedItem> {
-    const buf = this.buf;
-    let { pos, depth, inString, escaped, start } = this;
-    let closedAt = -1;
-    for (; pos < buf.length; pos++) {
-      const ch = buf.charCodeAt(pos);
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (ch === 92 /* \ */) escaped = true;
-        else if (ch === 34 /* " */) inString = false;
-        continue;
-      }
-      if (ch === 34) {
-        inString = true;
-        if (start < 0) start = pos;
-      } else if (ch === 123 || ch === 91) {
-        if (start < 0) start = pos;
-        depth++;
-      } else if (ch === 125 || ch === 93) {
-        if (depth === 0 && ch === 93) {
-          if (start >= 0) yield* this.count(this.elementItems(buf.slice(start, pos)));
-          closedAt = pos + 1;
-          break;
-        }
-        depth--;
-      } else if (ch === 44 /* , */ && depth === 0) {
-        if (start >= 0) yield* this.count(this.elementItems(buf.slice(start, pos)));
-        start = -1;
-      } else if (start < 0 && ch > 32) {
-        start = pos;
-      }
-    }
+    const items: ExtractedItem[] = [];
+    const closedAt = this.scanner.scan(this.buf, (element) => (this.idx = pushElementText(items, element, this.idx)));
+    yield* this.count(items);
     if (closedAt >= 0) {
       this.mode = 'after-array';
-      this.buf = buf.slice(closedAt);
+      this.buf = this.buf.slice(closedAt);
       return;
     }
     // Keep only the element under way.
-    const keep = start >= 0 ? start : buf.length;
-    this.buf = buf.slice(keep);
-    this.pos = pos - keep;
-    this.depth = depth;
-    this.inString = inString;
-    this.escaped = escaped;
-    this.start = start >= 0 ? 0 : -1;
+    const keep = this.scanner.start >= 0 ? this.scanner.start : this.buf.length;
+    this.buf = this.buf.slice(keep);
+    this.scanner.rebase(keep);
     if (this.buf.length > MAX_ITEM_CHARS) {
       this.failure = {
         code: 'INGEST_BAD_JSON',
@@ -342,18 +244,5 @@ class ItemReader {
         raw: clip(this.buf),
       };
     }
-  }
-
-  /** The items of one element of the records array. */
-  private elementItems(raw: string): ExtractedItem[] {
-    const text = raw.trim();
-    const items: ExtractedItem[] = [];
-    try {
-      this.idx = pushElements(items, [JSON.parse(text)], null, this.idx, [text]);
-    } catch (e) {
-      items.push({ idx: this.idx, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `record ${this.idx} is not valid JSON: ${(e as Error).message}`, raw: clip(text) } });
-      this.idx++;
-    }
-    return items;
   }
 }
