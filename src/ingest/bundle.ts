@@ -43,7 +43,12 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const MAX_CHUNK = 64 * 1024 * 1024;
 
 /** `{"Records":[` with JSON's whitespace only (`\s` would also take a byte order mark). */
-export const RECORDS_START = /^[ \t\r\n]*\{[ \t\r\n]*"Records"[ \t\r\n]*:[ \t\r\n]*\[/;
+const RECORDS_START = /^[ \t\r\n]*\{[ \t\r\n]*"Records"[ \t\r\n]*:[ \t\r\n]*\[/;
+
+/** A delivery file's text without the byte order mark it may start with. */
+export function withoutBom(body: Buffer): Buffer {
+  return body.subarray(0, 3).equals(UTF8_BOM) ? body.subarray(3) : body;
+}
 
 /** Whether `body` (a byte order mark already removed) starts as a delivery file does. */
 export function startsLikeDelivery(body: Buffer): boolean {
@@ -121,7 +126,7 @@ export class BundleWriter {
         this.unreadable.push(file);
         continue;
       }
-      if (body.subarray(0, 3).equals(UTF8_BOM)) body = body.subarray(3);
+      body = withoutBom(body);
       if (!startsLikeDelivery(body) || !endsLikeDelivery(body)) {
         this.unreadable.push(file);
         continue;

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { sqlString, type Store } from '../store/db.js';
 import { loadDirect, loadRelation, type LoadResult, type SourceCounts } from '../store/load.js';
-import { BundleWriter, startsLikeDelivery, type Bundles } from './bundle.js';
+import { BundleWriter, startsLikeDelivery, withoutBom, type Bundles } from './bundle.js';
 import { extractFromBytes, isGzip, type ExtractedItem } from './formats.js';
 import { streamItems } from './stream.js';
 import { probeFile, sortByKey, type InputObject, type SkipReason } from './sources.js';
@@ -121,11 +121,8 @@ export function emptySummary(): IngestSummary {
  */
 function maybeDelivery(head: Buffer): boolean {
   if (isGzip(head)) return true;
-  const bom = head.subarray(0, 3).equals(UTF8_BOM);
-  return startsLikeDelivery(bom ? head.subarray(3) : head);
+  return startsLikeDelivery(withoutBom(head));
 }
-
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Runs one ingest over the given objects. */
 export async function ingestObjects(
@@ -321,7 +318,6 @@ export async function ingestObjects(
       return writeLine(out, line);
     };
     return {
-      path,
       get bytes() {
         return bytes;
       },
@@ -405,7 +401,7 @@ export async function ingestObjects(
     let part = 0;
     let stage = newStage(`${f.sourceId}-${part}`);
     let kept: Promise<string> | undefined;
-    const keep = () => (kept ??= keepRejectedCopy(store.dataDir, f));
+    const keep = () => (kept ??= keepRejectedFile(store.dataDir, f));
     const loadPart = async (last: boolean) => {
       await stage.load(uris, async (res) => {
         const c = res.perSource.get(f.sourceId);
@@ -581,22 +577,15 @@ function writeLine(out: WriteStream, s: string): Promise<void> | void {
   if (!out.write(s)) return new Promise((r) => out.once('drain', () => r()));
 }
 
-/** Keeps a copy of a large file that could not be fully read (copied, not read into memory). */
-async function keepRejectedCopy(dataDir: string, f: Fetched): Promise<string> {
+/**
+ * Keeps a copy of a file that could not be fully read, under <data-dir>/rejects/: the bytes that
+ * were read, or (a large file, never held whole) a copy of the file.
+ */
+async function keepRejectedFile(dataDir: string, f: Fetched, buf?: Buffer): Promise<string> {
   const dir = join(dataDir, 'rejects');
   await fsp.mkdir(dir, { recursive: true });
   const id = createHash('sha256').update(`${f.obj.uri}\0${f.obj.size}\0${f.obj.etag ?? f.obj.mtimeMs ?? ''}`).digest('hex').slice(0, 16);
   const p = join(dir, `${id}-${basename(f.obj.uri).replace(/[^\w.-]/g, '_')}`);
-  await fsp.copyFile(f.path, p);
-  return p;
-}
-
-/** Keeps a copy of a file that could not be fully read, under <data-dir>/rejects/. */
-async function keepRejectedFile(dataDir: string, f: Fetched, buf: Buffer): Promise<string> {
-  const dir = join(dataDir, 'rejects');
-  await fsp.mkdir(dir, { recursive: true });
-  const name = `${createHash('sha256').update(buf).digest('hex').slice(0, 16)}-${basename(f.obj.uri).replace(/[^\w.-]/g, '_')}`;
-  const p = join(dir, name);
-  await fsp.writeFile(p, buf);
+  await (buf ? fsp.writeFile(p, buf) : fsp.copyFile(f.path, p));
   return p;
 }

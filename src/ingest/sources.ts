@@ -64,6 +64,14 @@ export function deliveryOrderKey(key: string): string {
   return (m ? m[1]! : '99999999T9999Z') + '|' + key;
 }
 
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Walks a local file or folder. */
 export async function listLocal(
   target: string,
@@ -104,37 +112,21 @@ export async function listLocal(
     const entries = readdirSync(dir, { withFileTypes: true });
     for (const ent of entries) {
       const p = join(dir, ent.name);
-      let st: Stats | undefined;
-      let isDir = ent.isDirectory();
-      let isFile = ent.isFile();
-      if (ent.isSymbolicLink()) {
-        try {
-          st = statSync(p);
-          isDir = st.isDirectory();
-          isFile = st.isFile();
-        } catch {
-          // A link to nothing: listed, so that reading it reports the file it names as unreadable.
-          isFile = true;
-        }
-      }
-      if (isDir) {
+      const link = ent.isSymbolicLink();
+      const target = link ? statOrUndefined(p) : undefined;
+      if (ent.isDirectory() || target?.isDirectory()) {
         walk(p);
-      } else if (isFile) {
-        const rel = p.slice(root.length + 1);
-        const reason = skipReason(rel, false, range);
-        if (reason) {
-          onSkip(p, reason);
-          continue;
-        }
-        if (!st) {
-          try {
-            st = statSync(p);
-          } catch {
-            st = undefined;
-          }
-        }
-        add(p, st?.size ?? 0, st?.mtimeMs ?? 0, false);
+        continue;
       }
+      // A link to nothing is listed as a file: reading it then reports it as unreadable.
+      if (!ent.isFile() && !(link && (target === undefined || target.isFile()))) continue;
+      const reason = skipReason(p.slice(root.length + 1), false, range);
+      if (reason) {
+        onSkip(p, reason);
+        continue;
+      }
+      const st = link ? target : statOrUndefined(p);
+      add(p, st?.size ?? 0, st?.mtimeMs ?? 0, false);
     }
   };
   walk(root);
