@@ -255,15 +255,14 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   const total = units.reduce((a, u) => a + u.n, 0);
   const windows: { from: Date; to: Date; n: number }[] = [];
   let cur: { from: Date; to: Date; n: number } | undefined;
-  for (const h of units) {
-    const from = h.from;
-    const to = new Date(from.getTime() + h.ms);
-    if (cur && cur.n + Number(h.n) <= windowRows) {
+  for (const u of units) {
+    const to = new Date(u.from.getTime() + u.ms);
+    if (cur && cur.n + u.n <= windowRows) {
       cur.to = to;
-      cur.n += Number(h.n);
+      cur.n += u.n;
     } else {
       if (cur) windows.push(cur);
-      cur = { from, to, n: Number(h.n) };
+      cur = { from: u.from, to, n: u.n };
     }
   }
   if (cur) windows.push(cur);
