@@ -23,13 +23,18 @@ async function withStore<T>(fn: (store: Store, dir: string) => Promise<T>): Prom
 
 const count = async (store: Store, sql = 'SELECT count(*) AS n FROM event_store') => Number((await store.one(sql))!.n);
 
+/** A trail bucket's layout: two delivery files (3 events, two regions) and a digest file. */
+function trailBucket(logs: string): string {
+  const t = new Date('2026-11-01T10:05:00Z');
+  writeDelivery(logs, deliveryKey('111122223333', 'us-east-1', t, 'AAAABBBBCCCCDDDD'), [record(), record()]);
+  writeDelivery(logs, deliveryKey('111122223333', 'eu-west-1', t, 'EEEEFFFFGGGGHHHH'), [record({ awsRegion: 'eu-west-1' })]);
+  writeRaw(logs, 'AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/01/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261101T110000Z.json.gz', gzipSync('{}'));
+  return logs;
+}
+
 test('a trail bucket layout: logs read, digests and other objects skipped and counted', async () => {
   await withStore(async (store, dir) => {
-    const logs = `${dir}/bucket`;
-    const t = new Date('2026-11-01T10:05:00Z');
-    writeDelivery(logs, deliveryKey('111122223333', 'us-east-1', t, 'AAAABBBBCCCCDDDD'), [record(), record()]);
-    writeDelivery(logs, deliveryKey('111122223333', 'eu-west-1', t, 'EEEEFFFFGGGGHHHH'), [record({ awsRegion: 'eu-west-1' })]);
-    writeRaw(logs, 'AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/01/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261101T110000Z.json.gz', gzipSync('{}'));
+    const logs = trailBucket(`${dir}/bucket`);
     writeRaw(logs, 'AWSLogs/111122223333/README.txt', 'not a log');
     const s = await ingest(store, [logs]);
     assert.equal(s.filesRead, 2);
@@ -43,11 +48,7 @@ test('a trail bucket layout: logs read, digests and other objects skipped and co
 
 test('overlapping sources (a folder twice, or a folder and its subfolder) read each file once', async () => {
   await withStore(async (store, dir) => {
-    const logs = `${dir}/bucket`;
-    const t = new Date('2026-11-01T10:05:00Z');
-    writeDelivery(logs, deliveryKey('111122223333', 'us-east-1', t, 'AAAABBBBCCCCDDDD'), [record(), record()]);
-    writeDelivery(logs, deliveryKey('111122223333', 'eu-west-1', t, 'EEEEFFFFGGGGHHHH'), [record({ awsRegion: 'eu-west-1' })]);
-    writeRaw(logs, 'AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/01/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261101T110000Z.json.gz', gzipSync('{}'));
+    const logs = trailBucket(`${dir}/bucket`);
     const s = await ingest(store, [logs, `${logs}/AWSLogs/111122223333/CloudTrail/us-east-1`, logs]);
     assert.deepEqual([s.filesSeen, s.filesRead, s.filesSkipped.digest, s.eventsAdded, s.duplicates], [3, 2, 1, 3, 0]);
     assert.equal(await count(store, 'SELECT count(*) AS n FROM ingested_objects'), 2);
