@@ -280,6 +280,37 @@ test('every container shape is read: arrays, single records, JSON Lines, EventBr
   });
 });
 
+test('values one after another are read: jq output, delivery files joined with cat, a Firehose bucket of EventBridge events', async () => {
+  await withStore(async (store, dir) => {
+    const l = `${dir}/l`;
+    const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+    const eb = (r: Record<string, unknown>) => JSON.stringify({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.bedrock', detail: r });
+    // `jq '.Records[]' *.json > selected.json`
+    writeRaw(l, 'selected.json', [record(), record(), record()].map(pretty).join('\n'));
+    // `zcat *.json.gz | gzip > joined.json.gz`: delivery files end without a line feed.
+    writeRaw(l, 'joined.json.gz', gzipSync(JSON.stringify({ Records: [record(), record()] }) + JSON.stringify({ Records: [record()] })));
+    // Firehose's objects have no extension; records follow one another with nothing between.
+    writeRaw(l, 'fh/2026/11/01/10/ai-trail-stream-1-2026-11-01-10-15-02-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', [record(), record()].map(eb).join(''));
+    writeRaw(l, 'fh/2026/11/01/11/ai-trail-stream-1-2026-11-01-11-15-02-1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.gz', gzipSync([record()].map(eb).join('')));
+    // Other objects without an extension are still passed over.
+    writeRaw(l, 'fh/ConfigWritabilityCheckFile', 'x');
+    // Text that is no JSON value ends a sequence: the values before it are kept, the rest is reported.
+    const before = `${pretty(record())}\n${pretty(record({ eventID: 'kept-before-the-damage' }))}\n`;
+    writeRaw(l, 'cut.json', `${before}<html>`);
+    const at = before.split('\n').length;
+    const s = await ingest(store, [l]);
+    assert.deepEqual([s.filesRead, s.filesSkipped['not-a-log-file'], s.eventsAdded, s.rejected], [5, 1, 11, 1]);
+    assert.deepEqual(s.problems.map((p) => [p.uri.split('/').pop(), p.line, p.reason]), [
+      ['cut.json', at, `line ${at}: text after value 2 is not a JSON object or array; 2 complete records kept`],
+    ]);
+    assert.equal(await count(store, `SELECT count(*) AS n FROM events WHERE eventId = 'kept-before-the-damage'`), 1);
+    assert.equal(await count(store, `SELECT count(*) AS n FROM rejects WHERE raw = '<html>'`), 1);
+    // Read again: nothing added.
+    const again = await ingest(store, [l]);
+    assert.deepEqual([again.filesRead, again.eventsAdded], [0, 0]);
+  });
+});
+
 test('a named pipe (a shell\'s <(command)) is read once, like standard input, and named by its content', async () => {
   await withStore(async (store, dir) => {
     const fifo = `${dir}/pipe`;

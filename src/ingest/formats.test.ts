@@ -129,3 +129,51 @@ test('duplicateMember finds a member named twice in one object, at any depth, es
   // Braces, brackets, commas and quotes inside strings are text.
   assert.equal(duplicateMember('{"a":"{\\"a\\":1,","b":"[\\"a\\"]","c":"\\\\"}'), null);
 });
+
+test('values one after another: jq output, files joined with cat, Firehose objects', () => {
+  const env = (n: number) => ({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.bedrock', detail: rec(n) });
+  const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+  // `jq '.Records[]'` prints each record over several lines.
+  const jq = extractFromText([rec(1), rec(2), rec(3)].map(pretty).join('\n'));
+  assert.equal(jq.kind, 'concatenated');
+  assert.deepEqual(records(jq), [rec(1), rec(2), rec(3)]);
+  // A record's line is the one it starts on (each pretty record here takes 6 lines).
+  assert.deepEqual(jq.items.map((i) => i.line), [1, 7, 13]);
+  // Firehose writes EventBridge events with nothing between them.
+  const firehose = extractFromText([env(1), env(2)].map((e) => JSON.stringify(e)).join(''));
+  assert.deepEqual([firehose.kind, records(firehose)], ['concatenated', [rec(1), rec(2)]]);
+  // Delivery files joined with `cat` (CloudTrail's files end without a line feed), compact or pretty.
+  for (const joined of [JSON.stringify({ Records: [rec(1), rec(2)] }) + JSON.stringify({ Records: [rec(3)] }), pretty({ Records: [rec(1), rec(2)] }) + pretty({ Records: [rec(3)] })]) {
+    const ex = extractFromText(joined);
+    assert.deepEqual([ex.kind, records(ex), rejects(ex)], ['concatenated', [rec(1), rec(2), rec(3)], []]);
+    assert.deepEqual(ex.items.map((i) => i.idx), [0, 1, 2]);
+  }
+  // Several values on one line of a JSON Lines file.
+  const lines = extractFromText(`${JSON.stringify(rec(1))}\n${JSON.stringify(rec(2))}${JSON.stringify(rec(3))}\n${JSON.stringify(rec(4))}`);
+  assert.deepEqual([lines.kind, records(lines).length, rejects(lines)], ['jsonl', 4, []]);
+});
+
+test('values one after another: a bad value is rejected alone; text that is no value, or a cut, ends the file', () => {
+  const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+  const reasons = (ex: ReturnType<typeof extractFromText>) => rejects(ex).map((i) => [i.line, (i as { reject: { reason: string } }).reject.reason]);
+  const bad = extractFromText(`${pretty(rec(1))}\n{"eventName": nope}\n${pretty(rec(2))}`);
+  assert.deepEqual(records(bad), [rec(1), rec(2)]);
+  assert.deepEqual(reasons(bad).map(([l, r]) => [l, String(r).replace(/: Unexpected.*/, '')]), [[7, 'value 2 (line 7) is not valid JSON']]);
+  const garbage = extractFromText(`${pretty(rec(1))}\nhello\n${pretty(rec(2))}`);
+  assert.deepEqual(records(garbage), [rec(1)]);
+  assert.deepEqual(reasons(garbage), [[7, 'line 7: text after value 1 is not a JSON object or array; 1 complete records kept']]);
+  assert.match((rejects(garbage)[0] as { reject: { raw: string } }).reject.raw, /^hello\n\{/);
+  const cut = extractFromText((pretty(rec(1)) + pretty(rec(2))).slice(0, -10));
+  assert.deepEqual(records(cut), [rec(1)]);
+  assert.deepEqual(reasons(cut), [[6, 'file is truncated or damaged in value 2 (line 6); 1 complete records kept']]);
+  // A damaged delivery file among others keeps its good records, and the files after it are read.
+  const damaged = pretty({ Records: [rec(1), 'X', rec(2)] }).replace('"X"', '{"a": nope}') + pretty({ Records: [rec(3)] });
+  assert.deepEqual(records(extractFromText(damaged)), [rec(1), rec(2), rec(3)]);
+  // Also when it is not the first: only the bad record is rejected, numbered in the whole file.
+  const second = extractFromText(pretty({ Records: [rec(0)] }) + damaged);
+  assert.deepEqual(records(second), [rec(0), rec(1), rec(2), rec(3)]);
+  assert.deepEqual(reasons(second).map(([l, r]) => [l, String(r).replace(/: Unexpected.*/, '')]), [[null, 'record 2 is not valid JSON']]);
+  // A file whose first line is a broken record is still JSON Lines, read line by line.
+  const jsonl = extractFromText(`{"eventName": \n${JSON.stringify(rec(1))}\n${JSON.stringify(rec(2))}`);
+  assert.deepEqual([jsonl.kind, records(jsonl).length, rejects(jsonl).map((i) => i.line)], ['jsonl', 2, [1]]);
+});

@@ -1,7 +1,8 @@
 /**
  * Format detection and record extraction for every container CloudTrail records arrive in:
- * delivery files `{"Records":[…]}`, JSON arrays, single records, JSON Lines, EventBridge
- * envelopes, `lookup-events` output, and test wrappers. Pure: text in, items out.
+ * delivery files `{"Records":[…]}`, JSON arrays, single records, JSON Lines, JSON values one
+ * after another (`jq` output, files joined with `cat`, Firehose objects), EventBridge envelopes,
+ * `lookup-events` output, and test wrappers. Pure: text in, items out.
  */
 import { isUtf8 } from 'node:buffer';
 import { gunzip, gunzipSync, constants as zc, type ZlibOptions } from 'node:zlib';
@@ -21,6 +22,8 @@ export type ContainerKind =
   | 'array'
   | 'single'
   | 'jsonl'
+  /** JSON values one after another, not one per line: `jq` output, `cat` of delivery files, Firehose. */
+  | 'concatenated'
   | 'lookup-events'
   | 'eventbridge'
   | 'test-wrapper'
@@ -221,6 +224,144 @@ export function scanArrayElements(text: string, open: number): { elements: strin
   return end >= 0 ? { elements, end, complete: true } : { elements, end: scanner.start >= 0 ? scanner.start : text.length, complete: false };
 }
 
+/**
+ * Cuts JSON values written one after another (`{…}{…}`, or pretty-printed values one after
+ * another as `jq` writes them) out of text, which may come in pieces like ArrayScanner's. Only
+ * objects and arrays count as values; any other text between them stops the scan there. Lines
+ * are counted as it goes, so each value comes with the line it starts on.
+ */
+export class ValueScanner {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** Where the value under way starts (-1: between values). */
+  start = -1;
+  /** The line `pos` is on. */
+  line: number;
+  private startLine = 0;
+
+  constructor(private pos = 0, line = 1) {
+    this.line = line;
+  }
+
+  /**
+   * Gives each complete value's text and first line to `onValue` (which returns false to stop
+   * after it); returns the index of text that cannot start a value, or -1 when the text ends or
+   * `onValue` stopped.
+   */
+  scan(text: string, onValue: (value: string, line: number) => boolean | void): number {
+    for (; this.pos < text.length; this.pos++) {
+      const ch = text.charCodeAt(this.pos);
+      if (ch === 10) this.line++;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (ch === 92 /* \ */) this.escaped = true;
+        else if (ch === 34 /* " */) this.inString = false;
+        continue;
+      }
+      if (ch === 123 || ch === 91) {
+        if (this.depth++ === 0) {
+          this.start = this.pos;
+          this.startLine = this.line;
+        }
+      } else if (this.depth === 0) {
+        if (ch > 32) return this.pos;
+      } else if (ch === 34) {
+        this.inString = true;
+      } else if ((ch === 125 || ch === 93) && --this.depth === 0) {
+        const value = text.slice(this.start, this.pos + 1);
+        this.start = -1;
+        if (onValue(value, this.startLine) === false) {
+          this.pos++;
+          return -1;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** The line of the value under way. */
+  get valueLine(): number {
+    return this.startLine;
+  }
+
+  /** The first `n` characters of the text were dropped. */
+  rebase(n: number): void {
+    this.pos -= n;
+    if (this.start >= 0) this.start -= n;
+  }
+}
+
+/**
+ * Adds the items of the `k`th value of a sequence, starting on `line`; returns the next index.
+ * A container's records have no line of their own (as in a single document); a record does.
+ */
+export function pushValueText(items: ExtractedItem[], text: string, k: number, line: number, idx: number): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    // A damaged delivery file or array: its good records are kept, as in a file of its own.
+    const salvaged = salvage(text, message, idx);
+    if (!salvaged) {
+      items.push({ idx: null, line, reject: { code: 'INGEST_BAD_JSON', reason: `value ${k} (line ${line}) is not valid JSON: ${message}`, raw: clip(text) } });
+      return idx;
+    }
+    for (const item of salvaged.items) items.push(item.idx === null ? { ...item, line } : item);
+    return salvaged.items.reduce((next, item) => (item.idx === null ? next : Math.max(next, item.idx + 1)), idx);
+  }
+  const { kind, elements } = elementsOf(parsed);
+  return pushElements(items, elements, kind === 'single' ? line : null, idx, elementTexts(text, kind, elements.length));
+}
+
+/**
+ * The file-level reject of values one after another that end early: at text that is no object or
+ * array (on `line`, after `k` values), or cut short in value `k` (starting on `line`).
+ */
+export function sequenceEnd(how: 'no-value' | 'cut', k: number, line: number, raw: string, records: number): { idx: null; line: number; reject: { code: 'INGEST_BAD_JSON'; reason: string; raw: string } } {
+  const reason = how === 'no-value'
+    ? `line ${line}: text after value ${k} is not a JSON object or array; ${records} complete records kept`
+    : `file is truncated or damaged in value ${k} (line ${line}); ${records} complete records kept`;
+  return { idx: null, line, reject: { code: 'INGEST_BAD_JSON', reason, raw: clip(raw) } };
+}
+
+/**
+ * The items of the values from `from` on (the `k0`th value is the first; `line`: the line `from`
+ * is on), then how the sequence ended.
+ */
+function readSequence(items: ExtractedItem[], text: string, from: number, k0: number, line: number, idx: number): void {
+  const scanner = new ValueScanner(from, line);
+  let k = k0 - 1;
+  const broken = scanner.scan(text, (value, at) => {
+    idx = pushValueText(items, value, ++k, at, idx);
+  });
+  const records = items.filter((i) => 'record' in i).length;
+  if (broken >= 0) items.push(sequenceEnd('no-value', k, scanner.line, text.slice(broken), records));
+  else if (scanner.start >= 0) items.push(sequenceEnd('cut', k + 1, scanner.valueLine, text.slice(scanner.start), records));
+}
+
+/** The line that index `at` of text is on. */
+function lineAt(text: string, at: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/**
+ * Whether text is a sequence of values: its first line is not a JSON value of its own (else it
+ * is JSON Lines), and its first value, an object or array, is whole and valid JSON.
+ */
+function startsSequence(text: string, firstLine: string): boolean {
+  if (parsesAsJson(firstLine) || !/^\s*[{[]/.test(text)) return false;
+  let first: string | undefined;
+  new ValueScanner().scan(text, (value) => {
+    first = value;
+    return false;
+  });
+  return first !== undefined && parsesAsJson(first);
+}
+
 /** Adds the items of one element of a records array, given as text; returns the next index. */
 export function pushElementText(items: ExtractedItem[], text: string, idx: number): number {
   try {
@@ -240,6 +381,13 @@ export function pushLineText(items: ExtractedItem[], text: string, line: number,
     const { kind, elements } = elementsOf(JSON.parse(text));
     return { idx: pushElements(items, elements, line, idx, elementTexts(text, kind, elements.length)), ok: true };
   } catch (e) {
+    // Several values on one line (`{…}{…}`): each is read when the line is nothing else.
+    const values: string[] = [];
+    const scanner = new ValueScanner();
+    if (scanner.scan(text, (v) => void values.push(v)) < 0 && scanner.start < 0 && values.length > 1) {
+      values.forEach((v, k) => (idx = pushValueText(items, v, k + 1, line, idx)));
+      return { idx, ok: true };
+    }
     items.push({ idx: null, line, reject: { code: 'INGEST_BAD_JSON', reason: `line ${line} is not valid JSON: ${(e as Error).message}`, raw: clip(text) } });
     return { idx, ok: false };
   }
@@ -299,16 +447,27 @@ export function duplicateMember(text: string): { name: string; path: string } | 
   return null;
 }
 
-function salvage(text: string, parseError: string): Extraction | undefined {
+/**
+ * The complete records of a damaged document that starts as a records array (`start`: the index
+ * of its first record in the file), then what is wrong with the rest.
+ */
+function salvage(text: string, parseError: string, start = 0): Extraction | undefined {
   const head = text.slice(0, 4096);
   const m = /^\s*\{\s*"Records"\s*:\s*\[/.exec(head) ?? /^\s*\[/.exec(head);
   if (!m) return undefined;
   const open = m[0].length - 1;
   const { elements, end, complete } = scanArrayElements(text, open);
   const items: ExtractedItem[] = [];
-  let idx = 0;
+  let idx = start;
   for (const el of elements) idx = pushElementText(items, el, idx);
   const rest = text.slice(end);
+  // More values after the document (delivery files joined with `cat`): read on as a sequence.
+  const close = complete ? (m[0].includes('Records') ? /^\s*\}/.exec(rest) : /^/.exec(rest)) : null;
+  if (close && /^\s*[{[]/.test(rest.slice(close[0].length))) {
+    const from = end + close[0].length;
+    readSequence(items, text, from, 2, lineAt(text, from), idx);
+    return { kind: 'concatenated', items };
+  }
   if (!complete || (rest.trim() !== '' && !/^\s*\}\s*$/.test(rest))) {
     items.push({
       idx: null,
@@ -347,10 +506,16 @@ export function extractFromText(input: string): Extraction {
     }
     return { kind: k, items };
   }
-  // Not one JSON document: JSON Lines when there are several lines and the first is a JSON value
-  // of its own (a record, or a container such as a delivery file on one line), else a damaged
-  // document (as streamItems in stream.ts decides for large files).
+  // Not one JSON document: values one after another when the first line is not a JSON value but
+  // the first object or array is; JSON Lines when there are several lines and the first is a JSON
+  // value of its own (a record, or a container such as a delivery file on one line); else a
+  // damaged document (as streamItems in stream.ts decides for large files).
   const lines = text.split(/\r?\n/);
+  if (startsSequence(text, lines.find((l) => l.trim() !== '') ?? '')) {
+    const items: ExtractedItem[] = [];
+    readSequence(items, text, 0, 1, 1, 0);
+    return { kind: 'concatenated', items };
+  }
   const nonEmpty = lines.filter((l) => l.trim() !== '').length;
   if (nonEmpty <= 1 || (/^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200)) && !parsesAsJson(lines.find((l) => l.trim() !== '') ?? ''))) {
     return salvage(text, parseError) ?? {

@@ -27,7 +27,12 @@ export interface InputObject {
 /** Why a found object is not read. */
 export type SkipReason = 'digest' | 'not-a-log-file' | 'folder-marker' | 'outside-time-range';
 
-const LOG_NAME = /\.(json|jsonl|ndjson|cloudtrail|log)(\.gz)?$|\.gz$/i;
+/**
+ * Names read when found by a walk: JSON and gzip files, and Firehose's objects, which have no
+ * extension unless one is configured (`<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`): the
+ * way EventBridge's CloudTrail events usually reach a bucket.
+ */
+const LOG_NAME = /\.(json|jsonl|ndjson|cloudtrail|log)(\.gz)?$|\.gz$|-\d+-\d{4}(-\d\d){5}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 const DATE_IN_KEY = /(?:^|\/)(\d{4})\/(\d{2})\/(\d{2})\//;
 const DELIVERY_STAMP = /_(\d{8}T\d{4,6}Z)_/;
 

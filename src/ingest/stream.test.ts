@@ -48,6 +48,20 @@ test('streaming reads every container as a whole-file read does, with chunk boun
       'large integers keep their digits': `[${bigInt},\n${bigInt.replace('"big"', '"big2"')}]`,
       'byte order mark': '\uFEFF' + JSON.stringify({ Records: records.slice(0, 2) }),
       'array with a bad element': `[${JSON.stringify(records[0])}, {"eventName": nope}, ${JSON.stringify(records[1])}]`,
+      // Values one after another.
+      'jq output': records.map((r) => JSON.stringify(r, null, 2)).join('\n'),
+      'Firehose object': records.map((r) => JSON.stringify({ 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.s3', detail: r })).join(''),
+      'delivery files joined, compact': JSON.stringify({ Records: records.slice(0, 5) }) + JSON.stringify({ Records: records.slice(5) }),
+      'delivery files joined, pretty': JSON.stringify({ Records: records.slice(0, 5) }, null, 2) + JSON.stringify({ Records: records.slice(5) }, null, 2),
+      'arrays joined': JSON.stringify(records.slice(0, 5), null, 1) + '\n' + JSON.stringify(records.slice(5), null, 1),
+      'lookup-events outputs joined': [records.slice(0, 5), records.slice(5)]
+        .map((r) => JSON.stringify({ Events: r.map((x) => ({ EventId: x.eventID, CloudTrailEvent: JSON.stringify(x) })), NextToken: 'n' }, null, 2))
+        .join('\n'),
+      'values with a bad one': `${JSON.stringify(records[0], null, 2)}\n{"eventName": nope}\n${JSON.stringify(records[1], null, 2)}`,
+      'a damaged delivery file, then another': JSON.stringify({ Records: [records[0], 'X', records[1]] }, null, 2).replace('"X"', '{"a": nope}') + JSON.stringify({ Records: records.slice(2) }, null, 2),
+      'a delivery file, then a damaged one': JSON.stringify({ Records: records.slice(0, 2) }, null, 2) + JSON.stringify({ Records: [records[2], 'X', records[3]] }, null, 2).replace('"X"', '{"a": nope}'),
+      'values, then text that is none': `${JSON.stringify(records[0], null, 2)}\n${JSON.stringify(records[1], null, 2)}\nhello\n${JSON.stringify(records[2])}`,
+      'values, cut short': records.map((r) => JSON.stringify(r, null, 2)).join('').slice(0, -30),
     };
     for (const [name, text] of Object.entries(inputs)) {
       const whole = shape((await extractFromBytes(Buffer.from(text))).items);

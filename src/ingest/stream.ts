@@ -1,8 +1,9 @@
 /**
  * Records of a file too large to read whole (a JSON string holds at most 512 MiB in Node, and a
  * whole-file read needs several times the file in memory). The file is read in chunks, inflated
- * if gzipped, and cut into records as it goes: JSON Lines line by line, or one JSON document's
- * records array (`[…]`, `{"Records":[…]}`, lookup-events' `{"Events":[…]}`) element by element.
+ * if gzipped, and cut into records as it goes: JSON Lines line by line, one JSON document's
+ * records array (`[…]`, `{"Records":[…]}`, lookup-events' `{"Events":[…]}`) element by element,
+ * or values one after another (`jq` output, joined files) value by value.
  * What is found is what extractFromBytes (formats.ts) finds in a small file, with the same
  * rejects: bad lines and elements by number, a truncated or corrupt file with the records before
  * the damage kept, bytes that are not UTF-8, an empty file.
@@ -12,7 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import { pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { ArrayScanner, clip, parsesAsJson, pushElementText, pushLineText, type ExtractedItem, type RejectCode } from './formats.js';
+import { ArrayScanner, clip, parsesAsJson, pushElementText, pushLineText, pushValueText, sequenceEnd, ValueScanner, type ExtractedItem, type RejectCode } from './formats.js';
 
 /** How large a line or element may grow before it is rejected unread (below Node's string limit). */
 const MAX_ITEM_CHARS = 256 * 1024 * 1024;
@@ -72,7 +73,7 @@ async function* textChunks(path: string, gzip: boolean, opts: StreamOptions, sta
   if (rest) yield rest;
 }
 
-type Reject = { code: RejectCode; reason: string; raw: string };
+type Reject = { code: RejectCode; reason: string; raw: string; line?: number | null };
 
 /** Whether text after a records array ends its object well: more members, then `}` (lookup-events' NextToken). */
 function closesObject(rest: string): boolean {
@@ -85,7 +86,32 @@ function closesObject(rest: string): boolean {
     return false;
   }
 }
-const fileReject = (reject: Reject): ExtractedItem => ({ idx: null, line: null, reject });
+const fileReject = ({ line, ...reject }: Reject): ExtractedItem => ({ idx: null, line: line ?? null, reject });
+
+/** Where the object that text is inside of (after its records array) ends: just after its `}`, or -1. */
+function objectEnd(text: string): number {
+  let depth = 1;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === 92) escaped = true;
+      else if (ch === 34) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 || ch === 91) depth++;
+    else if ((ch === 125 || ch === 93) && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/** How many line feeds text holds before index `end`. */
+function lineFeeds(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
 
 /**
  * The items of a large file, in order. A file that cannot be read to its end still yields the
@@ -124,24 +150,35 @@ class ItemReader {
   content = false;
   failure: Reject | undefined;
   private buf = '';
-  private mode: 'undecided' | 'lines' | 'array' | 'after-array' = 'undecided';
+  private mode: 'undecided' | 'lines' | 'array' | 'after-array' | 'values' = 'undecided';
   private idx = 0;
+  /** Lines mode: the last line read; array modes: the line feeds dropped from the front. */
   private line = 0;
   private skippingLine = false;
   private scanner = new ArrayScanner(0);
+  /** Whether the document whose records array is read is an object (`{"Records":[…]}`), not an array. */
+  private docIsObject = false;
+  /** Values mode: the scanner and how many values were read. */
+  private values = new ValueScanner();
+  private k = 0;
+  /** The first value, while deciding whether the file is values one after another. */
+  private probe: { scanner: ValueScanner; first?: string } | undefined;
 
   *push(text: string): Generator<ExtractedItem> {
     this.buf += text;
     if (this.mode === 'undecided' && !this.decide(false)) return;
     if (this.mode === 'lines') yield* this.lines();
     else if (this.mode === 'array') yield* this.scan();
-    else this.buf = this.buf.length > 65536 ? this.buf.slice(0, 65536) : this.buf;
+    if (this.mode === 'after-array') yield* this.afterArray();
+    else if (this.mode === 'values') yield* this.scanValues();
   }
 
   /** After a read error: the complete items of what was read, nothing about the end. */
   *salvage(): Generator<ExtractedItem> {
     if (this.mode === 'undecided') this.decide(true);
     if ((this.mode as string) === 'array') yield* this.scan();
+    if ((this.mode as string) === 'after-array') yield* this.afterArray();
+    if ((this.mode as string) === 'values') yield* this.scanValues();
     else if ((this.mode as string) === 'lines') {
       yield* this.lines();
       // The last line, when it is whole (the damage came after it, say in a gzip trailer).
@@ -153,8 +190,17 @@ class ItemReader {
     if (this.mode === 'undecided') {
       this.decide(true);
       if ((this.mode as string) === 'array') yield* this.scan();
+      if ((this.mode as string) === 'after-array') yield* this.afterArray();
+      if ((this.mode as string) === 'values') yield* this.scanValues();
     }
     if (this.failure) return;
+    if (this.mode === 'values') {
+      if (this.values.start >= 0) {
+        const end = sequenceEnd('cut', this.k + 1, this.values.valueLine, this.buf.slice(this.values.start), this.records);
+        this.failure = { ...end.reject, line: end.line };
+      }
+      return;
+    }
     if (this.mode === 'lines') {
       yield* this.lines();
       if (this.buf !== '' && !this.skippingLine) yield* this.count(this.lineItems(this.buf, ++this.line));
@@ -171,15 +217,25 @@ class ItemReader {
    * reported. Needs the first line, or enough of the file to know there is none.
    */
   private decide(atEnd: boolean): boolean {
-    const nl = this.buf.indexOf('\n');
+    const body = this.buf.trimStart();
+    const nl = body.indexOf('\n');
     if (nl < 0 && !atEnd && this.buf.length < FIRST_LINE_CHARS) return false;
-    this.content = this.buf.trim() !== '';
-    const first = nl >= 0 ? this.buf.slice(0, nl) : this.buf;
+    this.content = body !== '';
+    const first = nl >= 0 ? body.slice(0, nl) : body;
     const m = /^\s*(?:\[|\{\s*"(?:Records|Events)"\s*:\s*\[)/.exec(this.buf.slice(0, 4096));
     const oneLine = first.trim() !== '' && parsesAsJson(first);
     if (m && !oneLine) {
       this.mode = 'array';
+      this.docIsObject = m[0].includes('{');
       this.scanner = new ArrayScanner(m[0].length);
+    } else if (!oneLine && /^\s*[{[]/.test(this.buf)) {
+      // Values one after another when the first one is whole and valid JSON (formats.ts decides
+      // alike for a whole file): wait for it.
+      const probe = (this.probe ??= { scanner: new ValueScanner() });
+      if (probe.first === undefined) probe.scanner.scan(this.buf, (v) => ((probe.first = v), false));
+      if (probe.first === undefined && !atEnd && this.buf.length < FIRST_LINE_CHARS) return false;
+      this.mode = probe.first !== undefined && parsesAsJson(probe.first) ? 'values' : 'lines';
+      this.probe = undefined;
     } else if (!oneLine && !atEnd && this.buf.length < 4096) {
       // The start of a document may still come (`{` and `"Records"` on lines of their own).
       return false;
@@ -230,11 +286,13 @@ class ItemReader {
     yield* this.count(items);
     if (closedAt >= 0) {
       this.mode = 'after-array';
+      this.line += lineFeeds(this.buf, closedAt);
       this.buf = this.buf.slice(closedAt);
       return;
     }
     // Keep only the element under way.
     const keep = this.scanner.start >= 0 ? this.scanner.start : this.buf.length;
+    this.line += lineFeeds(this.buf, keep);
     this.buf = this.buf.slice(keep);
     this.scanner.rebase(keep);
     if (this.buf.length > MAX_ITEM_CHARS) {
@@ -242,6 +300,54 @@ class ItemReader {
         code: 'INGEST_BAD_JSON',
         reason: `record ${this.idx} is longer than ${MAX_ITEM_CHARS / 1024 / 1024} MiB: it and the rest of the file are not read; ${this.records} complete records kept`,
         raw: clip(this.buf),
+      };
+    }
+  }
+
+  /**
+   * After a document's records array: the rest of the document (`}`, or more members such as
+   * lookup-events' NextToken, then `}`), and, when another value follows (files joined with
+   * `cat`), the values one after another from there. Anything else waits for the end, kept short.
+   */
+  private *afterArray(): Generator<ExtractedItem> {
+    const end = this.docIsObject ? objectEnd(this.buf) : 0;
+    if (end >= 0) {
+      const head = this.buf.slice(0, end);
+      const next = /^\s*[{[]/.exec(this.buf.slice(end));
+      if (next && (!this.docIsObject || /^\s*\}$/.test(head) || closesObject(head))) {
+        const from = end + next[0].length - 1;
+        this.values = new ValueScanner(0, this.line + lineFeeds(this.buf, from) + 1);
+        this.buf = this.buf.slice(from);
+        this.k = 1;
+        this.mode = 'values';
+        yield* this.scanValues();
+        return;
+      }
+    }
+    if (this.buf.length > 65536) this.buf = this.buf.slice(0, 65536);
+  }
+
+  /** Cuts the complete values out of the buffer. */
+  private *scanValues(): Generator<ExtractedItem> {
+    const items: ExtractedItem[] = [];
+    const broken = this.values.scan(this.buf, (v, line) => {
+      this.idx = pushValueText(items, v, ++this.k, line, this.idx);
+    });
+    yield* this.count(items);
+    if (broken >= 0) {
+      const end = sequenceEnd('no-value', this.k, this.values.line, this.buf.slice(broken), this.records);
+      this.failure = { ...end.reject, line: end.line };
+      return;
+    }
+    const keep = this.values.start >= 0 ? this.values.start : this.buf.length;
+    this.buf = this.buf.slice(keep);
+    this.values.rebase(keep);
+    if (this.buf.length > MAX_ITEM_CHARS) {
+      this.failure = {
+        code: 'INGEST_BAD_JSON',
+        reason: `value ${this.k + 1} (line ${this.values.valueLine}) is longer than ${MAX_ITEM_CHARS / 1024 / 1024} MiB: it and the rest of the file are not read; ${this.records} complete records kept`,
+        raw: clip(this.buf),
+        line: this.values.valueLine,
       };
     }
   }
