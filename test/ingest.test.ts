@@ -401,8 +401,14 @@ test('bad input: each bad file and record is named with its reason, kept raw, an
         ],
       }),
     );
+    // The same in JSON Lines: a bad record is named by its line too.
+    writeRaw(l, 'records.jsonl', [JSON.stringify(record()), JSON.stringify(noTime), '', JSON.stringify(record({ eventName: 42 }))].join('\n'));
     const s = await ingest(store, [l]);
     const reasons = s.problems.map((p) => `${p.uri.split('/').pop()}:${p.index ?? '-'}:${p.reason}`);
+    const jsonl = s.problems.filter((p) => p.uri.endsWith('records.jsonl')).map((p) => [p.index, p.line, p.reason]);
+    assert.deepEqual(jsonl, [[1, 2, 'missing eventTime'], [2, 4, 'eventName must be a string, found a number']]);
+    const jsonlRejects = await store.all(`SELECT recordIndex, line FROM rejects WHERE sourceUri LIKE '%records.jsonl' ORDER BY line`);
+    assert.deepEqual(jsonlRejects.map((r) => [r.recordIndex, r.line]), [[1, 2], [2, 4]]);
     const has = (re: RegExp) => assert.ok(reasons.some((r) => re.test(r)), `expected ${re} in\n${reasons.join('\n')}`);
     has(/^corrupt\.json\.gz:-:corrupt gzip/);
     has(/^truncated\.json:-:file is truncated or damaged after record 2/);

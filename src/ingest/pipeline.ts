@@ -11,7 +11,7 @@ import { join, basename, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { sqlString, type Store } from '../store/db.js';
-import { loadDirect, loadRelation, type LoadResult, type SourceCounts } from '../store/load.js';
+import { loadDirect, loadRelation, mergeLoads, type LoadResult, type SourceCounts } from '../store/load.js';
 import { BundleWriter, startsLikeDelivery, withoutBom, type Bundles } from './bundle.js';
 import { extractFromBytes, isGzip, type ExtractedItem } from './formats.js';
 import { streamItems } from './stream.js';
@@ -193,14 +193,14 @@ export async function ingestObjects(
   }
 
   const batchFiles = opts.batchFiles ?? (Number(process.env.AITRAIL_BATCH_FILES) || 20000);
-  // Delivery files stream into the lake in one statement per batch. Batches of several row
-  // groups (30,720 rows, ~50 MB of CloudTrail JSON) are written compressed straight to the
-  // database file, not first to the WAL and then again. On 1M events, 192 MB batches peaked at
-  // ~870 MiB RSS and 384 MB ones at ~940 MiB, in about the same time.
-  const fastBatchBytes = opts.batchBytes ?? (Number(process.env.AITRAIL_BATCH_BYTES) || 192 * 1024 * 1024);
-  // Other containers are staged in a table first: smaller batches keep it in DuckDB's memory
-  // (measured on 1M events with a 256 MB limit: 20 MB batches ran about 25 % faster than 96 MB).
-  const slowBatchBytes = opts.batchBytes ?? (Number(process.env.AITRAIL_BATCH_BYTES) || 20 * 1024 * 1024);
+  // Records stream into the lake in one statement per batch, whatever their container (delivery
+  // files bundled, others staged as JSON Lines). Batches of several row groups (30,720 rows,
+  // ~50 MB of CloudTrail JSON) are written compressed straight to the database file, not first to
+  // the WAL and then again. On 1M events, 192 MB batches peaked at ~870 MiB RSS and 384 MB ones at
+  // ~940 MiB, in about the same time; staged JSON Lines in 20 MB batches took 1.8 times as long.
+  const batchBytes = opts.batchBytes ?? (Number(process.env.AITRAIL_BATCH_BYTES) || 192 * 1024 * 1024);
+  // A streamed file's records are staged a group at a time (one write each), parts cut between groups.
+  const groupChars = Math.min(1024 * 1024, Math.ceil(batchBytes / 8));
   const concurrency = opts.concurrency ?? 8;
   // Above this size a file is not read whole (see loadLarge): CloudTrail's own files are far smaller.
   const largeFileBytes = opts.largeFileBytes ?? (Number(process.env.AITRAIL_LARGE_FILE_BYTES) || 48 * 1024 * 1024);
@@ -305,67 +305,98 @@ export async function ingestObjects(
     }
   };
 
-  // JavaScript path: readers for every container, staged as JSON Lines for DuckDB.
+  // JavaScript path: readers for every container, staged as JSON Lines for DuckDB: records in one
+  // file, which loads as delivery files do (loadDirect), what the readers rejected in another.
   const newStage = (name: string) => {
-    const path = join(tmp, `stage-${name}.jsonl`);
-    const out = createWriteStream(path);
-    let longest = 0;
-    let bytes = 0;
-    const write = (line: string) => {
-      const n = Buffer.byteLength(line);
-      longest = Math.max(longest, n);
-      bytes += n;
-      return writeLine(out, line);
+    const file = (kind: string) => {
+      const path = join(tmp, `stage-${name}-${kind}.jsonl`);
+      const out = createWriteStream(path);
+      const f = {
+        path,
+        /** The longest line's length in UTF-16 units: at most a third of its UTF-8 bytes. */
+        longest: 0,
+        bytes: 0,
+        lines: 0,
+        /** Writes lines (each ending in a line feed) with one call: a call per line cost 10 µs a record. */
+        write(lines: string[]) {
+          if (lines.length === 0) return;
+          const text = lines.length === 1 ? lines[0]! : lines.join('');
+          for (const l of lines) f.longest = Math.max(f.longest, l.length);
+          f.bytes += Buffer.byteLength(text);
+          f.lines += lines.length;
+          return writeLine(out, text);
+        },
+        close: () => new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r()))),
+        /** The file as rows of the columns loads take. */
+        rel: (columns: string) => `SELECT s AS sourceId, i AS idx, l AS line, ${columns}
+          FROM read_json(${sqlString(path)}, format = 'newline_delimited', maximum_object_size = ${3 * f.longest + 1024},
+            columns = {s: 'INTEGER', i: 'INTEGER', l: 'INTEGER', r: 'JSON', xc: 'VARCHAR', x: 'VARCHAR', raw: 'VARCHAR', rp: 'VARCHAR'})`,
+      };
+      return f;
     };
+    const records = file('records');
+    const rejects = file('rejects');
     return {
       get bytes() {
-        return bytes;
+        return records.bytes + rejects.bytes;
       },
-      /** Stages one item of file `f`; `keep` makes the copy a file-level reject points to. */
-      async item(f: Fetched, item: ExtractedItem, keep: () => Promise<string>, fileRejects: Map<number, string>): Promise<void> {
-        if ('record' in item) {
-          // JSON whitespace can be folded; newlines inside strings are always escaped.
-          const text = item.raw !== undefined ? item.raw.replace(/[\r\n]+/g, ' ') : JSON.stringify(item.record) ?? 'null';
-          return write(`{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`);
+      /** Stages items of file `f`; `keep` makes the copy a file-level reject points to. */
+      async items(f: Fetched, items: Iterable<ExtractedItem>, keep: () => Promise<string>, fileRejects: Map<number, string>): Promise<void> {
+        const lines: string[] = [];
+        for (const item of items) {
+          if ('record' in item) {
+            // JSON whitespace can be folded; newlines inside strings are always escaped.
+            const raw = item.raw;
+            const text = raw === undefined ? JSON.stringify(item.record) ?? 'null' : raw.includes('\n') || raw.includes('\r') ? raw.replace(/[\r\n]+/g, ' ') : raw;
+            lines.push(`{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`);
+            continue;
+          }
+          let kept: string | null = null;
+          if (item.idx === null) {
+            fileRejects.set(f.sourceId, item.reject.reason);
+            kept = await keep();
+          }
+          await rejects.write([JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: item.reject.code, x: item.reject.reason, raw: item.reject.raw, rp: kept }) + '\n']);
         }
-        let kept: string | null = null;
-        if (item.idx === null) {
-          fileRejects.set(f.sourceId, item.reject.reason);
-          kept = await keep();
-        }
-        return write(JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: item.reject.code, x: item.reject.reason, raw: item.reject.raw, rp: kept }) + '\n');
+        await records.write(lines);
       },
       /** A file that could not be read at all: reported, and left out of the manifest. */
       unread(f: Fetched, reason: string, fileRejects: Map<number, string>) {
         fileRejects.set(f.sourceId, reason);
         unreadable.add(f.sourceId);
-        return write(JSON.stringify({ s: f.sourceId, i: null, l: null, xc: 'INGEST_READ_ERROR', x: `${reason} (not recorded as read: the next run tries it again)`, raw: '', rp: null }) + '\n');
+        return rejects.write([JSON.stringify({ s: f.sourceId, i: null, l: null, xc: 'INGEST_READ_ERROR', x: `${reason} (not recorded as read: the next run tries it again)`, raw: '', rp: null }) + '\n']);
       },
-      /** Closes the file and loads it in one transaction with `inTransaction`'s statements. */
+      /** Closes the files and loads them in one transaction with `inTransaction`'s statements. */
       async load(uris: Map<number, string>, inTransaction: (res: LoadResult) => Promise<void>): Promise<LoadResult> {
-        await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
+        await Promise.all([records.close(), rejects.close()]);
         // Typed columns straight from the reader: taking each member out of a JSON object per
         // line cost a parse per member, and held so much memory that 4,000 records of 1.6 kB
         // did not fit in ingest's 256 MB.
-        const rel = `SELECT s AS sourceId, i AS idx, l AS line, CASE WHEN xc IS NULL THEN r END AS rec, xc AS xcode, x AS xreason, raw AS xraw, rp AS xpath
-          FROM read_json(${sqlString(path)}, format = 'newline_delimited', maximum_object_size = ${longest + 1024},
-            columns = {s: 'INTEGER', i: 'INTEGER', l: 'INTEGER', r: 'JSON', xc: 'VARCHAR', x: 'VARCHAR', raw: 'VARCHAR', rp: 'VARCHAR'})`;
         try {
           return await store.transaction(async () => {
-            const res = await loadRelation(store, rel, uris, cfg);
+            const parts: LoadResult[] = [];
+            if (rejects.lines > 0) {
+              parts.push(await loadRelation(store, rejects.rel('NULL::JSON AS rec, xc AS xcode, x AS xreason, raw AS xraw, rp AS xpath'), uris, cfg));
+            }
+            if (records.lines > 0) {
+              const rel = records.rel('r AS rec, NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath');
+              parts.push(await loadDirect(store, rel, uris, cfg, { lines: true }));
+            }
+            const res = mergeLoads(parts);
             await inTransaction(res);
             addProblems(res, uris);
             return res;
           });
         } finally {
-          await fsp.rm(path, { force: true });
+          await Promise.all([fsp.rm(records.path, { force: true }), fsp.rm(rejects.path, { force: true })]);
         }
       },
     };
   };
 
-  const loadSlow = async (batch: Fetched[]): Promise<void> => {
-    const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
+  // Reads a batch's files and stages their items (Node's work, done while DuckDB loads the batch
+  // before), then loads them (DuckDB's).
+  const stageSlow = async (batch: Fetched[]) => {
     const stage = newStage(String(batch[0]!.sourceId));
     const fileRejects = new Map<number, string>();
     for (const f of batch) {
@@ -381,15 +412,21 @@ export async function ingestObjects(
       // understates it, or a file made to blow up) is streamed instead of read whole.
       const ex = await extractFromBytes(buf, largeFileBytes);
       let kept: Promise<string> | undefined;
-      const items: AsyncIterable<ExtractedItem> | ExtractedItem[] = ex.kind === 'too-large' ? streamItems(f.path, f.gzip) : ex.items;
-      for await (const item of items) await stage.item(f, item, () => (kept ??= keepRejectedFile(store.dataDir, f, buf)), fileRejects);
+      const keep = () => (kept ??= keepRejectedFile(store.dataDir, f, buf));
+      if (ex.kind !== 'too-large') await stage.items(f, ex.items, keep, fileRejects);
+      else for await (const items of inGroups(streamItems(f.path, f.gzip), groupChars)) await stage.items(f, items, keep, fileRejects);
     }
+    return { batch, stage, fileRejects };
+  };
+  const loadStaged = async ({ batch, stage, fileRejects }: Awaited<ReturnType<typeof stageSlow>>): Promise<void> => {
+    const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
     await stage.load(uris, async (res) => {
       await writeManifest(batch, res, fileRejects);
       account(res, batch);
       summary.filesRejected += fileRejects.size;
     });
   };
+  const loadSlow = async (batch: Fetched[]): Promise<void> => loadStaged(await stageSlow(batch));
 
   // A file too large to read whole is streamed, and loaded in parts of the JavaScript path's
   // batch size; its manifest row comes with the last part. A run killed between parts reads the
@@ -402,22 +439,28 @@ export async function ingestObjects(
     let stage = newStage(`${f.sourceId}-${part}`);
     let kept: Promise<string> | undefined;
     const keep = () => (kept ??= keepRejectedFile(store.dataDir, f));
-    const loadPart = async (last: boolean) => {
-      await stage.load(uris, async (res) => {
+    const loadPart = async (done: typeof stage, last: boolean) => {
+      await done.load(uris, async (res) => {
         const c = res.perSource.get(f.sourceId);
         if (c) for (const k of ['records', 'added', 'duplicates', 'conflicts', 'rejected'] as const) total[k] += c[k];
         if (last) await writeManifest([f], { ...res, perSource: new Map([[f.sourceId, total]]) }, fileRejects);
         account(res, last ? [f] : []);
       });
     };
-    for await (const item of streamItems(f.path, f.gzip)) {
-      await stage.item(f, item, keep, fileRejects);
-      if (stage.bytes >= slowBatchBytes) {
-        await loadPart(false);
+    // A part loads while the next is read and staged.
+    let loadingPart: Promise<void> = Promise.resolve();
+    for await (const items of inGroups(streamItems(f.path, f.gzip), groupChars)) {
+      await stage.items(f, items, keep, fileRejects);
+      if (stage.bytes >= batchBytes) {
+        const done = stage;
+        await loadingPart;
+        loadingPart = loadPart(done, false);
+        loadingPart.catch(() => undefined);
         stage = newStage(`${f.sourceId}-${++part}`);
       }
     }
-    await loadPart(true);
+    await loadingPart;
+    await loadPart(stage, true);
     summary.filesRejected += fileRejects.size;
   };
 
@@ -453,7 +496,7 @@ export async function ingestObjects(
       let part: Fetched[] = [];
       let partBytes = 0;
       for (const f of bad.size ? batch.filter((f) => bad.has(f)) : []) {
-        if (part.length > 0 && (part.length >= batchFiles || partBytes + f.plainBytes > slowBatchBytes)) {
+        if (part.length > 0 && (part.length >= batchFiles || partBytes + f.plainBytes > batchBytes)) {
           await loadSlow(part);
           part = [];
           partBytes = 0;
@@ -467,13 +510,20 @@ export async function ingestObjects(
     }
     await Promise.all(batch.map((f) => f.obj.release()));
   };
+  // Staged before the batch under way has loaded: Node reads and stages while DuckDB loads.
   const flushSlow = async () => {
     if (slow.length === 0) return;
     const batch = slow;
     slow = [];
     slowBytes = 0;
-    await loadSlow(batch);
-    await Promise.all(batch.map((f) => f.obj.release()));
+    const staged = await stageSlow(batch);
+    await startLoad(async () => {
+      try {
+        await loadStaged(staged);
+      } finally {
+        await Promise.all(batch.map((f) => f.obj.release()));
+      }
+    });
   };
   const prepare = async (t: { obj: InputObject; sourceId: number }): Promise<Fetched> => {
     // A file that cannot be fetched or opened (a link to nothing, a file removed or made
@@ -535,20 +585,20 @@ export async function ingestObjects(
         }
       });
     } else if (f.fast) {
-      if (fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > fastBatchBytes)) await startLoad(flushFast);
+      if (fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > batchBytes)) await startLoad(flushFast);
       (bundler ??= new BundleWriter(tmp, `bundle-${f.sourceId}`)).add(f);
       // The bytes read while probing are in the bundle now.
       delete f.data;
       fast.push(f);
       fastBytes += f.plainBytes;
     } else {
-      if (slow.length >= batchFiles || slowBytes + f.plainBytes > slowBatchBytes) await startLoad(flushSlow);
+      if (slow.length >= batchFiles || slowBytes + f.plainBytes > batchBytes) await flushSlow();
       slow.push(f);
       slowBytes += f.plainBytes;
     }
   }
   await startLoad(flushFast);
-  await startLoad(flushSlow);
+  await flushSlow();
   await loading;
   await fsp.rm(tmp, { recursive: true, force: true });
   // Checkpoint while merging is off; later checkpoints (only other writes' row groups) merge as usual.
@@ -571,6 +621,22 @@ export function timeKey(uri: string): string {
   if (m) return m[1]!;
   const d = /\/(\d{4})\/(\d{2})\/(\d{2})\//.exec(uri);
   return d ? `${d[1]}${d[2]}${d[3]}T` : '';
+}
+
+/** Items of a stream in groups of about `chars` characters of records, to be staged with one write each. */
+async function* inGroups(items: AsyncIterable<ExtractedItem>, chars: number): AsyncGenerator<ExtractedItem[]> {
+  let group: ExtractedItem[] = [];
+  let size = 0;
+  for await (const item of items) {
+    group.push(item);
+    size += 'record' in item ? (item.raw?.length ?? 1000) : 1000;
+    if (size >= chars) {
+      yield group;
+      group = [];
+      size = 0;
+    }
+  }
+  if (group.length) yield group;
 }
 
 function writeLine(out: WriteStream, s: string): Promise<void> | void {

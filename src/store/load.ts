@@ -411,6 +411,7 @@ export async function loadDirect(
   rel: string,
   sourceUris: Map<number, string>,
   cfg: AiClassificationConfig = defaultAiConfig(),
+  opts: { lines?: boolean } = {},
 ): Promise<LoadResult> {
   // Sequence values are handed out in order: the rows this load writes are those above `s`.
   // Rows other transactions commit later stay invisible to this one.
@@ -429,9 +430,12 @@ export async function loadDirect(
     FROM event_store WHERE ${mine} GROUP BY sourceId`);
   if (counts.some((r) => Number(r.rejected) > 0)) {
     // Validated again from the stored text, which is the record's own: the same code and reason.
+    // With `lines`, each record's line is read back from `rel` (a file of a few MB; rejects are rare).
+    const lines = opts.lines ? `LEFT JOIN (SELECT sourceId, idx, line FROM (${rel})) l ON l.sourceId = e.sourceId AND l.idx = e.sourceIndex` : '';
     await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(
-      `SELECT sourceId, sourceIndex AS idx, NULL::INTEGER AS line, CAST(coalesce(record, recordLarge) AS JSON) AS rec, NULL::VARCHAR AS xcode,
-        NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath, ingestedAt AS batchTime FROM event_store WHERE ${mine} AND ${isRejected}`,
+      `SELECT e.sourceId, e.sourceIndex AS idx, ${opts.lines ? 'l.line' : 'NULL::INTEGER'} AS line, CAST(coalesce(e.record, e.recordLarge) AS JSON) AS rec,
+        NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath, e.ingestedAt AS batchTime
+        FROM event_store e ${lines} WHERE e.${mine} AND list_contains(e.flags, '${REJECTED}')`,
       cfg, 'batchTime', false)}`);
     await store.run(`DELETE FROM event_store WHERE ${mine} AND ${isRejected}`);
   }
@@ -542,6 +546,25 @@ async function finishLoad(store: Store, S: string, outcomes: Row[] | undefined, 
     await store.run('DROP TABLE IF EXISTS staged');
     await store.run('DROP TABLE IF EXISTS decided');
   }
+  return out;
+}
+
+/** The outcome of loads of one batch made in parts (rejects by source, index and line). */
+export function mergeLoads(results: LoadResult[], rejectLimit = 1000): LoadResult {
+  const out: LoadResult = { records: 0, added: 0, duplicates: 0, conflicts: 0, rejected: 0, perSource: new Map(), rejects: [] };
+  for (const r of results) {
+    for (const k of ['records', 'added', 'duplicates', 'conflicts', 'rejected'] as const) out[k] += r[k];
+    for (const [id, c] of r.perSource) {
+      const sum = out.perSource.get(id);
+      if (!sum) out.perSource.set(id, { ...c });
+      else for (const k of ['records', 'added', 'duplicates', 'conflicts', 'rejected'] as const) sum[k] += c[k];
+    }
+    out.rejects.push(...r.rejects);
+  }
+  // As the loads order them: NULLs last.
+  const cmp = (x: number | null, y: number | null) => (x === y ? 0 : x === null ? 1 : y === null ? -1 : x - y);
+  out.rejects.sort((a, b) => a.sourceId - b.sourceId || cmp(a.idx, b.idx) || cmp(a.line, b.line));
+  out.rejects = out.rejects.slice(0, rejectLimit);
   return out;
 }
 
