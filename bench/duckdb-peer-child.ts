@@ -3,8 +3,9 @@
  * delivery files into a 33-column table, the way one would with nothing but DuckDB. It reads the
  * gzip files itself, turns each record into typed columns in the reader, and stores them; it keeps
  * no record text, checks and classifies nothing, does not deduplicate and keeps no manifest.
+ * With `jsonl`, it reads JSON Lines files (`*.jsonl`, one record per line) instead.
  * Prints one JSON line (timings, CPU, peak RSS, table size).
- * Usage: node dist/bench/duckdb-peer-child.js <logs-folder> <scratch-dir>
+ * Usage: node dist/bench/duckdb-peer-child.js <logs-folder> <scratch-dir> [jsonl]
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
@@ -46,7 +47,7 @@ const COLUMNS = [
 const MEMORY_LIMIT = '1GB';
 
 async function main(): Promise<void> {
-  const [logs, dir] = process.argv.slice(2);
+  const [logs, dir, mode] = process.argv.slice(2);
   if (!logs || !dir) throw new Error('usage: duckdb-peer-child <logs-folder> <scratch-dir>');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -60,9 +61,12 @@ async function main(): Promise<void> {
     temp_directory: join(dir, 'tmp'),
   });
   const conn = await instance.connect();
-  const files = `'${join(logs, '**', '*.json.gz').replaceAll("'", "''")}'`;
-  await conn.run(`CREATE TABLE events AS SELECT ${COLUMNS.join(', ')}
-    FROM (SELECT unnest(Records) AS r FROM read_json(${files}, columns = {Records: '${RECORD.replace(/\s+/g, ' ')}[]'}, format = 'unstructured', maximum_object_size = 100000000))`);
+  const files = `'${join(logs, '**', mode === 'jsonl' ? '*.jsonl' : '*.json.gz').replaceAll("'", "''")}'`;
+  const record = RECORD.replace(/\s+/g, ' ');
+  const source = mode === 'jsonl'
+    ? `SELECT r FROM read_json(${files}, columns = {r: '${record}'}, records = false, format = 'newline_delimited', maximum_object_size = 100000000)`
+    : `SELECT unnest(Records) AS r FROM read_json(${files}, columns = {Records: '${record}[]'}, format = 'unstructured', maximum_object_size = 100000000)`;
+  await conn.run(`CREATE TABLE events AS SELECT ${COLUMNS.join(', ')} FROM (${source})`);
   await conn.run('CHECKPOINT');
   const records = Number((await conn.runAndReadAll('SELECT count(*) FROM events')).getRows()[0]![0]);
   const columns = Number((await conn.runAndReadAll(`SELECT count(*) FROM duckdb_columns() WHERE table_name = 'events'`)).getRows()[0]![0]);

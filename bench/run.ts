@@ -36,12 +36,14 @@ import {
   type FloorResult,
   type GenerationResult,
   type IngestResult,
+  type JsonlResult,
   type LookupResult,
   type MachineInfo,
 } from './sections.js';
 import { markCpu, phaseLoad, type PhaseLoad } from './load.js';
 import { collectGarbage, measure } from './stats.js';
 import { moreSections, type MoreResults } from './more.js';
+import { prepareJsonl } from './jsonl.js';
 
 const DAYS = 30;
 const SEED = 20240601;
@@ -243,6 +245,34 @@ async function runDuckdbPeer(): Promise<DuckdbPeer> {
   return { ...r, eventsPerSecond: r.records / r.seconds, cpuUtilization: (r.userCpuMs + r.systemCpuMs) / 1000 / r.seconds / os.cpus().length };
 }
 
+/**
+ * The other containers' path: the same records as JSON Lines files, through the same `ingest()`
+ * (aitrail's own readers, then the same INSERT), next to DuckDB reading those files alone.
+ */
+async function runJsonl(n: number, generation: GenerationResult): Promise<JsonlResult> {
+  const dir = join(benchData, 'jsonl');
+  const set = prepareJsonl(logsDir, dir, Math.min(200_000, n), `${generation.generatedAt}/${generation.events}`);
+  log(`json lines: ${int(set.events)} records in ${set.files} files${set.reused ? ' (reused)' : ''}; ingest child …`);
+  const store = join(benchData, 'jsonl-store');
+  rmSync(store, { recursive: true, force: true });
+  const r = await runChild<IngestChildResult>('ingest-child.js', [dir, store, INGEST_MEMORY_LIMIT], 'JSON Lines ingest child');
+  rmSync(store, { recursive: true, force: true });
+  log('json lines: DuckDB read_json peer …');
+  const p = await runChild<DuckdbPeerResult>('duckdb-peer-child.js', [dir, join(benchData, 'peer'), 'jsonl'], 'DuckDB JSON Lines peer child');
+  const seconds = (r.openMs + r.ingestMs + r.closeMs) / 1000;
+  return {
+    ...set,
+    records: r.records,
+    eventsAdded: r.eventsAdded,
+    rejected: r.rejected,
+    seconds,
+    eventsPerSecond: r.records / seconds,
+    cpuMs: r.userCpuMs + r.systemCpuMs,
+    peakRssBytes: r.maxRssKiB * 1024,
+    peer: { seconds: p.seconds, eventsPerSecond: p.records / p.seconds, cpuMs: p.userCpuMs + p.systemCpuMs, records: p.records },
+  };
+}
+
 /** The commit the benchmark runs from, noting uncommitted changes under src/. */
 function codeVersion(): string {
   try {
@@ -356,6 +386,7 @@ function printSummary(r: CoreResults): void {
     ['Parse floor (gunzip+JSON.parse)', `${int(f.eventsPerSecond)} ev/s`, `${f.workers} workers`, '', '', ''],
     ['Ingest events/s (open→close)', `${int(i.eventsPerSecond)} ev/s`, `${int(f.eventsPerSecond)} ev/s floor`, ratio(i.eventsPerSecond, f.eventsPerSecond), '≥ 100,000 & ≥ 0.33×', verdict(i.eventsPerSecond >= 100_000 && i.eventsPerSecond / f.eventsPerSecond >= 1 / 3)],
     ['DuckDB read_json peer (33 columns)', `${int(r.duckdbPeer.eventsPerSecond)} ev/s`, 'ingest ÷ peer', ratio(i.eventsPerSecond, r.duckdbPeer.eventsPerSecond), '', ''],
+    ['Ingest, JSON Lines (informational)', `${int(r.jsonl.eventsPerSecond)} ev/s`, `${int(r.jsonl.peer.eventsPerSecond)} ev/s DuckDB alone`, ratio(r.jsonl.eventsPerSecond, r.jsonl.peer.eventsPerSecond), '', ''],
     ['Ingest MB/s (compressed / raw)', `${num(i.bytesRead / 1e6 / i.totalSeconds)} / ${num(f.plainBytes / 1e6 / i.totalSeconds)}`, `${num(f.compressedBytes / 1e6 / f.seconds)} / ${num(f.plainBytes / 1e6 / f.seconds)}`, '', '', ''],
     ['Ingest peak RSS', bytes(i.peakRssBytes, true), '', '', '≤ 1 GiB', verdict(i.peakRssBytes <= 1024 ** 3)],
     ['Store size', bytes(storeBytes), `${bytes(f.plainBytes)} raw`, `${num((storeBytes / f.plainBytes) * 100)} %`, '≤ 50 %', verdict(storeBytes / f.plainBytes <= 0.5)],
@@ -400,6 +431,11 @@ async function main(): Promise<void> {
   const duckdbPeer = await runDuckdbPeer();
   load.push({ phase: 'DuckDB read_json peer (child process)', load: phaseLoad(mark, duckdbPeer.userCpuMs + duckdbPeer.systemCpuMs) });
   log(`duckdb peer: ${int(duckdbPeer.records)} records in ${num(duckdbPeer.seconds, 1)} s → ${int(duckdbPeer.eventsPerSecond)} events/s`);
+  collectGarbage();
+  mark = markCpu();
+  const jsonl = await runJsonl(n, generation);
+  load.push({ phase: 'JSON Lines ingest and peer (child processes)', load: phaseLoad(mark, jsonl.cpuMs + jsonl.peer.cpuMs) });
+  log(`json lines: ${int(jsonl.records)} records in ${num(jsonl.seconds, 1)} s → ${int(jsonl.eventsPerSecond)} events/s (DuckDB alone ${int(jsonl.peer.eventsPerSecond)})`);
 
   const store = await Store.open({ dataDir: storeDir, readOnly: true });
   let results: CoreResults;
@@ -431,6 +467,7 @@ async function main(): Promise<void> {
       floor: floorResult,
       ingest: { ...ingestPart, eventsInStore: Number(span?.n ?? 0) },
       duckdbPeer,
+      jsonl,
       lookupWindow: { start: start.toISOString(), end: last.toISOString(), events: lk.events },
       lookupFloor: lk.floor,
       lookups: lk.rows,

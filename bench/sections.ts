@@ -93,12 +93,29 @@ export interface AggregateResult {
 }
 
 /** Everything the core sections are built from. */
+/** The JSON Lines ingest: aitrail's readers on the same records, next to DuckDB reading them alone. */
+export interface JsonlResult {
+  events: number;
+  files: number;
+  bytes: number;
+  reused: boolean;
+  records: number;
+  eventsAdded: number;
+  rejected: number;
+  seconds: number;
+  eventsPerSecond: number;
+  cpuMs: number;
+  peakRssBytes: number;
+  peer: { seconds: number; eventsPerSecond: number; cpuMs: number; records: number };
+}
+
 export interface CoreResults {
   machine: MachineInfo;
   generation: GenerationResult;
   floor: FloorResult;
   ingest: IngestResult;
   duckdbPeer: DuckdbPeer;
+  jsonl: JsonlResult;
   lookupWindow: { start: string; end: string; events: number };
   lookupFloor: Timing;
   lookups: LookupResult[];
@@ -245,6 +262,7 @@ export function ingestSection(r: CoreResults): ReportSection {
       ),
       ...ingestBreakdown(i),
       ...peerLines(r),
+      ...jsonlLines(r),
       `Peak RSS is the larger of the child's \`process.resourceUsage().maxRSS\` (${bytes(i.maxRssKiB * 1024, true)}) and VmHWM sampled from /proc every 100 ms (${bytes(i.sampledHwmBytes, true)}). ` +
         `Records ${int(i.records)}, added ${int(i.eventsAdded)}, duplicates ${int(i.duplicates)}, rejected ${int(i.rejected)}, files ${int(i.filesRead)}.`,
       '',
@@ -275,6 +293,31 @@ function peerLines(r: CoreResults): string[] {
       ],
       ['l', 'r', 'r', 'r'],
     ),
+  ];
+}
+
+/** The other containers' path, with its peer (no target of its own). */
+function jsonlLines(r: CoreResults): string[] {
+  const j = r.jsonl;
+  const cpuPerEvent = (ms: number, n: number) => `${num((ms * 1000) / Math.max(1, n), 1)} µs`;
+  return [
+    `**JSON Lines** (no target of its own): the first ${int(j.events)} of these records written one per line into ${j.files} files (${bytes(j.bytes)}), ` +
+      "the shape of an export or of Firehose's delivery, ingested the same way in a child process. They go through aitrail's own readers " +
+      '(each line parsed, checked and unwrapped in Node, staged on disk) and then the same INSERT as delivery files. ' +
+      'The peer is DuckDB reading the same files alone into the same 33 columns.',
+    '',
+    ...mdTable(
+      ['Figure', 'aitrail ingest', 'DuckDB peer', 'Ratio'],
+      [
+        ['Events/s', int(j.eventsPerSecond), int(j.peer.eventsPerSecond), ratio(j.eventsPerSecond, j.peer.eventsPerSecond)],
+        ['Wall time', `${num(j.seconds, 1)} s`, `${num(j.peer.seconds, 1)} s`, ratio(j.seconds, j.peer.seconds)],
+        ['CPU time per event', cpuPerEvent(j.cpuMs, j.records), cpuPerEvent(j.peer.cpuMs, j.peer.records), ratio(j.cpuMs, j.peer.cpuMs)],
+        ['Peak RSS', bytes(j.peakRssBytes, true), '', ''],
+        ['Records (added, rejected)', `${int(j.records)} (${int(j.eventsAdded)}, ${int(j.rejected)})`, int(j.peer.records), ''],
+      ],
+      ['l', 'r', 'r', 'r'],
+    ),
+    '',
   ];
 }
 

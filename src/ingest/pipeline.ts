@@ -470,6 +470,9 @@ export async function ingestObjects(
   let slow: Fetched[] = [];
   let fastBytes = 0;
   let slowBytes = 0;
+  // The first batch of other containers is staged before anything loads: it starts at a quarter
+  // of the size, and each batch after doubles, so that DuckDB starts loading sooner.
+  let slowLimit = Math.max(1, Math.floor(batchBytes / 4));
   const flushFast = async () => {
     if (fast.length === 0) return;
     const batch = fast;
@@ -592,7 +595,10 @@ export async function ingestObjects(
       fast.push(f);
       fastBytes += f.plainBytes;
     } else {
-      if (slow.length >= batchFiles || slowBytes + f.plainBytes > batchBytes) await flushSlow();
+      if (slow.length >= batchFiles || slowBytes + f.plainBytes > slowLimit) {
+        await flushSlow();
+        slowLimit = Math.min(batchBytes, slowLimit * 2);
+      }
       slow.push(f);
       slowBytes += f.plainBytes;
     }
