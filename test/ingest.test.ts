@@ -311,6 +311,29 @@ test('values one after another are read: jq output, delivery files joined with c
   });
 });
 
+test('CloudWatch Logs exports are read: filter-log-events output, a subscription delivered by Firehose, an export to S3', async () => {
+  await withStore(async (store, dir) => {
+    const l = `${dir}/l`;
+    const at = Date.parse('2026-11-01T10:00:00Z');
+    const stream = '111122223333_CloudTrail_us-east-1';
+    // `aws logs filter-log-events --log-group-name aws-cloudtrail-logs > events.json`
+    const filtered = [record(), record()];
+    writeRaw(l, 'events.json', JSON.stringify({ events: filtered.map((r, i) => ({ logStreamName: stream, timestamp: at + i, message: JSON.stringify(r), ingestionTime: at + i + 9, eventId: `${i}` })), searchedLogStreams: [] }, null, 2));
+    // A subscription to Firehose: gzip, its records one after another, a health check among them.
+    const data = (rs: Record<string, unknown>[]) => JSON.stringify({ messageType: 'DATA_MESSAGE', owner: '111122223333', logGroup: 'aws-cloudtrail-logs', logStream: stream, subscriptionFilters: ['f'], logEvents: rs.map((r, i) => ({ id: `${i}`, timestamp: at, message: JSON.stringify(r) })) });
+    const control = JSON.stringify({ messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [{ id: '', timestamp: at, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }] });
+    writeRaw(l, 'fh/2026/11/01/10/cwl-to-s3-1-2026-11-01-10-15-02-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.gz', gzipSync(control + data([record(), record()]) + data([record({ eventID: 'via-subscription' })])));
+    // An export task to S3: gzip, each line a time stamp and a record.
+    writeRaw(l, 'exportedlogs/task/111122223333_CloudTrail_us-east-1/000000.gz', gzipSync([record(), record({ eventID: 'via-export' })].map((r, i) => `2026-11-01T10:00:0${i}.000Z ${JSON.stringify(r)}`).join('\n') + '\n'));
+    const s = await ingest(store, [l]);
+    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [3, 7, 0]);
+    assert.equal(await count(store, `SELECT count(*) AS n FROM events WHERE eventId IN ('via-subscription', 'via-export')`), 2);
+    // Stored as CloudTrail wrote them, not as the log events that carried them.
+    const back = await store.one(`SELECT CAST(record AS VARCHAR) AS r FROM event_store WHERE eventId = ${JSON.stringify(filtered[0]!.eventID).replaceAll('"', "'")}`);
+    assert.deepEqual(JSON.parse(String(back!.r)), filtered[0]);
+  });
+});
+
 test('a named pipe (a shell\'s <(command)) is read once, like standard input, and named by its content', async () => {
   await withStore(async (store, dir) => {
     const fifo = `${dir}/pipe`;

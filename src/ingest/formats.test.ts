@@ -177,3 +177,28 @@ test('values one after another: a bad value is rejected alone; text that is no v
   const jsonl = extractFromText(`{"eventName": \n${JSON.stringify(rec(1))}\n${JSON.stringify(rec(2))}`);
   assert.deepEqual([jsonl.kind, records(jsonl).length, rejects(jsonl).map((i) => i.line)], ['jsonl', 2, [1]]);
 });
+
+test('CloudWatch Logs: filter-log-events output, a subscription delivered by Firehose, an export to S3', () => {
+  const at = Date.parse('2026-01-01T00:00:00Z');
+  const event = (r: unknown, i: number) => ({ logStreamName: '111122223333_CloudTrail_us-east-1', timestamp: at + i, message: typeof r === 'string' ? r : JSON.stringify(r), ingestionTime: at + i + 5, eventId: `e${i}` });
+  const filtered = extractFromText(JSON.stringify({ events: [event(rec(1), 1), event('{oops', 2)], searchedLogStreams: [] }, null, 2));
+  assert.equal(filtered.kind, 'cloudwatch-logs');
+  assert.deepEqual(records(filtered), [rec(1)]);
+  assert.match((rejects(filtered)[0] as { reject: { reason: string } }).reject.reason, /^message is not valid JSON/);
+  // A subscription's data, joined by Firehose; its health checks hold no records.
+  const control = { messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [{ id: '', timestamp: at, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }] };
+  const data = (rs: unknown[]) => ({ messageType: 'DATA_MESSAGE', owner: '111122223333', logGroup: 'aws-cloudtrail-logs', logStream: '111122223333_CloudTrail_us-east-1', subscriptionFilters: ['to-firehose'], logEvents: rs.map((r, i) => ({ id: `${i}`, timestamp: at + i, message: JSON.stringify(r) })) });
+  const firehose = extractFromText([control, data([rec(2), rec(3)]), data([rec(4)])].map((v) => JSON.stringify(v)).join(''));
+  assert.deepEqual([records(firehose), rejects(firehose)], [[rec(2), rec(3), rec(4)], []]);
+  // An export to S3: each line a time stamp, then the record.
+  const exported = [rec(5), rec(6)].map((r, i) => `2026-01-01T00:00:0${i}.000Z ${JSON.stringify(r)}`);
+  const ex = extractFromText(exported.join('\n') + '\n');
+  assert.deepEqual([ex.kind, records(ex), rejects(ex)], ['jsonl', [rec(5), rec(6)], []]);
+  assert.deepEqual(records(extractFromText(exported[0]!)), [rec(5)]);
+  // Records carried as strings keep their text, so large integers keep their digits.
+  const big = '{"eventTime":"2026-01-01T00:00:00Z","eventSource":"s","eventName":"n","eventID":"b","n":12345678901234567890}';
+  for (const text of [JSON.stringify({ Events: [{ EventId: 'b', CloudTrailEvent: big }] }), JSON.stringify({ events: [{ timestamp: at, message: big }] })]) {
+    const item = extractFromText(text).items[0] as { raw?: string };
+    assert.equal(item.raw, big);
+  }
+});

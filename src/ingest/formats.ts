@@ -26,6 +26,8 @@ export type ContainerKind =
   | 'concatenated'
   | 'lookup-events'
   | 'eventbridge'
+  /** CloudWatch Logs: `aws logs filter-log-events` output, or a subscription's `logEvents` (each `message` a record). */
+  | 'cloudwatch-logs'
   | 'test-wrapper'
   | 'empty'
   | 'unreadable'
@@ -96,12 +98,20 @@ function looksLikeRecord(o: Record<string, unknown>): boolean {
  * Unwraps one element: EventBridge envelopes (`detail`), `{event: …}` / `{log: …}` wrappers,
  * and lookup-events entries (`CloudTrailEvent` as a JSON string).
  */
-export function unwrapElement(el: unknown): { record: unknown; via?: ContainerKind } | { error: string } {
+export function unwrapElement(el: unknown): { record: unknown; via?: ContainerKind; raw?: string } | { error: string } {
   if (!isObject(el) || looksLikeRecord(el)) return { record: el };
   if (isObject(el.detail) && ('detail-type' in el || 'source' in el)) return { record: el.detail, via: 'eventbridge' };
+  // A CloudWatch Logs event (`aws logs filter-log-events`, a subscription's logEvents): the record is its message.
+  if (typeof el.message === 'string' && ('timestamp' in el || 'ingestionTime' in el)) {
+    try {
+      return { record: JSON.parse(el.message), via: 'cloudwatch-logs', raw: el.message };
+    } catch (e) {
+      return { error: `message is not valid JSON: ${(e as Error).message}` };
+    }
+  }
   if (typeof el.CloudTrailEvent === 'string') {
     try {
-      return { record: JSON.parse(el.CloudTrailEvent), via: 'lookup-events' };
+      return { record: JSON.parse(el.CloudTrailEvent), via: 'lookup-events', raw: el.CloudTrailEvent };
     } catch (e) {
       return { error: `CloudTrailEvent is not valid JSON: ${(e as Error).message}` };
     }
@@ -118,6 +128,13 @@ function elementsOf(value: unknown): { kind: ContainerKind; elements: unknown[] 
     if (Array.isArray(value.Events) && value.Events.every((e) => isObject(e) && 'CloudTrailEvent' in e)) {
       return { kind: 'lookup-events', elements: value.Events };
     }
+    // CloudWatch Logs: `aws logs filter-log-events` / `get-log-events` output, and the data a
+    // subscription sends (to Firehose, then S3), whose health checks carry no records.
+    if (value.messageType === 'CONTROL_MESSAGE') return { kind: 'cloudwatch-logs', elements: [] };
+    for (const key of ['logEvents', 'events'] as const) {
+      const list = value[key];
+      if (Array.isArray(list) && list.length > 0 && list.every((e) => isObject(e) && typeof e.message === 'string')) return { kind: 'cloudwatch-logs', elements: list };
+    }
     if (Array.isArray(value.tests) && value.tests.every((e) => isObject(e) && 'log' in e)) {
       return { kind: 'test-wrapper', elements: value.tests.map((t) => (t as Record<string, unknown>).log) };
     }
@@ -131,6 +148,7 @@ function pushElements(items: ExtractedItem[], elements: unknown[], line: number 
     const el = elements[i];
     const u = unwrapElement(el);
     if ('error' in u) items.push({ idx, line, reject: { code: 'INGEST_BAD_JSON', reason: u.error, raw: clip(JSON.stringify(el)) } });
+    else if (u.raw !== undefined) items.push({ idx, line, record: u.record, raw: u.raw });
     else if (u.record === el && raws?.[i] !== undefined) items.push({ idx, line, record: u.record, raw: raws[i] });
     else items.push({ idx, line, record: u.record });
     idx++;
@@ -373,14 +391,26 @@ export function pushElementText(items: ExtractedItem[], text: string, idx: numbe
 }
 
 /**
- * Adds the items of one JSON Lines line (a line may itself hold a container): its records, or
- * why the line is not JSON. Returns the next index, and whether the line was JSON.
+ * The JSON after the time stamp of a line of a CloudWatch Logs export to S3
+ * (`2026-11-01T10:00:00.000Z {"eventVersion":…}`), or undefined.
+ */
+export function afterTimestamp(line: string): string | undefined {
+  const m = /^\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z[ \t]+(?=[{[])/.exec(line);
+  return m ? line.slice(m[0].length) : undefined;
+}
+
+/**
+ * Adds the items of one JSON Lines line (a line may itself hold a container, or follow a time
+ * stamp as in a CloudWatch Logs export): its records, or why the line is not JSON. Returns the
+ * next index, and whether the line was JSON.
  */
 export function pushLineText(items: ExtractedItem[], text: string, line: number, idx: number): { idx: number; ok: boolean } {
   try {
     const { kind, elements } = elementsOf(JSON.parse(text));
     return { idx: pushElements(items, elements, line, idx, elementTexts(text, kind, elements.length)), ok: true };
   } catch (e) {
+    const json = afterTimestamp(text);
+    if (json !== undefined) return pushLineText(items, json, line, idx);
     // Several values on one line (`{…}{…}`): each is read when the line is nothing else.
     const values: string[] = [];
     const scanner = new ValueScanner();
@@ -517,7 +547,8 @@ export function extractFromText(input: string): Extraction {
     return { kind: 'concatenated', items };
   }
   const nonEmpty = lines.filter((l) => l.trim() !== '').length;
-  if (nonEmpty <= 1 || (/^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200)) && !parsesAsJson(lines.find((l) => l.trim() !== '') ?? ''))) {
+  const firstLine = lines.find((l) => l.trim() !== '') ?? '';
+  if ((nonEmpty <= 1 && afterTimestamp(firstLine) === undefined) || (/^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200)) && !parsesAsJson(firstLine))) {
     return salvage(text, parseError) ?? {
       kind: 'unreadable',
       items: [{ idx: null, line: null, reject: { code: 'INGEST_BAD_JSON', reason: `not valid JSON: ${parseError}`, raw: clip(text) } }],

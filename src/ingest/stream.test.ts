@@ -60,6 +60,10 @@ test('streaming reads every container as a whole-file read does, with chunk boun
       'values with a bad one': `${JSON.stringify(records[0], null, 2)}\n{"eventName": nope}\n${JSON.stringify(records[1], null, 2)}`,
       'a damaged delivery file, then another': JSON.stringify({ Records: [records[0], 'X', records[1]] }, null, 2).replace('"X"', '{"a": nope}') + JSON.stringify({ Records: records.slice(2) }, null, 2),
       'a delivery file, then a damaged one': JSON.stringify({ Records: records.slice(0, 2) }, null, 2) + JSON.stringify({ Records: [records[2], 'X', records[3]] }, null, 2).replace('"X"', '{"a": nope}'),
+      // CloudWatch Logs.
+      'filter-log-events output': JSON.stringify({ events: records.map((r, i) => ({ logStreamName: 'x', timestamp: i, message: JSON.stringify(r), ingestionTime: i })), searchedLogStreams: [] }, null, 2),
+      'a subscription, joined by Firehose': [records.slice(0, 5), records.slice(5)].map((r) => JSON.stringify({ messageType: 'DATA_MESSAGE', logEvents: r.map((x, i) => ({ id: `${i}`, timestamp: i, message: JSON.stringify(x) })) })).join(''),
+      'an export to S3': records.map((r, i) => `2026-11-01T10:00:0${i % 10}.000Z ${JSON.stringify(r)}`).join('\n') + '\n',
       'values, then text that is none': `${JSON.stringify(records[0], null, 2)}\n${JSON.stringify(records[1], null, 2)}\nhello\n${JSON.stringify(records[2])}`,
       'values, cut short': records.map((r) => JSON.stringify(r, null, 2)).join('').slice(0, -30),
     };
