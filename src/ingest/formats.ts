@@ -394,7 +394,7 @@ export function pushElementText(items: ExtractedItem[], text: string, idx: numbe
  * The JSON after the time stamp of a line of a CloudWatch Logs export to S3
  * (`2026-11-01T10:00:00.000Z {"eventVersion":…}`), or undefined.
  */
-export function afterTimestamp(line: string): string | undefined {
+function afterTimestamp(line: string): string | undefined {
   const m = /^\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z[ \t]+(?=[{[])/.exec(line);
   return m ? line.slice(m[0].length) : undefined;
 }

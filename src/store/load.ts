@@ -430,7 +430,8 @@ export async function loadDirect(
     FROM event_store WHERE ${mine} GROUP BY sourceId`);
   if (counts.some((r) => Number(r.rejected) > 0)) {
     // Validated again from the stored text, which is the record's own: the same code and reason.
-    // With `lines`, each record's line is read back from `rel` (a file of a few MB; rejects are rare).
+    // With `lines`, each record's line is read back from `rel` (read again only for a batch with
+    // rejects, which real CloudTrail records almost never are).
     const lines = opts.lines ? `LEFT JOIN (SELECT sourceId, idx, line FROM (${rel})) l ON l.sourceId = e.sourceId AND l.idx = e.sourceIndex` : '';
     await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(
       `SELECT e.sourceId, e.sourceIndex AS idx, ${opts.lines ? 'l.line' : 'NULL::INTEGER'} AS line, CAST(coalesce(e.record, e.recordLarge) AS JSON) AS rec,
