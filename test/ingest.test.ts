@@ -334,6 +334,30 @@ test('CloudWatch Logs exports are read: filter-log-events output, a subscription
   });
 });
 
+test('between batches, rows a small batch left in memory are checkpointed out before the next batch needs the room', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data`, memoryLimit: '256MB' });
+  try {
+    const pad = { requestParameters: { pad: 'p'.repeat(1200) } };
+    for (let k = 0; k < 3; k++) writeRaw(`${dir}/l`, `part-${k}.jsonl`, Array.from({ length: 12000 }, (_, i) => JSON.stringify(record({ eventID: `p${k}-${i}`, ...pad }))).join('\n'));
+    const calls: boolean[] = [];
+    const relieve = store.relieveMemory.bind(store);
+    store.relieveMemory = async (share?: number) => {
+      const did = await relieve(share);
+      calls.push(did);
+      return did;
+    };
+    // Batches of one file: none fills a row group, so each is held in memory until checkpointed.
+    const s = await ingest(store, [`${dir}/l`], { batchBytes: 16_000_000 });
+    assert.equal(s.eventsAdded, 36000);
+    assert.ok(calls.length >= 3, 'asked after every batch');
+    assert.ok(calls.includes(true), `checkpointed: ${JSON.stringify(calls)}`);
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});
+
 test('a named pipe (a shell\'s <(command)) is read once, like standard input, and named by its content', async () => {
   await withStore(async (store, dir) => {
     const fifo = `${dir}/pipe`;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Store, STORAGE_VERSION } from '../src/store/db.js';
+import { parseBytes, Store, STORAGE_VERSION } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { lookupEvents } from '../src/store/events.js';
 import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
@@ -73,6 +73,29 @@ test('the lake is written in row groups of at most 30,720 rows, and a store reop
   } finally {
     rmDir(dir);
   }
+});
+
+test('rows a small write left in memory are checkpointed out once they hold a quarter of the memory limit', async () => {
+  const dir = tempDir();
+  try {
+    await withOpen({ dataDir: dir }, async (store) => {
+      const held = async () => Number((await store.one(`SELECT coalesce(sum(memory_usage_bytes), 0) AS b FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`))!.b);
+      await store.run(`SET memory_limit = '64MB'`);
+      // Fewer rows than a row group: committed through the WAL, kept in memory.
+      await store.run(`CREATE TABLE scratch AS SELECT repeat('x', 1500) || i AS s FROM range(5000) t(i)`);
+      const before = await held();
+      assert.ok(before > 0 && before <= 16 * 1024 * 1024, `held ${before}`);
+      assert.equal(await store.relieveMemory(), false);
+      await store.run(`INSERT INTO scratch SELECT repeat('y', 1500) || i FROM range(10000) t(i)`);
+      assert.ok((await held()) > 16 * 1024 * 1024);
+      assert.equal(await store.relieveMemory(), true);
+      assert.ok((await held()) < before, 'checkpointed to the file');
+      assert.equal(Number((await store.one('SELECT count(*) AS n FROM scratch'))!.n), 15000);
+    });
+  } finally {
+    rmDir(dir);
+  }
+  assert.deepEqual(['244.1 MiB', '1.5 GB', '512 bytes', '3 KiB', 'lots'].map(parseBytes), [244.1 * 2 ** 20, 1.5e9, 512, 3072, 0]);
 });
 
 test('a store held by another process is refused with STORE_LOCKED, for writers and readers alike', async () => {
