@@ -308,16 +308,11 @@ export async function ingestObjects(
   // JavaScript path: readers for every container, staged as JSON Lines for DuckDB: records in one
   // file, which loads as delivery files do (loadDirect), what the readers rejected in another.
   const newStage = (name: string) => {
-    // Records are staged in files of a few MB, like bundles: DuckDB's JSON reader takes a large
-    // buffer per file read, and one file of a batch's size ran ingest's 256 MB out of memory.
-    const file = (kind: string, partBytes = Infinity) => {
-      const paths: string[] = [];
-      let out: WriteStream | undefined;
-      let partSize = 0;
-      const ended: Promise<void>[] = [];
-      const end = (w: WriteStream) => ended.push(new Promise<void>((r, j) => w.end((err?: Error | null) => (err ? j(err) : r()))));
+    const file = (kind: string) => {
+      const path = join(tmp, `stage-${name}-${kind}.jsonl`);
+      const out = createWriteStream(path);
       const f = {
-        paths,
+        path,
         /** The longest line's length in UTF-16 units: at most a third of its UTF-8 bytes. */
         longest: 0,
         bytes: 0,
@@ -327,35 +322,19 @@ export async function ingestObjects(
           if (lines.length === 0) return;
           const text = lines.length === 1 ? lines[0]! : lines.join('');
           for (const l of lines) f.longest = Math.max(f.longest, l.length);
-          const n = Buffer.byteLength(text);
-          if (out && partSize >= partBytes) {
-            end(out);
-            out = undefined;
-          }
-          if (!out) {
-            paths.push(join(tmp, `stage-${name}-${kind}-${paths.length}.jsonl`));
-            out = createWriteStream(paths[paths.length - 1]!);
-            partSize = 0;
-          }
-          f.bytes += n;
-          partSize += n;
+          f.bytes += Buffer.byteLength(text);
           f.lines += lines.length;
           return writeLine(out, text);
         },
-        close: async () => {
-          if (out) end(out);
-          out = undefined;
-          await Promise.all(ended);
-        },
-        remove: () => Promise.all(paths.map((p) => fsp.rm(p, { force: true }))),
-        /** The files as rows of the columns loads take. */
+        close: () => new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r()))),
+        /** The file as rows of the columns loads take. */
         rel: (columns: string) => `SELECT s AS sourceId, i AS idx, l AS line, ${columns}
-          FROM read_json([${paths.map(sqlString).join(', ')}], format = 'newline_delimited', maximum_object_size = ${3 * f.longest + 1024},
+          FROM read_json(${sqlString(path)}, format = 'newline_delimited', maximum_object_size = ${3 * f.longest + 1024},
             columns = {s: 'INTEGER', i: 'INTEGER', l: 'INTEGER', r: 'JSON', xc: 'VARCHAR', x: 'VARCHAR', raw: 'VARCHAR', rp: 'VARCHAR'})`,
       };
       return f;
     };
-    const records = file('records', 4 * 1024 * 1024);
+    const records = file('records');
     const rejects = file('rejects');
     return {
       get bytes() {
@@ -409,7 +388,7 @@ export async function ingestObjects(
             return res;
           });
         } finally {
-          await Promise.all([records.remove(), rejects.remove()]);
+          await Promise.all([fsp.rm(records.path, { force: true }), fsp.rm(rejects.path, { force: true })]);
         }
       },
     };
