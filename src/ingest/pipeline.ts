@@ -483,7 +483,11 @@ export async function ingestObjects(
     // A batch DuckDB cannot read is bisected, so one damaged file costs a few retries, not the
     // whole batch going through the slower JavaScript readers.
     const loadOrSplit = async (part: Fetched[], prebuilt?: Bundles): Promise<void> => {
-      if (await loadFast(part, prebuilt)) return;
+      // Parts of a split batch are smaller: what they leave in memory is checkpointed out as they go.
+      if (await loadFast(part, prebuilt)) {
+        if (part.length < batch.length) await store.relieveMemory();
+        return;
+      }
       if (part.length === 1) return loadSlow(part);
       const mid = Math.ceil(part.length / 2);
       await loadOrSplit(part.slice(0, mid));
