@@ -262,10 +262,10 @@ export function ingestSection(r: CoreResults): ReportSection {
       ),
       ...ingestBreakdown(i),
       ...peerLines(r),
-      ...jsonlLines(r),
       `Peak RSS is the larger of the child's \`process.resourceUsage().maxRSS\` (${bytes(i.maxRssKiB * 1024, true)}) and VmHWM sampled from /proc every 100 ms (${bytes(i.sampledHwmBytes, true)}). ` +
         `Records ${int(i.records)}, added ${int(i.eventsAdded)}, duplicates ${int(i.duplicates)}, rejected ${int(i.rejected)}, files ${int(i.filesRead)}.`,
       '',
+      ...jsonlLines(r),
     ],
   };
 }

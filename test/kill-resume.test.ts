@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../src/store/db.js';
-import { record, tempDir, rmDir, writeDelivery } from './helpers/fixtures.js';
+import { record, tempDir, rmDir, writeDelivery, writeRaw } from './helpers/fixtures.js';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
 
@@ -16,13 +16,18 @@ function runIngest(src: string, dataDir: string, killAfterMs?: number, env: Reco
   });
 }
 
-/** Writes `files` delivery files of `per` events each, kills ingest runs at `delays`, reruns, and checks every event is stored once. */
-async function killAndResume(files: number, per: number, delays: number[], env?: Record<string, string>): Promise<void> {
+/**
+ * Writes `files` delivery files (or JSON Lines files) of `per` events each, kills ingest runs at
+ * `delays`, reruns, and checks every event is stored once.
+ */
+async function killAndResume(files: number, per: number, delays: number[], env?: Record<string, string>, jsonl = false): Promise<void> {
   const dir = tempDir();
   const logs = `${dir}/logs`;
   for (let f = 0; f < files; f++) {
     const recs = Array.from({ length: per }, (_, i) => record({ eventID: `ev-${f}-${i}`, eventTime: new Date(Date.UTC(2026, 9, 1) + (f * per + i) * 1000).toISOString() }));
-    writeDelivery(logs, `AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/f${String(f).padStart(3, '0')}.json.gz`, recs);
+    const name = `AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/f${String(f).padStart(3, '0')}`;
+    if (jsonl) writeRaw(logs, `${name}.jsonl`, recs.map((r) => JSON.stringify(r)).join('\n'));
+    else writeDelivery(logs, `${name}.json.gz`, recs);
   }
   const data = `${dir}/data`;
   try {
@@ -60,4 +65,8 @@ test('kill -9 at any moment, then rerun: every event stored exactly once', async
 test('kill -9 while a batch larger than a row group is written straight to the database file', async () => {
   // One batch of 96,000 events: DuckDB writes its row groups to the file before the commit.
   await killAndResume(24, 4000, [900, 1500, 2200], { AITRAIL_BATCH_FILES: '100' });
+});
+
+test('kill -9 while JSON Lines are staged and loaded, each batch staged while the one before loads', async () => {
+  await killAndResume(40, 800, [150, 600, 1100, 1700, 2400], { AITRAIL_BATCH_FILES: '4' }, true);
 });
