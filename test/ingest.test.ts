@@ -22,6 +22,7 @@ async function withStore<T>(fn: (store: Store, dir: string) => Promise<T>): Prom
 }
 
 const count = async (store: Store, sql = 'SELECT count(*) AS n FROM event_store') => Number((await store.one(sql))!.n);
+const sqlLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** A trail bucket's layout: two delivery files (3 events, two regions) and a digest file. */
 function trailBucket(logs: string): string {
@@ -356,6 +357,23 @@ test('between batches, rows a small batch left in memory are checkpointed out be
     await store.close();
     rmDir(dir);
   }
+});
+
+test('JSON Lines: a line that looks like a record but is not valid JSON is rejected alone, its batch read again', async () => {
+  await withStore(async (store, dir) => {
+    const l = `${dir}/l`;
+    const good = [record(), record(), record()];
+    // Starts and ends as a record does, so it is first staged unparsed; DuckDB's reader fails on it.
+    const bad = JSON.stringify(record()).replace('"eventName":', '"eventName" ');
+    writeRaw(l, 'a.jsonl', [JSON.stringify(good[0]), bad, JSON.stringify(good[1])].join('\n'));
+    writeRaw(l, 'b.jsonl', JSON.stringify(good[2]));
+    const s = await ingest(store, [l]);
+    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [2, 3, 1]);
+    assert.deepEqual(s.problems.map((p) => [p.uri.split('/').pop(), p.line, p.reason.split(':')[0]]), [['a.jsonl', 2, 'line 2 is not valid JSON']]);
+    assert.equal(await count(store, `SELECT count(*) AS n FROM rejects WHERE raw = ${sqlLiteral(bad)}`), 1);
+    const again = await ingest(store, [l]);
+    assert.deepEqual([again.filesRead, again.eventsAdded], [0, 0]);
+  });
 });
 
 test('a named pipe (a shell\'s <(command)) is read once, like standard input, and named by its content', async () => {

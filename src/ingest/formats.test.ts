@@ -202,3 +202,24 @@ test('CloudWatch Logs: filter-log-events output, a subscription delivered by Fir
     assert.equal(item.raw, big);
   }
 });
+
+test('trusted JSON Lines: lines that look like records are taken as text, the others read as usual', () => {
+  const r = { eventVersion: '1.08', ...rec(1) };
+  const env = { version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.s3', detail: rec(2) };
+  const text = [JSON.stringify(r), JSON.stringify(env), '{"eventVersion":"1.08", oops}', `${JSON.stringify(r)} `].join('\n');
+  const trusted = extractFromText(text, { trustRecordLines: true });
+  assert.deepEqual(
+    trusted.items.map((i) => ('record' in i ? [i.idx, i.line, i.record === undefined ? 'text' : 'parsed', i.raw ?? null] : [i.idx, i.line, 'reject'])),
+    [
+      [0, 1, 'text', JSON.stringify(r)],
+      [1, 2, 'parsed', null],
+      // Looks like a record: taken on trust, for the caller's reader to find out.
+      [2, 3, 'text', '{"eventVersion":"1.08", oops}'],
+      // Ends in a space: read as usual.
+      [3, 4, 'parsed', JSON.stringify(r)],
+    ],
+  );
+  // Without the option, every line is parsed.
+  const checked = extractFromText(text);
+  assert.deepEqual(checked.items.map((i) => ('record' in i ? 'record' : 'reject')), ['record', 'record', 'reject', 'record']);
+});

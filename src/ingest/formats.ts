@@ -8,10 +8,27 @@ import { isUtf8 } from 'node:buffer';
 import { gunzip, gunzipSync, constants as zc, type ZlibOptions } from 'node:zlib';
 import { promisify } from 'node:util';
 
-/** One item found in a file: a candidate record, or a piece of input that could not be read. */
+/**
+ * One item found in a file: a candidate record, or a piece of input that could not be read. A
+ * record's `raw` is its text where it could be cut out exactly; a line taken on trust (see
+ * ReadOptions) has only its text (`record` undefined).
+ */
 export type ExtractedItem =
   | { idx: number; line: number | null; record: unknown; raw?: string }
   | { idx: number | null; line: number | null; reject: { code: RejectCode; reason: string; raw: string } };
+
+/** How a file is read. */
+export interface ReadOptions {
+  /**
+   * JSON Lines lines that look like CloudTrail records (`{"eventVersion":"…` to `}`) are taken
+   * as records without being parsed: the caller's JSON reader parses them anyway, and must then
+   * read the file again without this when one is not valid JSON.
+   */
+  trustRecordLines?: boolean;
+}
+
+/** Whether a line starts and ends as CloudTrail and `jq -c` write a record (ReadOptions.trustRecordLines). */
+const looksLikeRecordLine = (line: string) => line.startsWith('{"eventVersion":"') && line.endsWith('}');
 
 /** Reject codes produced by readers. */
 export type RejectCode = 'INGEST_BAD_GZIP' | 'INGEST_BAD_JSON' | 'INGEST_BAD_RECORD' | 'INGEST_BAD_UTF8';
@@ -404,7 +421,11 @@ function afterTimestamp(line: string): string | undefined {
  * stamp as in a CloudWatch Logs export): its records, or why the line is not JSON. Returns the
  * next index, and whether the line was JSON.
  */
-export function pushLineText(items: ExtractedItem[], text: string, line: number, idx: number): { idx: number; ok: boolean } {
+export function pushLineText(items: ExtractedItem[], text: string, line: number, idx: number, trust = false): { idx: number; ok: boolean } {
+  if (trust && looksLikeRecordLine(text)) {
+    items.push({ idx, line, record: undefined, raw: text });
+    return { idx: idx + 1, ok: true };
+  }
   try {
     const { kind, elements } = elementsOf(JSON.parse(text));
     return { idx: pushElements(items, elements, line, idx, elementTexts(text, kind, elements.length)), ok: true };
@@ -515,7 +536,7 @@ function salvage(text: string, parseError: string, start = 0): Extraction | unde
 }
 
 /** Extracts the records of one file's text, whatever its container. */
-export function extractFromText(input: string): Extraction {
+export function extractFromText(input: string, opts: ReadOptions = {}): Extraction {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   if (text.trim() === '') return { kind: 'empty', items: [] };
   let parsed: unknown;
@@ -560,7 +581,7 @@ export function extractFromText(input: string): Extraction {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
-    const r = pushLineText(items, line, i + 1, idx);
+    const r = pushLineText(items, line, i + 1, idx, opts.trustRecordLines);
     idx = r.idx;
     if (r.ok) good++;
   }
@@ -575,12 +596,12 @@ export function extractFromText(input: string): Extraction {
  * Reads a file's bytes (gzip or not) and extracts its records. A gzip file that inflates to more
  * than `maxInflated` bytes is not read: the result is `too-large`, for the caller to stream it.
  */
-export async function extractFromBytes(buf: Buffer, maxInflated = MAX_INFLATED_BYTES): Promise<Extraction> {
+export async function extractFromBytes(buf: Buffer, maxInflated = MAX_INFLATED_BYTES, opts: ReadOptions = {}): Promise<Extraction> {
   if (isGzip(buf)) {
     const { data, error, tooLarge } = await gunzipLenient(buf, maxInflated);
     if (tooLarge) return { kind: 'too-large', items: [] };
     if (error) {
-      const inner = data.length > 0 ? extractFromText(data.toString('utf8')) : { kind: 'unreadable' as const, items: [] };
+      const inner = data.length > 0 ? extractFromText(data.toString('utf8'), opts) : { kind: 'unreadable' as const, items: [] };
       inner.items.push({
         idx: null,
         line: null,
@@ -592,9 +613,9 @@ export async function extractFromBytes(buf: Buffer, maxInflated = MAX_INFLATED_B
       });
       return { kind: inner.kind === 'empty' ? 'unreadable' : inner.kind, items: inner.items };
     }
-    return reportBadUtf8(reportEmpty(extractFromText(data.toString('utf8')), buf.length, true), data);
+    return reportBadUtf8(reportEmpty(extractFromText(data.toString('utf8'), opts), buf.length, true), data);
   }
-  return reportBadUtf8(reportEmpty(extractFromText(buf.toString('utf8')), buf.length, false), buf);
+  return reportBadUtf8(reportEmpty(extractFromText(buf.toString('utf8'), opts), buf.length, false), buf);
 }
 
 /**

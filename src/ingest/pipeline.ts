@@ -340,11 +340,14 @@ export async function ingestObjects(
       get bytes() {
         return records.bytes + rejects.bytes;
       },
+      /** How many records were staged on trust, unparsed (ReadOptions.trustRecordLines). */
+      trusted: 0,
       /** Stages items of file `f`; `keep` makes the copy a file-level reject points to. */
       async items(f: Fetched, items: Iterable<ExtractedItem>, keep: () => Promise<string>, fileRejects: Map<number, string>): Promise<void> {
         const lines: string[] = [];
         for (const item of items) {
           if ('record' in item) {
+            if (item.record === undefined) this.trusted++;
             // JSON whitespace can be folded; newlines inside strings are always escaped.
             const raw = item.raw;
             const text = raw === undefined ? JSON.stringify(item.record) ?? 'null' : raw.includes('\n') || raw.includes('\r') ? raw.replace(/[\r\n]+/g, ' ') : raw;
@@ -395,8 +398,10 @@ export async function ingestObjects(
   };
 
   // Reads a batch's files and stages their items (Node's work, done while DuckDB loads the batch
-  // before), then loads them (DuckDB's).
-  const stageSlow = async (batch: Fetched[]) => {
+  // before), then loads them (DuckDB's). JSON Lines lines that look like records are staged
+  // unparsed (DuckDB parses them anyway): a 25 % shorter load. If one is not valid JSON, DuckDB
+  // fails the batch, which is read again with every line checked.
+  const stageSlow = async (batch: Fetched[], trust = true) => {
     const stage = newStage(String(batch[0]!.sourceId));
     const fileRejects = new Map<number, string>();
     for (const f of batch) {
@@ -410,7 +415,7 @@ export async function ingestObjects(
       }
       // A file whose content turns out far larger than its size said (a gzip trailer that
       // understates it, or a file made to blow up) is streamed instead of read whole.
-      const ex = await extractFromBytes(buf, largeFileBytes);
+      const ex = await extractFromBytes(buf, largeFileBytes, { trustRecordLines: trust });
       let kept: Promise<string> | undefined;
       const keep = () => (kept ??= keepRejectedFile(store.dataDir, f, buf));
       if (ex.kind !== 'too-large') await stage.items(f, ex.items, keep, fileRejects);
@@ -426,7 +431,15 @@ export async function ingestObjects(
       summary.filesRejected += fileRejects.size;
     });
   };
-  const loadSlow = async (batch: Fetched[]): Promise<void> => loadStaged(await stageSlow(batch));
+  const loadChecked = async (staged: Awaited<ReturnType<typeof stageSlow>>): Promise<void> => {
+    try {
+      await loadStaged(staged);
+    } catch (e) {
+      if (staged.stage.trusted === 0) throw e;
+      await loadStaged(await stageSlow(staged.batch, false));
+    }
+  };
+  const loadSlow = async (batch: Fetched[]): Promise<void> => loadChecked(await stageSlow(batch));
 
   // A file too large to read whole is streamed, and loaded in parts of the JavaScript path's
   // batch size; its manifest row comes with the last part. A run killed between parts reads the
@@ -526,7 +539,7 @@ export async function ingestObjects(
     const staged = await stageSlow(batch);
     await startLoad(async () => {
       try {
-        await loadStaged(staged);
+        await loadChecked(staged);
       } finally {
         await Promise.all(batch.map((f) => f.obj.release()));
       }
