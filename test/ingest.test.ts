@@ -359,7 +359,7 @@ test('between batches, rows a small batch left in memory are checkpointed out be
   }
 });
 
-test('JSON Lines: a line that looks like a record but is not valid JSON is rejected alone, its batch read again', async () => {
+test('lines and values taken on trust: one that is not valid JSON is read again checked and rejected alone; envelopes give their detail', async () => {
   await withStore(async (store, dir) => {
     const l = `${dir}/l`;
     const good = [record(), record(), record()];
@@ -370,6 +370,15 @@ test('JSON Lines: a line that looks like a record but is not valid JSON is rejec
     const s = await ingest(store, [l]);
     assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [2, 3, 1]);
     assert.deepEqual(s.problems.map((p) => [p.uri.split('/').pop(), p.line, p.reason.split(':')[0]]), [['a.jsonl', 2, 'line 2 is not valid JSON']]);
+    // Firehose's EventBridge envelopes, one whose detail is not its last member: taken on trust,
+    // each stores its detail as it came.
+    const late = record({ eventID: 'detail-not-last' });
+    const envelope = (detail: Record<string, unknown>, after = {}) => JSON.stringify({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.s3', detail, ...after });
+    writeRaw(`${dir}/fh`, 's-1-2026-11-01-10-15-02-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', envelope(record()) + envelope(late, { 'replay-name': 'r', r: 5 }));
+    const fh = await ingest(store, [`${dir}/fh`]);
+    assert.deepEqual([fh.eventsAdded, fh.rejected], [2, 0]);
+    const back = await store.one(`SELECT CAST(record AS VARCHAR) AS r FROM event_store WHERE eventId = 'detail-not-last'`);
+    assert.deepEqual(JSON.parse(String(back!.r)), late);
     assert.equal(await count(store, `SELECT count(*) AS n FROM rejects WHERE raw = ${sqlLiteral(bad)}`), 1);
     const again = await ingest(store, [l]);
     assert.deepEqual([again.filesRead, again.eventsAdded], [0, 0]);

@@ -203,22 +203,31 @@ test('CloudWatch Logs: filter-log-events output, a subscription delivered by Fir
   }
 });
 
-test('trusted JSON Lines: lines that look like records are taken as text, the others read as usual', () => {
+test('trusted lines and values: records and EventBridge envelopes are taken as text, the others read as usual', () => {
   const r = { eventVersion: '1.08', ...rec(1) };
   const env = { version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.s3', detail: rec(2) };
   const text = [JSON.stringify(r), JSON.stringify(env), '{"eventVersion":"1.08", oops}', `${JSON.stringify(r)} `].join('\n');
-  const trusted = extractFromText(text, { trustRecordLines: true });
+  const trusted = extractFromText(text, { trustRecords: true });
   assert.deepEqual(
     trusted.items.map((i) => ('record' in i ? [i.idx, i.line, i.record === undefined ? 'text' : 'parsed', i.raw ?? null] : [i.idx, i.line, 'reject'])),
     [
       [0, 1, 'text', JSON.stringify(r)],
-      [1, 2, 'parsed', null],
+      // An envelope: its detail's text.
+      [1, 2, 'text', JSON.stringify(rec(2))],
       // Looks like a record: taken on trust, for the caller's reader to find out.
       [2, 3, 'text', '{"eventVersion":"1.08", oops}'],
       // Ends in a space: read as usual.
       [3, 4, 'parsed', JSON.stringify(r)],
     ],
   );
+  // The same in values one after another (Firehose), and a record that is not an envelope's last member is read as usual.
+  const odd = { version: '0', 'detail-type': 'x', source: 'aws.s3', detail: rec(3), after: 1 };
+  const values = extractFromText([env, odd].map((v) => JSON.stringify(v)).join(''), { trustRecords: true });
+  assert.deepEqual(values.items.map((i) => ('record' in i ? [i.record === undefined ? 'text' : 'parsed', i.raw ?? JSON.stringify(i.record)] : 'reject')), [
+    ['text', JSON.stringify(rec(2))],
+    // The text after its `"detail":`: staged as a member's value, it gives the detail, the members after it apart.
+    ['text', `${JSON.stringify(rec(3))},"after":1`],
+  ]);
   // Without the option, every line is parsed.
   const checked = extractFromText(text);
   assert.deepEqual(checked.items.map((i) => ('record' in i ? 'record' : 'reject')), ['record', 'record', 'reject', 'record']);

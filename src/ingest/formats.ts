@@ -20,15 +20,31 @@ export type ExtractedItem =
 /** How a file is read. */
 export interface ReadOptions {
   /**
-   * JSON Lines lines that look like CloudTrail records (`{"eventVersion":"…` to `}`) are taken
-   * as records without being parsed: the caller's JSON reader parses them anyway, and must then
-   * read the file again without this when one is not valid JSON.
+   * Lines, and values one after another, that look like CloudTrail records or EventBridge
+   * envelopes of one are taken as a record's text without being parsed (see trustedRecordText):
+   * the caller's JSON reader parses them anyway, and must then read the file again without this
+   * when one is not valid JSON.
    */
-  trustRecordLines?: boolean;
+  trustRecords?: boolean;
 }
 
-/** Whether a line starts and ends as CloudTrail and `jq -c` write a record (ReadOptions.trustRecordLines). */
-const looksLikeRecordLine = (line: string) => line.startsWith('{"eventVersion":"') && line.endsWith('}');
+/**
+ * The record's text in a line or value written as CloudTrail, `jq -c` or EventBridge write them,
+ * taken without parsing: a record (`{"eventVersion":"…}`), or an envelope
+ * (`{"version":"0",…,"detail-type":"…",…,"detail":{…}}`) whose `detail`, its last member, is the
+ * text from after `"detail":` to the envelope's closing brace. The caller stages that text as
+ * the value of a member of an object of its own (`{…,"r":<text>}`), which makes it right even
+ * when `detail` is not the last member: the members after it become members of that object, and
+ * a reader taking its columns by name ignores them. A `"detail":` that is not the envelope's own
+ * leaves brackets unbalanced there, and the reader's parse fails.
+ */
+function trustedRecordText(text: string): string | undefined {
+  if (!text.endsWith('}')) return undefined;
+  if (text.startsWith('{"eventVersion":"')) return text;
+  if (!text.startsWith('{"version":"') || !text.slice(0, 400).includes('"detail-type":"')) return undefined;
+  const at = text.indexOf('"detail":');
+  return at < 0 ? undefined : text.slice(at + 9, -1);
+}
 
 /** Reject codes produced by readers. */
 export type RejectCode = 'INGEST_BAD_GZIP' | 'INGEST_BAD_JSON' | 'INGEST_BAD_RECORD' | 'INGEST_BAD_UTF8';
@@ -365,11 +381,14 @@ export function sequenceEnd(how: 'no-value' | 'cut', k: number, line: number, ra
  * The items of the values from `from` on (the `k0`th value is the first; `line`: the line `from`
  * is on), then how the sequence ended.
  */
-function readSequence(items: ExtractedItem[], text: string, from: number, k0: number, line: number, idx: number): void {
+function readSequence(items: ExtractedItem[], text: string, from: number, k0: number, line: number, idx: number, trust = false): void {
   const scanner = new ValueScanner(from, line);
   let k = k0 - 1;
   const broken = scanner.scan(text, (value, at) => {
-    idx = pushValueText(items, value, ++k, at, idx);
+    const raw = trust ? trustedRecordText(value) : undefined;
+    k++;
+    if (raw === undefined) idx = pushValueText(items, value, k, at, idx);
+    else items.push({ idx: idx++, line: at, record: undefined, raw });
   });
   const records = items.filter((i) => 'record' in i).length;
   if (broken >= 0) items.push(sequenceEnd('no-value', k, scanner.line, text.slice(broken), records));
@@ -422,8 +441,9 @@ function afterTimestamp(line: string): string | undefined {
  * next index, and whether the line was JSON.
  */
 export function pushLineText(items: ExtractedItem[], text: string, line: number, idx: number, trust = false): { idx: number; ok: boolean } {
-  if (trust && looksLikeRecordLine(text)) {
-    items.push({ idx, line, record: undefined, raw: text });
+  const raw = trust ? trustedRecordText(text) : undefined;
+  if (raw !== undefined) {
+    items.push({ idx, line, record: undefined, raw });
     return { idx: idx + 1, ok: true };
   }
   try {
@@ -564,7 +584,7 @@ export function extractFromText(input: string, opts: ReadOptions = {}): Extracti
   const lines = text.split(/\r?\n/);
   if (startsSequence(text, lines.find((l) => l.trim() !== '') ?? '')) {
     const items: ExtractedItem[] = [];
-    readSequence(items, text, 0, 1, 1, 0);
+    readSequence(items, text, 0, 1, 1, 0, opts.trustRecords);
     return { kind: 'concatenated', items };
   }
   const nonEmpty = lines.filter((l) => l.trim() !== '').length;
@@ -581,7 +601,7 @@ export function extractFromText(input: string, opts: ReadOptions = {}): Extracti
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
-    const r = pushLineText(items, line, i + 1, idx, opts.trustRecordLines);
+    const r = pushLineText(items, line, i + 1, idx, opts.trustRecords);
     idx = r.idx;
     if (r.ok) good++;
   }

@@ -340,7 +340,7 @@ export async function ingestObjects(
       get bytes() {
         return records.bytes + rejects.bytes;
       },
-      /** How many records were staged on trust, unparsed (ReadOptions.trustRecordLines). */
+      /** How many records were staged on trust, unparsed (ReadOptions.trustRecords). */
       trusted: 0,
       /** Stages items of file `f`; `keep` makes the copy a file-level reject points to. */
       async items(f: Fetched, items: Iterable<ExtractedItem>, keep: () => Promise<string>, fileRejects: Map<number, string>): Promise<void> {
@@ -398,9 +398,10 @@ export async function ingestObjects(
   };
 
   // Reads a batch's files and stages their items (Node's work, done while DuckDB loads the batch
-  // before), then loads them (DuckDB's). JSON Lines lines that look like records are staged
-  // unparsed (DuckDB parses them anyway): a 25 % shorter load. If one is not valid JSON, DuckDB
-  // fails the batch, which is read again with every line checked.
+  // before), then loads them (DuckDB's). Lines and values that look like records (or EventBridge
+  // envelopes of one) are staged unparsed (DuckDB parses them anyway): JSON Lines load in a
+  // quarter less time. If one is not valid JSON, DuckDB fails the batch, which is read again
+  // with every line and value checked.
   const stageSlow = async (batch: Fetched[], trust = true) => {
     const stage = newStage(String(batch[0]!.sourceId));
     const fileRejects = new Map<number, string>();
@@ -415,7 +416,7 @@ export async function ingestObjects(
       }
       // A file whose content turns out far larger than its size said (a gzip trailer that
       // understates it, or a file made to blow up) is streamed instead of read whole.
-      const ex = await extractFromBytes(buf, largeFileBytes, { trustRecordLines: trust });
+      const ex = await extractFromBytes(buf, largeFileBytes, { trustRecords: trust });
       let kept: Promise<string> | undefined;
       const keep = () => (kept ??= keepRejectedFile(store.dataDir, f, buf));
       if (ex.kind !== 'too-large') await stage.items(f, ex.items, keep, fileRejects);
