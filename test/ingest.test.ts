@@ -385,6 +385,21 @@ test('lines and values taken on trust: one that is not valid JSON is read again 
   });
 });
 
+test('a record holding half a surrogate pair is rejected alone, from JSON Lines and from a delivery file', async () => {
+  await withStore(async (store, dir) => {
+    const l = `${dir}/l`;
+    const lone = (id: string) => JSON.stringify(record({ eventID: id, userAgent: 'x' })).replace('"userAgent":"x"', '"userAgent":"x\\ud800"');
+    writeRaw(l, 'a.jsonl', [JSON.stringify(record({ eventID: 'a1' })), lone('a2'), JSON.stringify(record({ eventID: 'a3' }))].join('\n'));
+    writeRaw(l, 'd.json', `{"Records":[${JSON.stringify(record({ eventID: 'd1' }))},${lone('d2')}]}`);
+    writeDelivery(l, 'ok.json.gz', [record({ eventID: 'ok' })]);
+    const s = await ingest(store, [l]);
+    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [3, 4, 2]);
+    assert.deepEqual(s.problems.map((p) => [p.uri.split('/').pop(), p.index, p.code]).sort(), [['a.jsonl', 1, 'INGEST_BAD_RECORD'], ['d.json', 1, 'INGEST_BAD_RECORD']]);
+    assert.match(s.problems[0]!.reason, /holds \\ud800, half of a UTF-16 surrogate pair/);
+    assert.equal(await count(store, `SELECT count(*) AS n FROM rejects WHERE raw LIKE '%\\ud800%'`), 2);
+  });
+});
+
 test('a named pipe (a shell\'s <(command)) is read once, like standard input, and named by its content', async () => {
   await withStore(async (store, dir) => {
     const fifo = `${dir}/pipe`;

@@ -59,6 +59,12 @@ test('a pushed event sent again with other whitespace is a duplicate; other cont
     const bad = await access.push('push:t', [JSON.stringify({ eventVersion: '1.08', eventSource: 'x.amazonaws.com', eventName: 'Y', eventID: 'no-time' }), JSON.stringify(record({ eventID: 'fine-2', eventTime: '2026-11-10T00:00:01Z' }))]);
     assert.deepEqual(bad.map((o) => o.status), ['rejected', 'stored']);
     assert.match(String(bad[0]!.reason), /missing eventTime/);
+    // Half a surrogate pair, which DuckDB's JSON reader refuses: that record alone is rejected.
+    const lone = JSON.stringify(record({ eventID: 'lone-1', eventTime: '2026-11-10T00:00:02Z', userAgent: 'x' })).replace('"userAgent":"x"', '"userAgent":"x\\udc00"');
+    const mixed = await access.push('push:t', [lone, JSON.stringify(record({ eventID: 'fine-4', eventTime: '2026-11-10T00:00:03Z' }))]);
+    assert.deepEqual(mixed.map((o) => o.status), ['rejected', 'stored']);
+    assert.match(String(mixed[0]!.reason), /holds \\udc00, half of a UTF-16 surrogate pair/);
+    assert.equal((await store.one(`SELECT raw FROM rejects WHERE reason LIKE '%surrogate%'`))!.raw, lone);
     // The stored text is the caller's, as sent.
     const text = await store.one(`SELECT record FROM event_store WHERE eventId = 'same-1' ORDER BY seq LIMIT 1`);
     assert.equal(text!.record, JSON.stringify(rec));

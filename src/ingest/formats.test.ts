@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { duplicateMember, extractFromText, extractFromBytes, scanArrayElements, unwrapElement } from './formats.js';
+import { duplicateMember, extractFromText, extractFromBytes, loneSurrogate, scanArrayElements, unwrapElement } from './formats.js';
 
 const rec = (n: number) => ({ eventTime: '2026-01-01T00:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', eventID: `id-${n}` });
 const records = (ex: ReturnType<typeof extractFromText>) => ex.items.filter((i) => 'record' in i).map((i) => (i as { record: unknown }).record);
@@ -231,4 +231,15 @@ test('trusted lines and values: records and EventBridge envelopes are taken as t
   // Without the option, every line is parsed.
   const checked = extractFromText(text);
   assert.deepEqual(checked.items.map((i) => ('record' in i ? 'record' : 'reject')), ['record', 'record', 'reject', 'record']);
+});
+
+test('a lone surrogate escape is found; pairs, escaped backslashes and other escapes are not', () => {
+  assert.equal(loneSurrogate('{"a":"\\ud800"}'), '\\ud800');
+  assert.equal(loneSurrogate('{"a":"x\\uDC00y"}'), '\\uDC00');
+  assert.equal(loneSurrogate('{"a":"\\ud83d\\ude00 and \\ud83d"}'), '\\ud83d');
+  assert.equal(loneSurrogate('{"a":"\\ud83d\\ude00","b":"\\u00e9"}'), undefined);
+  // An escaped backslash followed by the letters "ud800" is text, not an escape.
+  assert.equal(loneSurrogate('{"a":"\\\\ud800"}'), undefined);
+  assert.equal(loneSurrogate('{"a":"\\\\\\ud800"}'), '\\ud800');
+  assert.equal(loneSurrogate('{"a":"plain"}'), undefined);
 });

@@ -464,6 +464,27 @@ export function pushLineText(items: ExtractedItem[], text: string, line: number,
   }
 }
 
+/**
+ * The first `\uD800`–`\uDFFF` escape in JSON text that is not half of a surrogate pair, or
+ * undefined. JSON.parse reads one as a lone UTF-16 code unit; DuckDB's reader (rightly: it is not
+ * Unicode) refuses the whole file, so a record holding one is rejected before it gets there.
+ */
+export function loneSurrogate(text: string): string | undefined {
+  if (!text.includes('\\u') || !/\\u[dD][89a-fA-F]/.test(text)) return undefined;
+  const escape = /(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})/g;
+  for (let m = escape.exec(text); m; m = escape.exec(text)) {
+    if (m[1]!.length % 2 === 0) continue; // an escaped backslash, then a plain "u"
+    const high = /^[dD][89abAB]/.test(m[2]!);
+    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 6);
+    if (high && /^\\u[dD][c-fC-F][0-9a-fA-F]{2}$/.test(after)) {
+      escape.lastIndex += 6; // the pair's low half
+      continue;
+    }
+    return `\\u${m[2]}`;
+  }
+  return undefined;
+}
+
 /** Whether text is one JSON value. */
 export function parsesAsJson(text: string): boolean {
   try {

@@ -6,6 +6,7 @@
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import type { Store } from '../store/db.js';
 import { ensurePushTables, loadRelation, type LoadResult } from '../store/load.js';
+import { loneSurrogate } from './formats.js';
 
 const channels = new WeakMap<Store, Map<string, { sourceId: number; next: number }>>();
 const configs = new WeakMap<Store, { at: number; cfg: AiClassificationConfig }>();
@@ -71,15 +72,22 @@ export async function loadRecords(
   // then prepared once and reused.
   await ensurePushTables(store, config);
   const stored = texts.map(storedText);
+  // A text holding half a surrogate pair would fail DuckDB's JSON reader, and the whole push with
+  // it: it is rejected alone.
+  const bad = stored.map((t) => {
+    const lone = loneSurrogate(t);
+    return lone === undefined ? '' : `holds ${lone}, half of a UTF-16 surrogate pair without the other: not Unicode text, so not stored`;
+  });
   return store.transaction(async () => {
     const ch = await channelOf(store, channelUri);
     const base = ch.next;
     {
       await store.runPrepared('DELETE FROM incoming', {});
       await store.runPrepared(
-        `INSERT INTO incoming SELECT $sid, CAST($base + i - 1 AS INTEGER), NULL, t, NULL, NULL, NULL, NULL, CAST($ts AS TIMESTAMP)
-         FROM (SELECT unnest(l) AS t, generate_subscripts(l, 1) AS i FROM (SELECT string_split($blob, chr(10)) AS l))`,
-        { sid: ch.sourceId, base, blob: stored.join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
+        `INSERT INTO incoming SELECT $sid, CAST($base + i - 1 AS INTEGER), NULL, CASE WHEN r = '' THEN t END,
+           CASE WHEN r <> '' THEN 'INGEST_BAD_RECORD' END, nullif(r, ''), CASE WHEN r <> '' THEN t END, NULL, CAST($ts AS TIMESTAMP)
+         FROM (SELECT unnest(l) AS t, unnest(b) AS r, generate_subscripts(l, 1) AS i FROM (SELECT string_split($blob, chr(10)) AS l, string_split($bad, chr(10)) AS b))`,
+        { sid: ch.sourceId, base, blob: stored.join('\n'), bad: bad.join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
       );
       const result = await loadRelation(store, 'SELECT * FROM incoming', new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true, expectedRows: texts.length, withSeq: opts.withSeq });
 
