@@ -28,6 +28,9 @@ export interface ReadOptions {
   trustRecords?: boolean;
 }
 
+/** Text DuckDB's JSON reader accepts and JSON.parse refuses (or text that merely holds such words). */
+const LENIENT = /NaN|Infinity|,\s*[\]}]/;
+
 /**
  * The record's text in a line or value written as CloudTrail, `jq -c` or EventBridge write them,
  * taken without parsing: a record (`{"eventVersion":"…}`), or an envelope
@@ -39,7 +42,9 @@ export interface ReadOptions {
  * leaves brackets unbalanced there, and the reader's parse fails.
  */
 function trustedRecordText(text: string): string | undefined {
-  if (!text.endsWith('}')) return undefined;
+  // What DuckDB's reader would take but JSON.parse not (NaN, Infinity, trailing commas) is read
+  // the checked way, so a line is stored or rejected alike whichever way it is read.
+  if (!text.endsWith('}') || LENIENT.test(text)) return undefined;
   if (text.startsWith('{"eventVersion":"')) return text;
   if (!text.startsWith('{"version":"') || !text.slice(0, 400).includes('"detail-type":"')) return undefined;
   const at = text.indexOf('"detail":');
