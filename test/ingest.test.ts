@@ -10,9 +10,9 @@ import { ingest } from '../src/ingest/index.js';
 import { ingestObjects } from '../src/ingest/pipeline.js';
 import { record, tempDir, rmDir, writeDelivery, deliveryKey, writeRaw } from './helpers/fixtures.js';
 
-async function withStore<T>(fn: (store: Store, dir: string) => Promise<T>): Promise<T> {
+async function withStore<T>(fn: (store: Store, dir: string) => Promise<T>, memoryLimit?: string): Promise<T> {
   const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data` });
+  const store = await Store.open({ dataDir: `${dir}/data`, ...(memoryLimit ? { memoryLimit } : {}) });
   try {
     return await fn(store, dir);
   } finally {
@@ -336,9 +336,7 @@ test('CloudWatch Logs exports are read: filter-log-events output, a subscription
 });
 
 test('between batches, rows a small batch left in memory are checkpointed out before the next batch needs the room', async () => {
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data`, memoryLimit: '256MB' });
-  try {
+  await withStore(async (store, dir) => {
     const pad = { requestParameters: { pad: 'p'.repeat(1200) } };
     for (let k = 0; k < 3; k++) writeRaw(`${dir}/l`, `part-${k}.jsonl`, Array.from({ length: 12000 }, (_, i) => JSON.stringify(record({ eventID: `p${k}-${i}`, ...pad }))).join('\n'));
     const calls: boolean[] = [];
@@ -353,10 +351,7 @@ test('between batches, rows a small batch left in memory are checkpointed out be
     assert.equal(s.eventsAdded, 36000);
     assert.ok(calls.length >= 3, 'asked after every batch');
     assert.ok(calls.includes(true), `checkpointed: ${JSON.stringify(calls)}`);
-  } finally {
-    await store.close();
-    rmDir(dir);
-  }
+  }, '256MB');
 });
 
 test('lines and values taken on trust: one that is not valid JSON is read again checked and rejected alone; envelopes give their detail', async () => {
