@@ -723,3 +723,23 @@ test('a minute busier than a window is read in windows of seconds, and finds wha
     rmDir(dir);
   }
 });
+
+test('a stored record holding NaN as a number (DuckDB reads it, JSON.parse does not) does not stop a detection run', async () => {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    writeRaw(dir, 'rules/a.yml', SIGMA);
+    // An odd readOnly makes the rule read the whole record; NaN sits in requestParameters.
+    const text = JSON.stringify(record({ eventID: 'nan-1', eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', readOnly: 'maybe', requestParameters: { n: 0 } })).replace('"n":0', '"n":NaN');
+    writeRaw(dir, 'logs/1.json', `{"Records":[${text}]}`);
+    const s = await ingest(store, [`${dir}/logs`]);
+    assert.equal(s.eventsAdded, 1);
+    const run = await detect(store, { rulesDirs: [`${dir}/rules`], builtin: false });
+    assert.equal(run.findingsCreated, 1);
+    const { findings } = await listFindings(store);
+    assert.deepEqual((await getFinding(store, findings[0]!.findingId))!.eventIds, ['nan-1']);
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+});

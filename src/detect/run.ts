@@ -16,6 +16,7 @@ import { CorrelationEngine, requiredPrefixes, requiredValues, type CorrelationMa
 import { hotPlan, hotRowsSql, type HotInput } from './hot.js';
 import { loadRules, type DetectionRule, type RuleLoadError, type RuleSet } from './rules.js';
 import { parsePath } from '../model/fieldpath.js';
+import { parseStoredJson } from '../model/stored-json.js';
 
 /** Record paths that the store keeps as typed columns (column name for each). */
 const TYPED: Record<string, string> = {
@@ -417,13 +418,13 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
         rows[i] = r;
         odd[i] = p.o === true;
         if (p.f !== null) {
-          recs[i] = JSON.parse(p.f) as Record<string, unknown>;
+          recs[i] = parseStoredJson(p.f) as Record<string, unknown>;
           whole[i] = true;
           summary.fullRecordsParsed++;
         } else if (p.p !== null) {
           const rec = lightRecord(r);
           const parts = p.p.split('\u0001');
-          for (let j = 0; j < partKeys.length; j++) if (parts[j]) rec[partKeys[j]!] = JSON.parse(parts[j]!) as unknown;
+          for (let j = 0; j < partKeys.length; j++) if (parts[j]) rec[partKeys[j]!] = parseStoredJson(parts[j]!);
           recs[i] = rec;
           summary.partialRecordsParsed++;
         }
@@ -758,5 +759,5 @@ async function readWhole(store: Store, rows: Row[], idx: number[], out: (Record<
     [fmt(lo), fmt(hi)],
   );
   const byRid = new Map(got.map((x) => [Number(x.rid), String(x.record)]));
-  for (const i of idx) out[i] = JSON.parse(byRid.get(Number(rows[i]!.rid))!) as Record<string, unknown>;
+  for (const i of idx) out[i] = parseStoredJson(byRid.get(Number(rows[i]!.rid))!) as Record<string, unknown>;
 }

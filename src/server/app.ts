@@ -24,6 +24,7 @@ import { Metrics } from './metrics.js';
 import { putAuditEvents, PutAuditEventsRequestSchema, PutAuditEventsResponseSchema } from './push.js';
 import type { TrailManager } from '../trail/manager.js';
 import { describeTrails, getTrailStatus } from '../trail/ops.js';
+import { parseStoredJson } from '../model/stored-json.js';
 
 /** What the app needs. */
 export interface AppDeps {
@@ -389,7 +390,7 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
       return c.json({
         finding: out.f,
         rule: rule ? { id: rule.id, title: rule.title, description: rule.description, severity: rule.severity, attack: rule.attack, references: rule.references, falsepositives: rule.falsepositives, kind: rule.kind, pattern: rule.pattern ?? null } : null,
-        events: out.events.map((e) => ({ ...e, eventTime: (e.eventTime as Date).toISOString(), record: JSON.parse(String(e.record)) })),
+        events: out.events.map((e) => ({ ...e, eventTime: (e.eventTime as Date).toISOString(), record: parseStoredJson(String(e.record)) })),
       });
     },
   );

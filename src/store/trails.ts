@@ -5,6 +5,7 @@
 import { AitrailError } from '../model/errors.js';
 import { plain } from './events.js';
 import type { Store } from './db.js';
+import { storedRecord } from '../model/stored-json.js';
 
 /** A trail row. */
 export interface TrailRow {
@@ -105,10 +106,7 @@ export async function recordsAfter(store: Store, after: number, limit: number): 
   // Parsing in JavaScript is cheaper than extracting the few fields a trail reads in DuckDB and
   // converting them column by column.
   const rows = await store.all(`SELECT seq, coalesce(record, recordLarge) AS record FROM event_store WHERE seq > ? ORDER BY seq LIMIT ${limit}`, [after]);
-  return rows.map((r) => {
-    const text = String(r.record);
-    return { seq: Number(r.seq), record: JSON.parse(text) as Record<string, unknown>, text };
-  });
+  return rows.map((r) => ({ seq: Number(r.seq), ...storedRecord(String(r.record)) }));
 }
 
 /** A stored event as the store's writer hands it on: its seq, the stored text and, when the writer had it, the text parsed. */

@@ -1,0 +1,12 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseStoredJson, storedRecord } from './stored-json.js';
+
+test('stored JSON with NaN or Infinity as a number reads them as null and leaves strings alone', () => {
+  assert.deepEqual(parseStoredJson('{"a":1,"b":"x"}'), { a: 1, b: 'x' });
+  assert.deepEqual(parseStoredJson('{"n":NaN,"l":[Infinity,-Infinity],"s":"NaN, Infinity \\" NaN","t":"a\\\\"}'), { n: null, l: [null, null], s: 'NaN, Infinity " NaN', t: 'a\\' });
+  assert.throws(() => parseStoredJson('{"a":'), SyntaxError);
+  const same = '{"a":1}';
+  assert.equal(storedRecord(same).text, same);
+  assert.deepEqual(storedRecord('{"n":NaN,"s":"NaN"}'), { record: { n: null, s: 'NaN' }, text: '{"n":null,"s":"NaN"}' });
+});

@@ -1,0 +1,34 @@
+/**
+ * Reading records back from the store. A record is stored as it came in, and DuckDB's JSON
+ * reader (which reads delivery files) takes `NaN` and `Infinity` as numbers and keeps them so:
+ * CloudTrail never writes them, but a file made by hand may, and such text is not JSON, which
+ * JSON.parse refuses. Readers of stored records use these instead, so one such record cannot stop
+ * a detection run, an API answer or a trail's delivery.
+ */
+
+/** `NaN`, `Infinity` and `-Infinity` where a value stands; strings are matched whole, so their text is left alone. */
+const NON_JSON_NUMBER = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
+
+/** Stored JSON text as a value: strictly, or with `NaN` and `Infinity` read as null. */
+export function parseStoredJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const lenient = text.replace(NON_JSON_NUMBER, (m) => (m.startsWith('"') ? m : 'null'));
+    if (lenient === text) throw e;
+    return JSON.parse(lenient);
+  }
+}
+
+/**
+ * A stored record and text that is JSON: the stored text itself, or, when it holds `NaN` or
+ * `Infinity`, the record written again with null in their place (what a trail delivers).
+ */
+export function storedRecord(text: string): { record: Record<string, unknown>; text: string } {
+  try {
+    return { record: JSON.parse(text) as Record<string, unknown>, text };
+  } catch {
+    const record = parseStoredJson(text) as Record<string, unknown>;
+    return { record, text: JSON.stringify(record) };
+  }
+}
