@@ -172,13 +172,17 @@ test('the console works end to end in Chromium', { timeout: 240_000 }, async (t)
         const i = (y * c.width + x) * 4;
         return Math.abs(d[i]! - 0x25) < 6 && Math.abs(d[i + 1]! - 0x63) < 6 && Math.abs(d[i + 2]! - 0xeb) < 6;
       };
-      // The bottom row of the first bar, then the middle of that bar, a little above its base.
+      // The bottom row of the first bar, then the middle of that bar's segment of this colour
+      // (the segment's height follows the data, which moves with the demo's time range).
       for (let y = c.height - 1; y > c.height * 0.2; y--)
         for (let x = 0; x < c.width; x++) {
           if (!hit(x, y)) continue;
           let x1 = x;
           while (x1 + 1 < c.width && hit(x1 + 1, y)) x1++;
-          return { x: (x + x1) / 2 / scale, y: (y - 8) / scale };
+          const xm = Math.round((x + x1) / 2);
+          let top = y;
+          while (top - 1 >= 0 && hit(xm, top - 1)) top--;
+          return { x: xm / scale, y: (top + y) / 2 / scale };
         }
       return null;
     });
