@@ -30,25 +30,46 @@ async function killAndResume(files: number, per: number, delays: number[], env?:
     else writeDelivery(logs, `${name}.json.gz`, recs);
   }
   const data = `${dir}/data`;
+  // What each run left behind, for the failure messages: how it ended, and the store's counts.
+  const history: string[] = [];
+  const snapshot = async (label: string, r: { code: number | null; signal: string | null }) => {
+    let state = 'no store';
+    try {
+      const s = await Store.open({ dataDir: data, readOnly: true });
+      try {
+        const c = await s.one(`SELECT (SELECT count(*) FROM event_store) AS n, (SELECT count(*) FROM ingested_objects) AS files,
+          (SELECT coalesce(sum(events), 0) FROM ingested_objects) AS e, (SELECT coalesce(sum(duplicates), 0) FROM ingested_objects) AS d`);
+        state = `events ${String(c!.n)}, manifest ${String(c!.files)} files (${String(c!.e)} events, ${String(c!.d)} duplicates)`;
+      } finally {
+        await s.close();
+      }
+    } catch (e) {
+      state = (e as Error).message;
+    }
+    history.push(`${label}: ${r.signal ?? `exit ${r.code}`}; ${state}`);
+  };
   try {
     let kills = 0;
     for (const ms of delays) {
       const r = await runIngest(logs, data, ms, env);
       if (r.signal === 'SIGKILL') kills++;
+      await snapshot(`killed at ${ms} ms`, r);
     }
     assert.ok(kills >= 2, `expected some runs to be killed, got ${kills}`);
     const final = await runIngest(logs, data, undefined, env);
-    assert.equal(final.code, 0);
+    await snapshot('final run', final);
+    const said = `\n${history.join('\n')}`;
+    assert.equal(final.code, 0, said);
     // The killed runs' scratch folders are gone too.
     assert.deepEqual(readdirSync(`${data}/tmp`).filter((d) => d.startsWith('ingest-')), []);
     const store = await Store.open({ dataDir: data, readOnly: true });
     try {
       const r = await store.one(`SELECT count(*) AS n, count(DISTINCT eventId) AS d FROM event_store`);
-      assert.equal(Number(r!.n), files * per);
-      assert.equal(Number(r!.d), files * per);
+      assert.equal(Number(r!.n), files * per, said);
+      assert.equal(Number(r!.d), files * per, said);
       const m = await store.one(`SELECT count(*) AS n, sum(events) AS e FROM ingested_objects WHERE status = 'ok'`);
-      assert.equal(Number(m!.n), files);
-      assert.equal(Number(m!.e), files * per);
+      assert.equal(Number(m!.n), files, said);
+      assert.equal(Number(m!.e), files * per, said);
     } finally {
       await store.close();
     }
