@@ -53,7 +53,7 @@ async function killAndResume(files: number, per: number, delays: number[], env?:
     for (const ms of delays) {
       const r = await runIngest(logs, data, ms, env);
       if (r.signal === 'SIGKILL') kills++;
-      await snapshot(`killed at ${ms} ms`, r);
+      await snapshot(`run killed at ${ms} ms (if still running)`, r);
     }
     assert.ok(kills >= 2, `expected some runs to be killed, got ${kills}`);
     const final = await runIngest(logs, data, undefined, env);
