@@ -53,6 +53,7 @@ export interface IngestSummary {
   filesRead: number;
   filesUnchanged: number;
   filesSkipped: Record<SkipReason, number>;
+  /** Files not read cleanly as a whole: damaged (corrupt, truncated, a bad line or value, empty) or unreadable. */
   filesRejected: number;
   records: number;
   eventsAdded: number;
