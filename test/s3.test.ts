@@ -49,6 +49,30 @@ test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, 
   }
 });
 
+test('a Firehose bucket of EventBridge events over S3: extensionless objects found by their name, records one after another, date folders pruned', async () => {
+  const s3 = await startS3(['firehose-bucket']);
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    const envelope = (r: Record<string, unknown>) => JSON.stringify({ version: '0', id: 'x', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.bedrock', account: '111122223333', time: r.eventTime, region: 'us-east-1', resources: [], detail: r });
+    const object = (day: string, n: number) => `cloudtrail/2026/10/${day}/10/ct-stream-1-2026-10-${day}-10-15-02-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c${String(n).padStart(2, '0')}`;
+    await s3.put('firehose-bucket', object('15', 1), [record({ eventTime: '2026-10-15T10:10:00Z' }), record({ eventTime: '2026-10-15T10:11:00Z' })].map(envelope).join(''));
+    await s3.put('firehose-bucket', object('15', 2), gzipSync([record({ eventTime: '2026-10-15T10:12:00Z' })].map(envelope).join('')));
+    await s3.put('firehose-bucket', object('30', 3), [record({ eventTime: '2026-10-30T10:10:00Z' })].map(envelope).join(''));
+    // Firehose's own error output and other extensionless objects are not logs.
+    await s3.put('firehose-bucket', 'cloudtrail/ConfigWritabilityCheckFile', 'x');
+    const s = await ingest(store, ['s3://firehose-bucket/cloudtrail/'], { endpointUrl: s3.endpoint, startTime: new Date('2026-10-15T00:00:00Z'), endTime: new Date('2026-10-15T23:59:59Z') });
+    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected, s.filesSkipped['not-a-log-file'], s.filesSkipped['outside-time-range']], [2, 3, 0, 1, 1]);
+    // The records are the envelopes' details, as they came.
+    const times = (await store.all(`SELECT strftime(eventTime, '%H:%M') AS t, json_extract_string(record, '$.detail-type') AS dt FROM events ORDER BY eventTime`)).map((r) => [r.t, r.dt]);
+    assert.deepEqual(times, [['10:10', null], ['10:11', null], ['10:12', null]]);
+  } finally {
+    await store.close();
+    rmDir(dir);
+    await s3.stop();
+  }
+});
+
 test('an unreachable S3 endpoint is a clear source error', async () => {
   const dir = tempDir();
   const store = await Store.open({ dataDir: `${dir}/data` });
