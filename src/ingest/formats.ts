@@ -401,10 +401,17 @@ function readSequence(items: ExtractedItem[], text: string, from: number, k0: nu
 }
 
 /** The line that index `at` of text is on. */
-function lineAt(text: string, at: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+export function lineFeeds(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** The first line of text that holds more than whitespace (without its line feed), or ''. */
+export function firstLineOf(text: string): string {
+  const body = text.trimStart();
+  const nl = body.indexOf('\n');
+  return nl >= 0 ? body.slice(0, nl) : body;
 }
 
 /**
@@ -490,6 +497,12 @@ export function loneSurrogate(text: string): string | undefined {
   return undefined;
 }
 
+/** Why JSON text holding a lone surrogate escape cannot be stored, or undefined. */
+export function surrogateProblem(text: string): string | undefined {
+  const lone = loneSurrogate(text);
+  return lone === undefined ? undefined : `holds ${lone}, half of a UTF-16 surrogate pair without the other: not Unicode text, so not stored`;
+}
+
 /** Whether text is one JSON value. */
 export function parsesAsJson(text: string): boolean {
   try {
@@ -562,7 +575,7 @@ function salvage(text: string, parseError: string, start = 0): Extraction | unde
   const close = complete ? (m[0].includes('Records') ? /^\s*\}/.exec(rest) : /^/.exec(rest)) : null;
   if (close && /^\s*[{[]/.test(rest.slice(close[0].length))) {
     const from = end + close[0].length;
-    readSequence(items, text, from, 2, lineAt(text, from), idx);
+    readSequence(items, text, from, 2, lineFeeds(text, from) + 1, idx);
     return { kind: 'concatenated', items };
   }
   if (!complete || (rest.trim() !== '' && !/^\s*\}\s*$/.test(rest))) {
@@ -607,14 +620,14 @@ export function extractFromText(input: string, opts: ReadOptions = {}): Extracti
   // the first object or array is; JSON Lines when there are several lines and the first is a JSON
   // value of its own (a record, or a container such as a delivery file on one line); else a
   // damaged document (as streamItems in stream.ts decides for large files).
-  const lines = text.split(/\r?\n/);
-  if (startsSequence(text, lines.find((l) => l.trim() !== '') ?? '')) {
+  const firstLine = firstLineOf(text);
+  if (startsSequence(text, firstLine)) {
     const items: ExtractedItem[] = [];
     readSequence(items, text, 0, 1, 1, 0, opts.trustRecords);
     return { kind: 'concatenated', items };
   }
+  const lines = text.split(/\r?\n/);
   const nonEmpty = lines.filter((l) => l.trim() !== '').length;
-  const firstLine = lines.find((l) => l.trim() !== '') ?? '';
   if ((nonEmpty <= 1 && afterTimestamp(firstLine) === undefined) || (/^\s*\{\s*"Records"\s*:/.test(text.slice(0, 200)) && !parsesAsJson(firstLine))) {
     return salvage(text, parseError) ?? {
       kind: 'unreadable',

@@ -13,7 +13,7 @@ import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activi
 import { sqlString, type Store } from '../store/db.js';
 import { loadDirect, loadRelation, mergeLoads, type LoadResult, type SourceCounts } from '../store/load.js';
 import { BundleWriter, startsLikeDelivery, withoutBom, type Bundles } from './bundle.js';
-import { clip, extractFromBytes, isGzip, loneSurrogate, type ExtractedItem } from './formats.js';
+import { clip, extractFromBytes, isGzip, surrogateProblem, type ExtractedItem } from './formats.js';
 import { streamItems } from './stream.js';
 import { probeFile, sortByKey, type InputObject, type SkipReason } from './sources.js';
 
@@ -352,13 +352,9 @@ export async function ingestObjects(
             // JSON whitespace can be folded; newlines inside strings are always escaped.
             const raw = item.raw;
             const text = raw === undefined ? JSON.stringify(item.record) ?? 'null' : raw.includes('\n') || raw.includes('\r') ? raw.replace(/[\r\n]+/g, ' ') : raw;
-            const lone = loneSurrogate(text);
-            if (lone === undefined) {
-              lines.push(`{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`);
-              continue;
-            }
-            const reason = `record ${item.idx} holds ${lone}, half of a UTF-16 surrogate pair without the other: not Unicode text, so not stored`;
-            await rejects.write([JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: 'INGEST_BAD_RECORD', x: reason, raw: clip(text), rp: null }) + '\n']);
+            const problem = surrogateProblem(text);
+            if (problem === undefined) lines.push(`{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`);
+            else await rejects.write([JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: 'INGEST_BAD_RECORD', x: `record ${item.idx} ${problem}`, raw: clip(text), rp: null }) + '\n']);
             continue;
           }
           let kept: string | null = null;

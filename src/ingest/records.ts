@@ -6,7 +6,7 @@
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import type { Store } from '../store/db.js';
 import { ensurePushTables, loadRelation, type LoadResult } from '../store/load.js';
-import { loneSurrogate } from './formats.js';
+import { surrogateProblem } from './formats.js';
 
 const channels = new WeakMap<Store, Map<string, { sourceId: number; next: number }>>();
 const configs = new WeakMap<Store, { at: number; cfg: AiClassificationConfig }>();
@@ -74,10 +74,7 @@ export async function loadRecords(
   const stored = texts.map(storedText);
   // A text holding half a surrogate pair would fail DuckDB's JSON reader, and the whole push with
   // it: it is rejected alone.
-  const bad = stored.map((t) => {
-    const lone = loneSurrogate(t);
-    return lone === undefined ? '' : `holds ${lone}, half of a UTF-16 surrogate pair without the other: not Unicode text, so not stored`;
-  });
+  const bad = stored.map((t) => surrogateProblem(t) ?? '');
   return store.transaction(async () => {
     const ch = await channelOf(store, channelUri);
     const base = ch.next;

@@ -13,7 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import { pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { ArrayScanner, clip, parsesAsJson, pushElementText, pushLineText, pushValueText, sequenceEnd, ValueScanner, type ExtractedItem, type RejectCode } from './formats.js';
+import { ArrayScanner, clip, lineFeeds, parsesAsJson, pushElementText, pushLineText, pushValueText, sequenceEnd, ValueScanner, type ExtractedItem, type RejectCode } from './formats.js';
 
 /** How large a line or element may grow before it is rejected unread (below Node's string limit). */
 const MAX_ITEM_CHARS = 256 * 1024 * 1024;
@@ -106,12 +106,6 @@ function objectEnd(text: string): number {
   return -1;
 }
 
-/** How many line feeds text holds before index `end`. */
-function lineFeeds(text: string, end: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
 
 /**
  * The items of a large file, in order. A file that cannot be read to its end still yields the
