@@ -112,6 +112,18 @@ function events() {
   ];
 }
 
+/** Runs `fn` on a fresh store in a fresh folder, and removes both. */
+async function withStore(fn: (store: Store, dir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    await fn(store, dir);
+  } finally {
+    await store.close();
+    rmDir(dir);
+  }
+}
+
 test('rules load from directories; a broken rule is reported with file and line and the rest still load', async () => {
   const dir = tempDir();
   try {
@@ -138,9 +150,7 @@ test('rules load from directories; a broken rule is reported with file and line 
 });
 
 test('detect writes findings; reruns add nothing; new events extend; resolved findings stay resolved; suppressions apply', async () => {
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data` });
-  try {
+  await withStore(async (store, dir) => {
     writeRaw(dir, 'rules/a.yml', SIGMA);
     writeRaw(dir, 'rules/b.yml', METRIC);
     writeRaw(dir, 'rules/c.yml', CORRELATION);
@@ -201,10 +211,7 @@ test('detect writes findings; reruns add nothing; new events extend; resolved fi
     await detect(store, { ...opts, now: new Date(Date.now() + 2 * 3_600_000) });
     const open = (await listFindings(store, { ruleId: 'test.stop_logging', status: ['open'] })).findings;
     assert.equal(open.length, 1, 'an expired suppression no longer applies');
-  } finally {
-    await store.close();
-    rmDir(dir);
-  }
+  });
 });
 
 test('CLI: detect, findings list/ack, rules validate and test with exit codes', () => {
@@ -534,9 +541,7 @@ test('rules on typed columns and extracted record members find exactly what they
 });
 
 test('an event whose name DuckDB and JavaScript fold to different lower cases still gets the record its rules read', async () => {
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data` });
-  try {
+  await withStore(async (store, dir) => {
     writeRaw(dir, 'rules/fold.yml', foldRule('test.fold'));
     const t = (m: number) => new Date(Date.UTC(2026, 4, 30, 12, m)).toISOString().replace('.000', '');
     writeRaw(dir, 'logs/1.json', JSON.stringify({ Records: [foldEvent(t(1), 'ΑΣ'), foldEvent(t(2), 'İX'), foldEvent(t(3), 'ΑΣ', 'z')] }));
@@ -546,10 +551,7 @@ test('an event whose name DuckDB and JavaScript fold to different lower cases st
     // did not pick are read whole before the rule runs.
     assert.equal(s.fullRecordsParsed, 3);
     assert.equal(s.matches, 2);
-  } finally {
-    await store.close();
-    rmDir(dir);
-  }
+  });
 });
 
 /** Correlations whose base rules are read only in hot regions (see src/detect/hot.ts). */
@@ -725,9 +727,7 @@ test('a minute busier than a window is read in windows of seconds, and finds wha
 });
 
 test('a stored record holding NaN as a number (DuckDB reads it, JSON.parse does not) does not stop a detection run', async () => {
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data` });
-  try {
+  await withStore(async (store, dir) => {
     writeRaw(dir, 'rules/a.yml', SIGMA);
     // An odd readOnly makes the rule read the whole record; NaN sits in requestParameters.
     const text = JSON.stringify(record({ eventID: 'nan-1', eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', readOnly: 'maybe', requestParameters: { n: 0 } })).replace('"n":0', '"n":NaN');
@@ -738,8 +738,5 @@ test('a stored record holding NaN as a number (DuckDB reads it, JSON.parse does 
     assert.equal(run.findingsCreated, 1);
     const { findings } = await listFindings(store);
     assert.deepEqual((await getFinding(store, findings[0]!.findingId))!.eventIds, ['nan-1']);
-  } finally {
-    await store.close();
-    rmDir(dir);
-  }
+  });
 });
