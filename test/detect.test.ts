@@ -9,6 +9,7 @@ import { detect } from '../src/detect/run.js';
 import { loadRules } from '../src/detect/rules.js';
 import { runRuleTests } from '../src/detect/testing.js';
 import { listFindings, getFinding, setFindingStatus, addSuppression } from '../src/store/findings.js';
+import { getEvent, lookupEvents } from '../src/store/events.js';
 import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
@@ -726,17 +727,28 @@ test('a minute busier than a window is read in windows of seconds, and finds wha
   }
 });
 
-test('a stored record holding NaN as a number (DuckDB reads it, JSON.parse does not) does not stop a detection run', async () => {
-  await withStore(async (store, dir) => {
-    writeRaw(dir, 'rules/a.yml', SIGMA);
-    // An odd readOnly makes the rule read the whole record; NaN sits in requestParameters.
-    const text = JSON.stringify(record({ eventID: 'nan-1', eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', readOnly: 'maybe', requestParameters: { n: 0 } })).replace('"n":0', '"n":NaN');
-    writeRaw(dir, 'logs/1.json', `{"Records":[${text}]}`);
-    const s = await ingest(store, [`${dir}/logs`]);
-    assert.equal(s.eventsAdded, 1);
-    const run = await detect(store, { rulesDirs: [`${dir}/rules`], builtin: false });
-    assert.equal(run.findingsCreated, 1);
-    const { findings } = await listFindings(store);
-    assert.deepEqual((await getFinding(store, findings[0]!.findingId))!.eventIds, ['nan-1']);
-  });
+test('a stored record holding NaN, inf or -Infinity as a number (DuckDB reads them, JSON.parse does not) stops neither detections nor get-event nor lookups', async () => {
+  // DuckDB's reader takes each of these, in any case, with or without a minus sign.
+  for (const word of ['NaN', 'inf', '-nan', 'INFINITY', '-Infinity']) {
+    await withStore(async (store, dir) => {
+      writeRaw(dir, 'rules/a.yml', SIGMA);
+      // An odd readOnly makes the rule read the whole record; the word sits in requestParameters.
+      const rec = record({ eventID: 'nan-1', eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', readOnly: 'maybe',
+        requestParameters: { n: 0 }, resources: [{ type: 'AWS::CloudTrail::Trail', ARN: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/t' }] });
+      const text = JSON.stringify(rec).replace('"n":0', `"n":${word}`);
+      writeRaw(dir, 'logs/1.json', `{"Records":[${text}]}`);
+      const s = await ingest(store, [`${dir}/logs`]);
+      assert.equal(s.eventsAdded, 1, word);
+      const run = await detect(store, { rulesDirs: [`${dir}/rules`], builtin: false });
+      assert.equal(run.findingsCreated, 1, word);
+      const { findings } = await listFindings(store);
+      assert.deepEqual((await getFinding(store, findings[0]!.findingId))!.eventIds, ['nan-1'], word);
+      // get-event gives the record with null there; lookups keep the stored text and still list its resources.
+      const ev = await getEvent(store, 'nan-1');
+      assert.deepEqual(ev!.record, { ...rec, requestParameters: { n: null } }, word);
+      const found = await lookupEvents(store, { LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: 'nan-1' }] });
+      assert.equal(found.Events[0]!.CloudTrailEvent, text, word);
+      assert.deepEqual(found.Events[0]!.Resources, [{ ResourceType: 'AWS::CloudTrail::Trail', ResourceName: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/t' }], word);
+    });
+  }
 });

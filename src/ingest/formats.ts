@@ -28,8 +28,12 @@ export interface ReadOptions {
   trustRecords?: boolean;
 }
 
-/** Text DuckDB's JSON reader accepts and JSON.parse refuses (or text that merely holds such words). */
-const LENIENT = /NaN|Infinity|,\s*[\]}]/;
+/**
+ * Text DuckDB's JSON reader accepts and JSON.parse refuses: `nan`, `inf` and `infinity` in any
+ * case (a minus sign before them too) where a value stands, and trailing commas. Strings that
+ * merely look so (`"a, inf…"`) match too; they are only read the slower way.
+ */
+const LENIENT = /[:,[]\s*-?(?:nan|inf)|,\s*[\]}]/i;
 
 /**
  * The record's text in a line or value written as CloudTrail, `jq -c` or EventBridge write them,

@@ -1,13 +1,16 @@
 /**
  * Reading records back from the store. A record is stored as it came in, and DuckDB's JSON
- * reader (which reads delivery files) takes `NaN` and `Infinity` as numbers and keeps them so:
- * CloudTrail never writes them, but a file made by hand may, and such text is not JSON, which
- * JSON.parse refuses. Readers of stored records use these instead, so one such record cannot stop
+ * reader (which reads delivery files) takes `NaN`, `Infinity` and `inf` (in any case) as numbers
+ * and keeps them so: CloudTrail never writes them, but a file made by hand may, and such text is
+ * not JSON, which JSON.parse refuses. Readers of stored records use these instead, so one such record cannot stop
  * a detection run, an API answer or a trail's delivery.
  */
 
-/** `NaN`, `Infinity` and `-Infinity` where a value stands; strings are matched whole, so their text is left alone. */
-const NON_JSON_NUMBER = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
+/**
+ * The non-numbers DuckDB's reader takes where a value stands: `nan`, `inf` and `infinity` in any
+ * case, with or without a minus sign. Strings are matched whole, so their text is left alone.
+ */
+const NON_JSON_NUMBER = /"(?:[^"\\]|\\.)*"|-?(?:inf(?:inity)?|nan)/gi;
 
 /** Stored JSON text as a value: strictly, or with `NaN` and `Infinity` read as null. */
 export function parseStoredJson(text: string): unknown {

@@ -2,6 +2,7 @@
  * Read paths over the lake: LookupEvents pages, single events, read-only SQL, and summaries.
  */
 import { AitrailError } from '../model/errors.js';
+import { parseStoredJson } from '../model/stored-json.js';
 import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '../query/lookup.js';
 import { sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
@@ -143,7 +144,7 @@ function toLookupEvent(r: Row): LookupEvent {
 export function lookupResources(recordText: string): LookupEvent['Resources'] {
   let rec: unknown;
   try {
-    rec = JSON.parse(recordText);
+    rec = parseStoredJson(recordText);
   } catch {
     return [];
   }
@@ -156,12 +157,15 @@ export function lookupResources(recordText: string): LookupEvent['Resources'] {
   });
 }
 
-/** One stored event by eventId, with its raw record and aitrail's derived fields. */
+/**
+ * One stored event by eventId, with its record as stored and aitrail's derived fields (a
+ * non-number DuckDB's reader took, such as `NaN`, reads as null: see stored-json.ts).
+ */
 export async function getEvent(store: Store, eventId: string): Promise<Record<string, unknown> | undefined> {
   const row = await store.one(`SELECT * EXCLUDE (record), CAST(record AS VARCHAR) AS record FROM events WHERE eventId = ? LIMIT 1`, [eventId]);
   if (!row) return undefined;
   const { record, ...rest } = row;
-  return { ...(plain(rest) as Record<string, unknown>), record: JSON.parse(String(record)) };
+  return { ...(plain(rest) as Record<string, unknown>), record: parseStoredJson(String(record)) };
 }
 
 /** The result of a SQL query. */
