@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { duplicateMember, extractFromText, extractFromBytes, loneSurrogate, scanArrayElements, unwrapElement } from './formats.js';
+import { duplicateMember, extractFromText, extractFromBytes, extractJsonLines, loneSurrogate, scanArrayElements, unwrapElement, type ExtractedItem } from './formats.js';
 
 const rec = (n: number) => ({ eventTime: '2026-01-01T00:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', eventID: `id-${n}` });
 const records = (ex: ReturnType<typeof extractFromText>) => ex.items.filter((i) => 'record' in i).map((i) => (i as { record: unknown }).record);
@@ -254,4 +254,39 @@ test('what DuckDB would take and JSON.parse not is never taken on trust: read ch
   // merely holds the word is taken on trust.
   const word = extractFromText(`${base},"ua":"a, inf"}\n${base},"ua":"NaN"}`, { trustRecords: true });
   assert.deepEqual(word.items.map((i) => ('record' in i ? (i.record === undefined ? 'text' : 'parsed') : 'reject')), ['parsed', 'text']);
+});
+
+test('JSON Lines read from bytes give the items reading the text gives, record lines passed on as their bytes', () => {
+  const line = (n: number, extra = '') => JSON.stringify({ eventVersion: '1.08', ...rec(n) }).slice(0, -1) + extra + '}';
+  // What a reader hands on, whichever way it read: a line's text, a parsed record, or a reject.
+  const seen = (items: ExtractedItem[]) => items.map((i) => ('reject' in i ? { idx: i.idx, line: i.line, reject: i.reject.reason }
+    : { idx: i.idx, line: i.line, text: i.bytes ? i.bytes.toString('utf8') : i.raw, record: i.record }));
+  const files = [
+    [line(1), line(2), line(3)].join('\n') + '\n',
+    [line(1), '', '   ', '\u00a0', line(2), '\t'].join('\r\n') + '\r',
+    // Non-ASCII text, escapes (a pair, a lone half, others), a carriage return inside a line.
+    [line(1, ',"a":"é 😀 \u2000"'), line(2, ',"b":"\\u00e9 \\ud83d\\ude00"'), line(3, ',"c":"\\ud800"'), line(4, ',\r"d":1')].join('\n'),
+    // What DuckDB takes and JSON.parse not, and a string that only looks so.
+    [line(0), line(1, ',"n":nan'), line(2, ',"n": -INF'), line(3, ',"ua":"a, inf"'), line(4, ',"l":[1,\t]'), line(5, ',"l":[1, ]'), line(6, ',"ua":"NaN"')].join('\n'),
+    // Lines that are no record line: an envelope, a record after spaces, a container, text that is not JSON.
+    [line(1), JSON.stringify({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', detail: { eventVersion: '1.08', ...rec(2) } }), `  ${line(3)}`,
+      JSON.stringify({ Records: [rec(4), rec(5)] }), 'not json', line(6)].join('\n'),
+    '\ufeff' + [line(1), line(2)].join('\n'),
+  ];
+  for (const text of files) {
+    const fromBytes = extractJsonLines(Buffer.from(text));
+    assert.ok(fromBytes, JSON.stringify(text));
+    const fromText = extractFromText(text, { trustRecords: true });
+    assert.equal(fromText.kind, 'jsonl');
+    assert.deepEqual(seen(fromBytes.items), seen(fromText.items), JSON.stringify(text));
+  }
+  // Record lines went as bytes, the others not. A space JSON does not have (U+2000) before a
+  // bracket after a comma goes as bytes too: DuckDB refuses it, and the file is read again checked.
+  const mixed = extractJsonLines(Buffer.from(files[3]! + '\n' + line(7, ',"l":[1,\u2000]')))!;
+  assert.deepEqual(mixed.items.map((i) => ('record' in i && i.bytes ? 'bytes' : 'other')), ['bytes', 'other', 'other', 'other', 'other', 'other', 'bytes', 'bytes']);
+  // Not plainly JSON Lines: read as text by the caller.
+  for (const text of [line(1), `${line(1)}\n\n  \n`, `{"eventVersion":\n"1.08"}\n${line(2)}`, ` ${line(1)}\n${line(2)}`]) {
+    assert.equal(extractJsonLines(Buffer.from(text)), undefined, JSON.stringify(text));
+  }
+  assert.equal(extractJsonLines(Buffer.concat([Buffer.from(line(1) + '\n' + line(2)), Buffer.from([0xff])])), undefined);
 });

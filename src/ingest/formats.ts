@@ -11,10 +11,11 @@ import { promisify } from 'node:util';
 /**
  * One item found in a file: a candidate record, or a piece of input that could not be read. A
  * record's `raw` is its text where it could be cut out exactly; a line taken on trust (see
- * ReadOptions) has only its text (`record` undefined).
+ * ReadOptions) has only its text (`record` undefined), or only its bytes (`bytes`, a view of
+ * the file's: see extractJsonLines).
  */
 export type ExtractedItem =
-  | { idx: number; line: number | null; record: unknown; raw?: string }
+  | { idx: number; line: number | null; record: unknown; raw?: string; bytes?: Buffer }
   | { idx: number | null; line: number | null; reject: { code: RejectCode; reason: string; raw: string } };
 
 /** How a file is read. */
@@ -655,6 +656,64 @@ export function extractFromText(input: string, opts: ReadOptions = {}): Extracti
   return { kind: 'jsonl', items };
 }
 
+/** How a record line written by CloudTrail or `jq -c` starts. */
+const RECORD_LINE = Buffer.from('{"eventVersion":"');
+/**
+ * What DuckDB's reader takes and JSON.parse not, in a file's bytes read as latin1: as LENIENT,
+ * with only JSON's own spaces (DuckDB refuses others, and a line it refuses is read again checked).
+ */
+const LENIENT_BYTES = /[:,[][ \t]*-?(?:[nN][aA][nN]|[iI][nN][fF])|,[ \t]*[\]}]/g;
+
+/**
+ * A JSON Lines file read from its bytes, on trust (ReadOptions.trustRecords): a line written as
+ * CloudTrail writes a record (`{"eventVersion":"…}`) that holds nothing DuckDB's reader would
+ * take and JSON.parse not (LENIENT), no escape that could be half a surrogate pair, and no
+ * carriage return is passed on as its bytes, never decoded; every other line is read as
+ * extractFromText reads it, with the same indexes and line numbers. Decoding, splitting and
+ * encoding again lines that DuckDB parses anyway was most of the time spent on such files.
+ * Undefined when the file is not plainly JSON Lines (not UTF-8, its first line not one JSON
+ * value, fewer than two lines): the caller reads it as text.
+ */
+export function extractJsonLines(input: Buffer): Extraction | undefined {
+  const data = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? input.subarray(3) : input;
+  if (data[0] !== 0x7b || !isUtf8(data)) return undefined;
+  const first = data.indexOf(10);
+  if (first < 0 || !parsesAsJson(data.toString('utf8', 0, first))) return undefined;
+  // Where a line may hold what must be read checked: LENIENT's matches, escapes, carriage returns.
+  const suspect: number[] = [];
+  const latin1 = data.toString('latin1');
+  LENIENT_BYTES.lastIndex = 0;
+  for (let m = LENIENT_BYTES.exec(latin1); m; m = LENIENT_BYTES.exec(latin1)) suspect.push(m.index);
+  for (const needle of ['\\u', '\r']) for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) suspect.push(at);
+  suspect.sort((a, b) => a - b);
+  const items: ExtractedItem[] = [];
+  let idx = 0;
+  let lines = 0;
+  let next = 0;
+  for (let a = 0, n = 1; a <= data.length; n++) {
+    let nl = data.indexOf(10, a);
+    if (nl < 0) nl = data.length;
+    // As text.split(/\r?\n/): a carriage return right before the line feed is not the line's.
+    const b = nl < data.length && nl > a && data[nl - 1] === 13 ? nl - 1 : nl;
+    while (next < suspect.length && suspect[next]! < a) next++;
+    if (b > a) {
+      const plain = (next >= suspect.length || suspect[next]! >= b) && data[b - 1] === 0x7d && b - a > RECORD_LINE.length && data.compare(RECORD_LINE, 0, RECORD_LINE.length, a, a + RECORD_LINE.length) === 0;
+      if (plain) {
+        items.push({ idx: idx++, line: n, record: undefined, bytes: data.subarray(a, b) });
+        lines++;
+      } else {
+        const text = data.toString('utf8', a, b);
+        if (text.trim() !== '') {
+          lines++;
+          idx = pushLineText(items, text, n, idx, true).idx;
+        }
+      }
+    }
+    a = nl + 1;
+  }
+  return lines < 2 ? undefined : { kind: 'jsonl', items };
+}
+
 /**
  * Reads a file's bytes (gzip or not) and extracts its records. A gzip file that inflates to more
  * than `maxInflated` bytes is not read: the result is `too-large`, for the caller to stream it.
@@ -676,9 +735,10 @@ export async function extractFromBytes(buf: Buffer, maxInflated = MAX_INFLATED_B
       });
       return { kind: inner.kind === 'empty' ? 'unreadable' : inner.kind, items: inner.items };
     }
-    return reportBadUtf8(reportEmpty(extractFromText(data.toString('utf8'), opts), buf.length, true), data);
+    const lines = opts.trustRecords ? extractJsonLines(data) : undefined;
+    return lines ?? reportBadUtf8(reportEmpty(extractFromText(data.toString('utf8'), opts), buf.length, true), data);
   }
-  return reportBadUtf8(reportEmpty(extractFromText(buf.toString('utf8'), opts), buf.length, false), buf);
+  return (opts.trustRecords ? extractJsonLines(buf) : undefined) ?? reportBadUtf8(reportEmpty(extractFromText(buf.toString('utf8'), opts), buf.length, false), buf);
 }
 
 /**

@@ -318,14 +318,36 @@ export async function ingestObjects(
         longest: 0,
         bytes: 0,
         lines: 0,
-        /** Writes lines (each ending in a line feed) with one call: a call per line cost 10 µs a record. */
-        write(lines: string[]) {
+        /**
+         * Writes lines with one call (a call per line cost 10 µs a record): text ending in a line
+         * feed, or a record line's bytes (extractJsonLines) after the text `head` (ASCII), closed
+         * here. `longest` is the longest line's length, in UTF-16 units or, bounding that, bytes.
+         */
+        write(lines: (string | StagedBytes)[], longest = Math.max(0, ...lines.map((l) => (typeof l === 'string' ? l.length : 0)))) {
           if (lines.length === 0) return;
-          const text = lines.length === 1 ? lines[0]! : lines.join('');
-          for (const l of lines) f.longest = Math.max(f.longest, l.length);
-          f.bytes += Buffer.byteLength(text);
+          f.longest = Math.max(f.longest, longest);
           f.lines += lines.length;
-          return writeLine(out, text);
+          if (lines.every((l) => typeof l === 'string')) {
+            const text = lines.length === 1 ? lines[0]! : lines.join('');
+            f.bytes += Buffer.byteLength(text);
+            return writeLine(out, text);
+          }
+          let size = 0;
+          for (const l of lines) size += typeof l === 'string' ? Buffer.byteLength(l) : l.head.length + l.body.length + 2;
+          const buf = Buffer.allocUnsafe(size);
+          let at = 0;
+          for (const l of lines) {
+            if (typeof l === 'string') {
+              at += buf.write(l, at);
+            } else {
+              at += buf.write(l.head, at, 'latin1');
+              at += l.body.copy(buf, at);
+              buf[at++] = 0x7d; // }
+              buf[at++] = 0x0a;
+            }
+          }
+          f.bytes += size;
+          return writeLine(out, buf);
         },
         close: () => new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r()))),
         /** The file as rows of the columns loads take. */
@@ -345,15 +367,27 @@ export async function ingestObjects(
       trusted: 0,
       /** Stages items of file `f`; `keep` makes the copy a file-level reject points to. */
       async items(f: Fetched, items: Iterable<ExtractedItem>, keep: () => Promise<string>, fileRejects: Map<number, string>): Promise<void> {
-        const lines: string[] = [];
+        // Lines given as bytes (extractJsonLines) are written without being decoded.
+        const lines: (string | StagedBytes)[] = [];
+        let longest = 0;
         for (const item of items) {
           if ('record' in item) {
             if (item.record === undefined) this.trusted++;
+            if (item.bytes) {
+              const head = `{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":`;
+              lines.push({ head, body: item.bytes });
+              longest = Math.max(longest, head.length + item.bytes.length + 2);
+              continue;
+            }
             // JSON whitespace can be folded; newlines inside strings are always escaped.
             const raw = item.raw;
             const text = raw === undefined ? JSON.stringify(item.record) ?? 'null' : raw.includes('\n') || raw.includes('\r') ? raw.replace(/[\r\n]+/g, ' ') : raw;
             const problem = surrogateProblem(text);
-            if (problem === undefined) lines.push(`{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`);
+            if (problem === undefined) {
+              const line = `{"s":${f.sourceId},"i":${item.idx},"l":${item.line ?? 'null'},"r":${text}}\n`;
+              lines.push(line);
+              longest = Math.max(longest, line.length);
+            }
             else await rejects.write([JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: 'INGEST_BAD_RECORD', x: `record ${item.idx} ${problem}`, raw: clip(text), rp: null }) + '\n']);
             continue;
           }
@@ -364,7 +398,7 @@ export async function ingestObjects(
           }
           await rejects.write([JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: item.reject.code, x: item.reject.reason, raw: item.reject.raw, rp: kept }) + '\n']);
         }
-        await records.write(lines);
+        await records.write(lines, longest);
       },
       /** A file that could not be read at all: reported, and left out of the manifest. */
       unread(f: Fetched, reason: string, fileRejects: Map<number, string>) {
@@ -667,7 +701,13 @@ async function* inGroups(items: AsyncIterable<ExtractedItem>, chars: number): As
   if (group.length) yield group;
 }
 
-function writeLine(out: WriteStream, s: string): Promise<void> | void {
+/** A staged record line given as bytes: `head` + `body` + `}` and a line feed. */
+interface StagedBytes {
+  head: string;
+  body: Buffer;
+}
+
+function writeLine(out: WriteStream, s: string | Buffer): Promise<void> | void {
   if (!out.write(s)) return new Promise((r) => out.once('drain', () => r()));
 }
 
