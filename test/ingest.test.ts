@@ -399,6 +399,19 @@ test('a record holding half a surrogate pair is rejected alone, from JSON Lines 
   });
 });
 
+test('a long rejected line is kept cut to 64 kB, never inside a character, and the run goes on', async () => {
+  await withStore(async (store, dir) => {
+    // Not JSON (a trailing comma), 80,000 UTF-16 units of emoji: the cut falls after the first half of a pair.
+    const long = JSON.stringify(record({ eventID: 'long', userAgent: 'a' + '😀'.repeat(40000) })).replace(/}$/, ',}');
+    writeRaw(`${dir}/l`, 'a.jsonl', [JSON.stringify(record({ eventID: 'before' })), long, JSON.stringify(record({ eventID: 'after' }))].join('\n'));
+    const s = await ingest(store, [`${dir}/l`]);
+    assert.deepEqual([s.eventsAdded, s.rejected], [2, 1]);
+    assert.deepEqual(s.problems.map((p) => [p.line, p.code]), [[2, 'INGEST_BAD_JSON']]);
+    const kept = await store.one(`SELECT raw FROM rejects`);
+    assert.equal(long.startsWith(String(kept!.raw).replace(/…\[\d+ more characters\]$/, '')), true);
+  });
+});
+
 test('a named pipe (a shell\'s <(command)) is read once, like standard input, and named by its content', async () => {
   await withStore(async (store, dir) => {
     const fifo = `${dir}/pipe`;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { duplicateMember, extractFromText, extractFromBytes, extractJsonLines, loneSurrogate, scanArrayElements, unwrapElement, type ExtractedItem } from './formats.js';
+import { clip, duplicateMember, extractFromText, extractFromBytes, extractJsonLines, loneSurrogate, scanArrayElements, unwrapElement, type ExtractedItem } from './formats.js';
 
 const rec = (n: number) => ({ eventTime: '2026-01-01T00:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', eventID: `id-${n}` });
 const records = (ex: ReturnType<typeof extractFromText>) => ex.items.filter((i) => 'record' in i).map((i) => (i as { record: unknown }).record);
@@ -289,4 +289,16 @@ test('JSON Lines read from bytes give the items reading the text gives, record l
     assert.equal(extractJsonLines(Buffer.from(text)), undefined, JSON.stringify(text));
   }
   assert.equal(extractJsonLines(Buffer.concat([Buffer.from(line(1) + '\n' + line(2)), Buffer.from([0xff])])), undefined);
+});
+
+test('raw text kept for a reject is cut to 64 kB, never inside a surrogate pair', () => {
+  const text = 'a' + '😀'.repeat(40000);
+  const cut = clip(text);
+  assert.ok(cut.length < text.length);
+  assert.doesNotThrow(() => encodeURIComponent(cut)); // throws on half a surrogate pair
+  assert.match(cut, /…\[\d+ more characters\]$/);
+  const kept = cut.slice(0, cut.indexOf('…['));
+  assert.equal(text.startsWith(kept), true);
+  assert.equal(Number(/\[(\d+) more/.exec(cut)![1]), text.length - kept.length);
+  assert.equal(clip('short'), 'short');
 });

@@ -124,9 +124,16 @@ export async function gunzipLenient(buf: Buffer, maxBytes = MAX_INFLATED_BYTES):
 }
 
 const RAW_LIMIT = 64 * 1024;
-/** Cuts raw text kept in the rejects table to a readable size (the whole file is kept on disk). */
+/**
+ * Cuts raw text kept in the rejects table to a readable size (the whole file is kept on disk),
+ * never between the halves of a surrogate pair: half a pair is not text, and DuckDB would refuse
+ * the rejects staged with it.
+ */
 export function clip(raw: string): string {
-  return raw.length > RAW_LIMIT ? raw.slice(0, RAW_LIMIT) + `…[${raw.length - RAW_LIMIT} more characters]` : raw;
+  if (raw.length <= RAW_LIMIT) return raw;
+  const high = raw.charCodeAt(RAW_LIMIT - 1);
+  const end = high >= 0xd800 && high <= 0xdbff ? RAW_LIMIT - 1 : RAW_LIMIT;
+  return raw.slice(0, end) + `…[${raw.length - end} more characters]`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
