@@ -399,6 +399,26 @@ test('a record holding half a surrogate pair is rejected alone, from JSON Lines 
   });
 });
 
+test('duplicates are found whatever the time: microseconds after the batch\'s last millisecond, and years past 9999', async () => {
+  await withStore(async (store, dir) => {
+    const early = record({ eventID: 'early', eventTime: '2026-11-01T09:00:00Z' });
+    const micro = record({ eventID: 'micro', eventTime: '2026-11-01T10:00:00.123456Z' });
+    const far = record({ eventID: 'far', eventTime: '10000-01-01T00:00:00Z' });
+    // The same records in two containers (the JavaScript readers' path and delivery files').
+    writeRaw(`${dir}/a`, 'x.jsonl', [early, micro].map((r) => JSON.stringify(r)).join('\n'));
+    writeRaw(`${dir}/b`, 'y.json', JSON.stringify({ Records: [early, micro] }));
+    writeRaw(`${dir}/c`, 'z.jsonl', [JSON.stringify(far), JSON.stringify(micro)].join('\n'));
+    writeRaw(`${dir}/d`, 'w.json', JSON.stringify({ Records: [far] }));
+    const runs = [];
+    for (const src of ['a', 'b', 'c', 'd']) {
+      const s = await ingest(store, [`${dir}/${src}`]);
+      runs.push([s.eventsAdded, s.duplicates, s.rejected]);
+    }
+    assert.deepEqual(runs, [[2, 0, 0], [0, 2, 0], [1, 1, 0], [0, 1, 0]]);
+    assert.equal(await count(store), 3);
+  });
+});
+
 test('a long rejected line is kept cut to 64 kB, never inside a character, and the run goes on', async () => {
   await withStore(async (store, dir) => {
     // Not JSON (a trailing comma), 80,000 UTF-16 units of emoji: the cut falls after the first half of a pair.

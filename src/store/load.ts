@@ -200,8 +200,10 @@ const keyOf = (alias: string) => `coalesce(${alias}.eventId, 'h:' || CAST(${alia
  * and only for the few rows whose key was seen before.
  */
 function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params', storedFilter = 'TRUE'): string {
-  const lo = bounds === 'params' ? 'CAST($lo AS TIMESTAMP)' : `(SELECT min(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
-  const hi = bounds === 'params' ? 'CAST($hi AS TIMESTAMP)' : `(SELECT max(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
+  // Bounds given as microseconds since the epoch: a JavaScript Date keeps milliseconds, and a
+  // stored event later in the last millisecond than the bound would not be seen as stored.
+  const lo = bounds === 'params' ? 'make_timestamp(CAST($lo AS BIGINT))' : `(SELECT min(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
+  const hi = bounds === 'params' ? 'make_timestamp(CAST($hi AS BIGINT))' : `(SELECT max(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
   // Records are read only for the candidates: a batch's keys are all its rows, its texts much more.
   return `WITH valid AS (SELECT sourceId, idx, ${keyOf('s')} AS k FROM ${S} s WHERE rejectCode IS NULL),
     stored AS (SELECT ${keyOf('e')} AS k, coalesce(e.record, e.recordLarge) AS record FROM event_store e
@@ -374,10 +376,9 @@ export async function loadRelation(
   // Deduplicate on the eventID (or, without one, on a content hash). Only keys seen twice in
   // the batch or already stored in the batch's time range are examined, usually none. File
   // batches pass the time bounds as values the scan can prune on.
-  const range = (await rows(`SELECT min(eventTime) AS lo, max(eventTime) AS hi FROM ${S} WHERE rejectCode IS NULL`))[0];
-  const lo = range?.lo as Date | null;
-  const hi = range?.hi as Date | null;
-  await fill('decided', decidedSelect(S), { lo: lo ? fmt(lo) : null, hi: hi ? fmt(hi) : null });
+  const range = (await rows(`SELECT CAST(epoch_us(min(eventTime)) AS VARCHAR) AS lo, CAST(epoch_us(max(eventTime)) AS VARCHAR) AS hi
+    FROM ${S} WHERE rejectCode IS NULL`))[0];
+  await fill('decided', decidedSelect(S), { lo: (range?.lo as string | null) ?? null, hi: (range?.hi as string | null) ?? null });
   // Not sorted by eventTime: the pipeline reads files oldest first in small batches, so each
   // row group already covers a short time span. On 1M events sorting each batch cost 12 % of
   // ingest time and made lookups no faster.
@@ -426,7 +427,8 @@ export async function loadDirect(
     FROM (${stagedSelect(rel, cfg, ingestedAt, false)}) s`);
   const isRejected = `list_contains(flags, '${REJECTED}')`;
   const counts = await store.all(`SELECT sourceId, count(*) AS records, count(*) FILTER (WHERE ${isRejected}) AS rejected,
-      min(eventTime) FILTER (WHERE NOT ${isRejected}) AS lo, max(eventTime) FILTER (WHERE NOT ${isRejected}) AS hi
+      CAST(epoch_us(min(eventTime) FILTER (WHERE NOT ${isRejected})) AS VARCHAR) AS lo,
+      CAST(epoch_us(max(eventTime) FILTER (WHERE NOT ${isRejected})) AS VARCHAR) AS hi
     FROM event_store WHERE ${mine} GROUP BY sourceId`);
   if (counts.some((r) => Number(r.rejected) > 0)) {
     // Validated again from the stored text, which is the record's own: the same code and reason.
@@ -440,16 +442,17 @@ export async function loadDirect(
       cfg, 'batchTime', false)}`);
     await store.run(`DELETE FROM event_store WHERE ${mine} AND ${isRejected}`);
   }
-  const times = counts.flatMap((r) => (r.lo ? [r.lo as Date, r.hi as Date] : []));
+  // Microseconds since the epoch (see decidedSelect).
+  const times = counts.flatMap((r) => (r.lo !== null ? [BigInt(String(r.lo)), BigInt(String(r.hi))] : []));
   const outcomes = new Map<number, { duplicates: number; conflicts: number }>();
   if (times.length > 0) {
-    const lo = new Date(Math.min(...times.map(Number)));
-    const hi = new Date(Math.max(...times.map(Number)));
+    const lo = times.reduce((a, b) => (b < a ? b : a));
+    const hi = times.reduce((a, b) => (b > a ? b : a));
     const batch = `(SELECT sourceId, sourceIndex AS idx, eventId, recordHash, coalesce(record, recordLarge) AS rec, NULL AS rejectCode
       FROM event_store WHERE ${mine})`;
     await store.run(`CREATE OR REPLACE TEMP TABLE decided AS ${decidedSelect(batch, 'params', `(e.seq IS NULL OR e.seq <= ${s})`)}`, {
-      lo: fmt(lo),
-      hi: fmt(hi),
+      lo: String(lo),
+      hi: String(hi),
     });
     const found = await store.all(`SELECT sourceId, count(*) FILTER (WHERE isDup) AS duplicates,
       count(*) FILTER (WHERE isConflict AND NOT isDup) AS conflicts FROM decided GROUP BY sourceId`);
