@@ -9,7 +9,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { AitrailError } from '../model/errors.js';
 import type { Finding, FindingStatus, Severity } from '../model/findings.js';
 import { plain } from './events.js';
-import { type Row, type Store } from './db.js';
+import { sqlTimestamp, type Row, type Store } from './db.js';
 import { JsonlSink } from './jsonl.js';
 
 /** Matches of one rule for one dedup key, collected during a detection run. */
@@ -45,7 +45,7 @@ function toFinding(r: Row): Finding {
 }
 
 function ts(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
+  return sqlTimestamp(d);
 }
 
 /**
