@@ -419,6 +419,35 @@ test('duplicates are found whatever the time: microseconds after the batch\'s la
   });
 });
 
+test('a file needing more memory than ingest\'s limit is stored with four times as much; one needing more still is reported and kept, and the run goes on', async () => {
+  // 800 records of 10 kB that do not compress (8 MB), next to an ordinary file.
+  const write = (dir: string) => {
+    const big = Array.from({ length: 800 }, (_, i) => record({ eventID: `big-${i}`, requestParameters: { blob: randomBytes(5000).toString('hex') } }));
+    writeRaw(`${dir}/logs`, 'big.json', JSON.stringify({ Records: big }));
+    writeRaw(`${dir}/logs`, 'good.json', JSON.stringify({ Records: [record({ eventID: 'good' })] }));
+  };
+  const settings = (store: Store) => store.one(`SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t`);
+  await withStore(async (store, dir) => {
+    write(dir);
+    const before = await settings(store);
+    const s = await ingest(store, [`${dir}/logs`]);
+    assert.deepEqual([s.eventsAdded, s.rejected, s.filesRejected], [801, 0, 0]);
+    assert.deepEqual(await settings(store), before);
+  }, '64MB');
+  await withStore(async (store, dir) => {
+    write(dir);
+    const s = await ingest(store, [`${dir}/logs`]);
+    assert.deepEqual([s.eventsAdded, s.filesRejected], [1, 1]);
+    assert.deepEqual(s.problems.map((p) => [p.uri.split('/').pop(), p.code]), [['big.json', 'INGEST_READ_ERROR']]);
+    assert.match(s.problems[0]!.reason, /^could not be stored: Out of Memory Error.*AITRAIL_MEMORY_LIMIT/);
+    const kept = await store.one(`SELECT rawPath FROM rejects`);
+    assert.equal(readFileSync(String(kept!.rawPath), 'utf8'), readFileSync(`${dir}/logs/big.json`, 'utf8'));
+    // Not recorded as read: the next run tries it again.
+    const again = await ingest(store, [`${dir}/logs`]);
+    assert.deepEqual([again.filesRead, again.filesRejected], [1, 1]);
+  }, '16MB');
+});
+
 test('a long rejected line is kept cut to 64 kB, never inside a character, and the run goes on', async () => {
   await withStore(async (store, dir) => {
     // Not JSON (a trailing comma), 80,000 UTF-16 units of emoji: the cut falls after the first half of a pair.

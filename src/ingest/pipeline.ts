@@ -400,11 +400,11 @@ export async function ingestObjects(
         }
         await records.write(lines, longest);
       },
-      /** A file that could not be read at all: reported, and left out of the manifest. */
-      unread(f: Fetched, reason: string, fileRejects: Map<number, string>) {
+      /** A file that could not be read (or stored) at all: reported, and left out of the manifest; `kept`, a copy of it. */
+      unread(f: Fetched, reason: string, fileRejects: Map<number, string>, kept: string | null = null) {
         fileRejects.set(f.sourceId, reason);
         unreadable.add(f.sourceId);
-        return rejects.write([JSON.stringify({ s: f.sourceId, i: null, l: null, xc: 'INGEST_READ_ERROR', x: `${reason} (not recorded as read: the next run tries it again)`, raw: '', rp: null }) + '\n']);
+        return rejects.write([JSON.stringify({ s: f.sourceId, i: null, l: null, xc: 'INGEST_READ_ERROR', x: `${reason} (not recorded as read: the next run tries it again)`, raw: '', rp: kept }) + '\n']);
       },
       /** Closes the files and loads them in one transaction with `inTransaction`'s statements. */
       async load(uris: Map<number, string>, inTransaction: (res: LoadResult) => Promise<void>): Promise<LoadResult> {
@@ -412,21 +412,29 @@ export async function ingestObjects(
         // Typed columns straight from the reader: taking each member out of a JSON object per
         // line cost a parse per member, and held so much memory that 4,000 records of 1.6 kB
         // did not fit in ingest's 256 MB.
+        const attempt = () => store.transaction(async () => {
+          const parts: LoadResult[] = [];
+          if (rejects.lines > 0) {
+            parts.push(await loadRelation(store, rejects.rel('NULL::JSON AS rec, xc AS xcode, x AS xreason, raw AS xraw, rp AS xpath'), uris, cfg));
+          }
+          if (records.lines > 0) {
+            const rel = records.rel('r AS rec, NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath');
+            parts.push(await loadDirect(store, rel, uris, cfg, { lines: true }));
+          }
+          const res = mergeLoads(parts);
+          await inTransaction(res);
+          addProblems(res, uris);
+          return res;
+        });
         try {
-          return await store.transaction(async () => {
-            const parts: LoadResult[] = [];
-            if (rejects.lines > 0) {
-              parts.push(await loadRelation(store, rejects.rel('NULL::JSON AS rec, xc AS xcode, x AS xreason, raw AS xraw, rp AS xpath'), uris, cfg));
-            }
-            if (records.lines > 0) {
-              const rel = records.rel('r AS rec, NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath');
-              parts.push(await loadDirect(store, rel, uris, cfg, { lines: true }));
-            }
-            const res = mergeLoads(parts);
-            await inTransaction(res);
-            addProblems(res, uris);
-            return res;
-          });
+          try {
+            return await attempt();
+          } catch (e) {
+            // Records of hundreds of kilobytes each can need more than ingest's memory limit:
+            // the batch is loaded again, once, with four times as much and one thread.
+            if (!/Out of Memory/i.test((e as Error).message)) throw e;
+            return await store.withMoreMemory(4, attempt);
+          }
         } finally {
           await Promise.all([fsp.rm(records.path, { force: true }), fsp.rm(rejects.path, { force: true })]);
         }
@@ -470,12 +478,42 @@ export async function ingestObjects(
     });
   };
   const loadChecked = async (staged: Awaited<ReturnType<typeof stageSlow>>): Promise<void> => {
+    let error: unknown;
     try {
-      await loadStaged(staged);
+      return await loadStaged(staged);
     } catch (e) {
-      if (staged.stage.trusted === 0) throw e;
-      await loadStaged(await stageSlow(staged.batch, false));
+      error = e;
     }
+    if (staged.stage.trusted > 0) {
+      try {
+        return await loadStaged(await stageSlow(staged.batch, false));
+      } catch (e) {
+        error = e;
+      }
+    }
+    // What DuckDB still cannot store (a file needing more memory than even the retry gives):
+    // the batch is split until the file is found, which is reported, kept, and left out of the
+    // manifest so that the next run tries it again. Errors of the store itself (a full disk)
+    // stop the run.
+    if (storeFailure(error)) throw error;
+    const { batch } = staged;
+    if (batch.length > 1) {
+      const mid = Math.ceil(batch.length / 2);
+      await loadChecked(await stageSlow(batch.slice(0, mid), false));
+      await loadChecked(await stageSlow(batch.slice(mid), false));
+      return;
+    }
+    await reportUnstored(batch[0]!, error);
+  };
+  /** Reports a file DuckDB could not store, keeps a copy of it, and leaves it out of the manifest. */
+  const reportUnstored = async (f: Fetched, error: unknown): Promise<void> => {
+    const stage = newStage(`${f.sourceId}-failed`);
+    const fileRejects = new Map<number, string>();
+    const kept = f.path ? await keepRejectedFile(store.dataDir, f).catch(() => null) : null;
+    const message = (error as Error).message.split('\n')[0]!;
+    const hint = /Out of Memory/i.test(message) ? '; a higher AITRAIL_MEMORY_LIMIT lets it be stored' : '';
+    await stage.unread(f, `could not be stored: ${message}${hint}`, fileRejects, kept);
+    await loadStaged({ batch: [f], stage, fileRejects });
   };
   const loadSlow = async (batch: Fetched[]): Promise<void> => loadChecked(await stageSlow(batch));
 
@@ -639,6 +677,10 @@ export async function ingestObjects(
       await startLoad(async () => {
         try {
           await loadLarge(f);
+        } catch (e) {
+          // The parts stored before stay; the next run reads the file again and finds them as duplicates.
+          if (storeFailure(e)) throw e;
+          await reportUnstored(f, e);
         } finally {
           await f.obj.release();
         }
@@ -699,6 +741,14 @@ async function* inGroups(items: AsyncIterable<ExtractedItem>, chars: number): As
     }
   }
   if (group.length) yield group;
+}
+
+/**
+ * Whether an error is the store's own (a full or unwritable disk, DuckDB invalidated or
+ * interrupted) rather than one a file's content caused: the run stops on those.
+ */
+function storeFailure(e: unknown): boolean {
+  return /^(IO|FATAL|INTERNAL|Interrupt) Error|database has been invalidated|ENOSPC|EACCES|EROFS|EIO/i.test((e as Error)?.message ?? '');
 }
 
 /** A staged record line given as bytes: `head` + `body` + `}` and a line feed. */

@@ -280,6 +280,25 @@ export class Store {
     return true;
   }
 
+  /**
+   * Runs `fn` with DuckDB's memory limit multiplied by `factor` and one thread (each thread holds
+   * buffers of its own), then restores both. For the rare load that needs more memory than the
+   * limit: a file of records of hundreds of kilobytes each, say.
+   */
+  async withMoreMemory<T>(factor: number, fn: () => Promise<T>): Promise<T> {
+    const row = await this.one(`SELECT current_setting('memory_limit') AS lim, current_setting('threads') AS threads`);
+    const limit = parseBytes(String(row?.lim ?? ''));
+    if (limit <= 0) return fn();
+    await this.run(`SET memory_limit = '${Math.round((limit * factor) / 2 ** 20)}MiB'`);
+    await this.run('SET threads = 1');
+    try {
+      return await fn();
+    } finally {
+      await this.run(`SET memory_limit = '${Math.round(limit / 2 ** 20)}MiB'`);
+      await this.run(`SET threads = ${Number(row?.threads) || 1}`);
+    }
+  }
+
   /** A fresh scratch folder under the data dir, for staging files. */
   tmpDir(name: string): string {
     const dir = join(this.dataDir, 'tmp', name);
