@@ -448,6 +448,16 @@ test('a file needing more memory than ingest\'s limit is stored with four times 
   }, '16MB');
 });
 
+test('a null where a record should be is rejected as null, from delivery files and JSON Lines', async () => {
+  await withStore(async (store, dir) => {
+    writeRaw(`${dir}/l`, 'd.json', JSON.stringify({ Records: [record(), null] }));
+    writeRaw(`${dir}/l`, 'l.jsonl', [JSON.stringify(record()), 'null'].join('\n'));
+    const s = await ingest(store, [`${dir}/l`]);
+    assert.deepEqual([s.eventsAdded, s.rejected], [2, 2]);
+    assert.deepEqual(s.problems.map((p) => p.reason), ['record is not a JSON object (found null)', 'record is not a JSON object (found null)']);
+  });
+});
+
 test('a long rejected line is kept cut to 64 kB, never inside a character, and the run goes on', async () => {
   await withStore(async (store, dir) => {
     // Not JSON (a trailing comma), 80,000 UTF-16 units of emoji: the cut falls after the first half of a pair.

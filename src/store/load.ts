@@ -102,7 +102,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       WHEN ts IS NULL OR es IS NULL OR en IS NULL THEN 'INGEST_BAD_RECORD' END`;
   const reason = `CASE
       WHEN xcode IS NOT NULL THEN xreason
-      WHEN rec IS NULL OR (tTime IS NULL AND tSource IS NULL AND tName IS NULL AND json_type(rec) <> 'OBJECT') THEN 'record is not a JSON object (found ' || ${jsonTypeName('json_type(rec)')} || ')'
+      WHEN rec IS NULL OR (tTime IS NULL AND tSource IS NULL AND tName IS NULL AND json_type(rec) <> 'OBJECT') THEN 'record is not a JSON object (found ' || CASE WHEN rec IS NULL THEN 'null' ELSE ${jsonTypeName('json_type(rec)')} END || ')'
       WHEN tTime IS NULL AND ${v('"@timestamp"')} IS NULL THEN 'missing eventTime'
       WHEN tTime IS NOT NULL AND tTime <> 'VARCHAR' THEN 'eventTime must be a string, found ' || ${jsonTypeName('tTime')}
       WHEN ts IS NULL THEN 'eventTime ' || to_json(tstr) || ' is not a timestamp'
