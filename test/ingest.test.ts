@@ -585,6 +585,11 @@ test('bad input: each bad file and record is named with its reason, kept raw, an
     has(/^records\.json:3:eventName must be a string, found a number$/);
     has(/^records\.json:4:eventTime "\[REDACTED\]" is not a timestamp/);
     has(/^records\.json:5:record is not a JSON object \(found a string\)$/);
+    // Problems of whole files (no record index, no line) are told apart from rejected records.
+    const whole = s.problems.filter((p) => p.index === null && p.line === null).length;
+    assert.ok(whole >= 6, `${whole}`);
+    assert.equal(s.fileProblems, whole);
+    assert.ok(s.rejected > s.fileProblems);
     // Valid neighbours are never lost.
     const ids = (await store.all('SELECT eventId FROM event_store')).map((r) => r.eventId);
     for (const id of ['kept-1', 'kept-2', 'odd-but-fine', 'fine', 'latin-1', good[0]!.eventID, good[1]!.eventID]) assert.ok(ids.includes(id), `missing ${id}`);

@@ -60,7 +60,7 @@ export function printIngestSummary(sum: IngestSummary, json: boolean): void {
   const skipped = Object.entries(sum.filesSkipped).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
   const lines = [
     `files: ${sum.filesSeen} seen, ${sum.filesRead} read, ${sum.filesUnchanged} unchanged since last run, ${sum.filesRejected} damaged or unreadable${skipped ? `, skipped: ${skipped}` : ''}`,
-    `events: ${sum.eventsAdded} added, ${sum.duplicates} duplicates, ${sum.conflicts} eventID conflicts kept, ${sum.rejected} rejected (of ${sum.records} records)`,
+    `events: ${sum.eventsAdded} added, ${sum.duplicates} duplicates, ${sum.conflicts} eventID conflicts kept, ${sum.rejected - sum.fileProblems} rejected (of ${sum.records - sum.fileProblems} records)${sum.fileProblems ? `; ${sum.fileProblems} problem(s) of whole files` : ''}`,
     `speed: ${sum.seconds.toFixed(2)} s, ${sum.eventsPerSecond.toLocaleString('en-US')} events/s, ${sum.megabytesPerSecond} MB/s read`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -59,6 +59,8 @@ export interface IngestSummary {
   eventsAdded: number;
   duplicates: number;
   conflicts: number;
+  /** Of `rejected` (and `records`), problems of a whole file rather than of a record or line: an empty file, bytes that are not UTF-8, a corrupt gzip stream's end. */
+  fileProblems: number;
   rejected: number;
   bytesRead: number;
   seconds: number;
@@ -111,6 +113,7 @@ export function emptySummary(): IngestSummary {
     megabytesPerSecond: 0,
     problems: [],
     problemsTotal: 0,
+    fileProblems: 0,
   };
 }
 
@@ -365,6 +368,8 @@ export async function ingestObjects(
       },
       /** How many records were staged on trust, unparsed (ReadOptions.trustRecords). */
       trusted: 0,
+      /** How many problems of whole files were staged (IngestSummary.fileProblems). */
+      fileProblems: 0,
       /** Stages items of file `f`; `keep` makes the copy a file-level reject points to. */
       async items(f: Fetched, items: Iterable<ExtractedItem>, keep: () => Promise<string>, fileRejects: Map<number, string>): Promise<void> {
         // Lines given as bytes (extractJsonLines) are written without being decoded.
@@ -395,6 +400,7 @@ export async function ingestObjects(
           if (item.idx === null) {
             fileRejects.set(f.sourceId, item.reject.reason);
             kept = await keep();
+            if (item.line === null) this.fileProblems++;
           }
           await rejects.write([JSON.stringify({ s: f.sourceId, i: item.idx, l: item.line, xc: item.reject.code, x: item.reject.reason, raw: item.reject.raw, rp: kept }) + '\n']);
         }
@@ -402,6 +408,7 @@ export async function ingestObjects(
       },
       /** A file that could not be read (or stored) at all: reported, and left out of the manifest; `kept`, a copy of it. */
       unread(f: Fetched, reason: string, fileRejects: Map<number, string>, kept: string | null = null) {
+        this.fileProblems++;
         fileRejects.set(f.sourceId, reason);
         unreadable.add(f.sourceId);
         return rejects.write([JSON.stringify({ s: f.sourceId, i: null, l: null, xc: 'INGEST_READ_ERROR', x: `${reason} (not recorded as read: the next run tries it again)`, raw: '', rp: kept }) + '\n']);
@@ -475,6 +482,7 @@ export async function ingestObjects(
       await writeManifest(batch, res, fileRejects);
       account(res, batch);
       summary.filesRejected += fileRejects.size;
+      summary.fileProblems += stage.fileProblems;
     });
   };
   const loadChecked = async (staged: Awaited<ReturnType<typeof stageSlow>>): Promise<void> => {
@@ -534,6 +542,7 @@ export async function ingestObjects(
         if (c) for (const k of ['records', 'added', 'duplicates', 'conflicts', 'rejected'] as const) total[k] += c[k];
         if (last) await writeManifest([f], { ...res, perSource: new Map([[f.sourceId, total]]) }, fileRejects);
         account(res, last ? [f] : []);
+        summary.fileProblems += done.fileProblems;
       });
     };
     // A part loads while the next is read and staged.
