@@ -159,3 +159,61 @@ test('tokens through a running server: create, list, revoke; the local command e
     rmDir(dir);
   }
 });
+
+test('lookup-events, get-event and findings list: eventTime wildcards, JSON attribute lists, the record as stored, one-line usage errors', () => {
+  const dir = tempDir();
+  try {
+    const data = `${dir}/data`;
+    const odd = `{"eventTime":"2026-11-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"g1","__proto__":{"polluted":true},"big":12345678901234567890123,"huge":1e400}`;
+    writeRaw(`${dir}/logs`, 'a.json', `{"Records":[${odd},${JSON.stringify(record({ eventID: 'g2', eventTime: '2026-11-02T10:00:00Z' }))}]}`);
+    assert.equal(cli(['ingest', `${dir}/logs`, '--data-dir', data]).code, 0);
+    const ids = (...args: string[]) => {
+      const r = cli(['lookup-events', '--data-dir', data, ...args]);
+      assert.equal(r.code, 0, r.err);
+      return JSON.parse(r.out).Events.map((e: { EventId: string }) => e.EventId);
+    };
+    const usage = (args: string[], message: RegExp) => {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, message);
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    };
+
+    // eventTime filters compare the record's time text.
+    assert.deepEqual(ids('--filter', 'eventTime=2026-11-01*'), ['g1']);
+    assert.deepEqual(ids('--filter', 'eventTime=*'), ['g2', 'g1']);
+    assert.deepEqual(ids('--filter', 'eventTime!=x'), ['g2', 'g1']);
+
+    // --lookup-attributes as JSON: every attribute of a list is used; bad JSON is a usage error.
+    const attrs = (...list: [string, string][]) => JSON.stringify(list.map(([k, v]) => ({ AttributeKey: k, AttributeValue: v })));
+    assert.deepEqual(ids('--lookup-attributes', attrs(['EventName', 'GetObject'], ['EventId', 'g2'])), []);
+    assert.deepEqual(ids('--lookup-attributes', attrs(['EventName', 'GetObject'], ['EventId', 'g1'])), ['g1']);
+    usage(['lookup-events', '--data-dir', data, '--lookup-attributes', '{bad'], /^aitrail lookup-events: --lookup-attributes '\{bad' is not valid JSON: /);
+    usage(['lookup-events', '--data-dir', data, '--output', 'xml'], /--output must be table, json, jsonl or csv, not 'xml'/);
+
+    // get-event: the stored text itself, not a parsed and rewritten copy.
+    const stored = JSON.parse(cli(['query', `SELECT CAST(record AS VARCHAR) AS r FROM events WHERE eventId = 'g1'`, '--data-dir', data, '--output', 'json']).out)[0].r;
+    assert.match(stored, /"__proto__":\{"polluted":true\},"big":12345678901234567890123,"huge":1e400/);
+    const ev = cli(['get-event', 'g1', '--data-dir', data]);
+    assert.equal(ev.code, 0, ev.err);
+    assert.ok(ev.out.endsWith(`,\n  "record": ${stored}\n}\n`), ev.out);
+    assert.equal(JSON.parse(ev.out).eventId, 'g1');
+    assert.equal(cli(['get-event', 'g1', '--data-dir', data, '--output', 'json']).out, ev.out);
+    const line = cli(['get-event', 'g1', '--data-dir', data, '--output', 'jsonl']);
+    assert.equal(line.code, 0, line.err);
+    assert.ok(line.out.endsWith(`,"record":${stored}}\n`), line.out);
+    assert.equal(line.out.split('\n').length, 2);
+    assert.deepEqual(JSON.parse(line.out), JSON.parse(ev.out));
+    usage(['get-event', 'g1', '--data-dir', data, '--output', 'table'], /get-event prints JSON \(--output json or jsonl\), not table/);
+
+    // findings list: filter values are checked and named.
+    usage(['findings', 'list', '--severity', 'high,bogus', '--data-dir', data], /--severity takes informational, low, medium, high, critical .*not 'bogus'/);
+    usage(['findings', 'list', '--status', 'nope', '--data-dir', data], /--status takes open, acknowledged, resolved, suppressed .*not 'nope'/);
+    usage(['findings', 'list', '--limit', 'many', '--data-dir', data], /--limit takes a whole number from 1 to 10000, not 'many'/);
+    const found = cli(['findings', 'list', '--severity', 'high, critical', '--status', 'open', '--data-dir', data, '--output', 'json']);
+    assert.equal(found.code, 0, found.err);
+    assert.deepEqual(JSON.parse(found.out), { findings: [], total: 0 });
+  } finally {
+    rmDir(dir);
+  }
+});

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
-import { lookupEvents, runSql, getEvent, LookupCache } from '../src/store/events.js';
+import { lookupEvents, runSql, getEvent, getStoredEvent, eventJson, LookupCache } from '../src/store/events.js';
 import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
 
 let dir: string;
@@ -177,6 +177,74 @@ test('get-event returns the record exactly and the derived fields', async () => 
   assert.deepEqual(ev!.record, fixtures[2]);
   assert.equal(ev!.aiActivity, 'data-change');
   assert.equal(await getEvent(store, 'nope'), undefined);
+});
+
+/** A store of its own holding `files` (name → content), for tests that need odd records. */
+async function withOwnStore(files: Record<string, string>, fn: (s: Store) => Promise<void>): Promise<void> {
+  const d = tempDir();
+  for (const [name, content] of Object.entries(files)) writeRaw(d, `logs/${name}`, content);
+  const s = await Store.open({ dataDir: `${d}/data` });
+  try {
+    await ingest(s, [`${d}/logs`]);
+    await fn(s);
+  } finally {
+    await s.close();
+    rmDir(d);
+  }
+}
+
+test('eventTime filters match the time as the record writes it, wildcards included; record paths reach large records', async () => {
+  const { eventTime: _t, ...noTime } = record({ eventID: 'c5' });
+  const recs = [
+    record({ eventID: 'c1', eventTime: '2026-11-01T10:00:00Z', requestParameters: { bucketName: 'b1' } }),
+    record({ eventID: 'c2', eventTime: '2026-11-01T11:00:00.000Z' }),
+    record({ eventID: 'c3', eventTime: '2026-11-01T13:00:00+01:00' }),
+    // Over 4,000 characters: kept in the store's column for large records.
+    record({ eventID: 'c4', eventTime: '2026-11-02T10:00:00Z', requestParameters: { bucketName: 'b1', pad: 'x'.repeat(5000) } }),
+    { ...noTime, '@timestamp': '2026-11-03T00:00:00.000Z' },
+  ];
+  await withOwnStore({ 'a.json': JSON.stringify({ Records: recs }) }, async (s) => {
+    const ids = async (...Filters: string[]) => (await lookupEvents(s, { Filters })).Events.map((e) => e.EventId);
+    assert.deepEqual(await ids('eventTime=2026-11-01*'), ['c3', 'c2', 'c1']);
+    assert.deepEqual(await ids('eventTime=2026*'), ['c4', 'c3', 'c2', 'c1']);
+    assert.deepEqual(await ids('eventTime=*'), ['c4', 'c3', 'c2', 'c1']);
+    assert.deepEqual(await ids('eventTime=*.000Z'), ['c2']);
+    assert.deepEqual(await ids('eventTime=2026-11-01T13:00:00+01:00'), ['c3']);
+    assert.deepEqual(await ids('eventTime=2026-11-01T12:00:00Z'), [], 'the same instant written otherwise is other text');
+    assert.deepEqual(await ids('eventTime=2026-11-01T10:00:00Z'), ['c1']);
+    assert.deepEqual(await ids('eventTime!=2026-11-01T10:00:00Z'), ['c5', 'c4', 'c3', 'c2']);
+    assert.deepEqual(await ids('eventTime!=x'), ['c5', 'c4', 'c3', 'c2', 'c1']);
+    assert.deepEqual(await ids('eventTime=null'), ['c5']);
+    assert.deepEqual(await ids('requestParameters.bucketName=b1'), ['c4', 'c1']);
+    assert.deepEqual(await ids('requestParameters.bucketName!=b1'), ['c5', 'c3', 'c2']);
+    assert.deepEqual(await ids('requestParameters.pad=x*'), ['c4']);
+  });
+});
+
+test('an event as JSON: the stored record text spliced in as it is; records holding NaN come back valid, with null there', async () => {
+  const odd = `{"eventTime":"2026-11-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"x1","__proto__":{"polluted":true},"big":12345678901234567890123,"huge":1e400,"requestParameters":{"__proto__":"x","n":-12345678901234567890123.5e-3}}`;
+  const nan = JSON.stringify(record({ eventID: 'x2', requestParameters: { n: 0 } })).replace('"n":0', '"n":NaN');
+  await withOwnStore({ 'a.json': `{"Records":[${odd},${nan}]}` }, async (s) => {
+    const stored = String((await s.one(`SELECT CAST(record AS VARCHAR) AS r FROM events WHERE eventId = 'x1'`))!.r);
+    assert.match(stored, /"__proto__":\{"polluted":true\},"big":12345678901234567890123,"huge":1e400/);
+    const ev = (await getStoredEvent(s, 'x1'))!;
+    assert.equal(ev.recordText, stored);
+    for (const indent of [2, 0]) {
+      const text = eventJson(ev, indent);
+      assert.ok(text.includes(`"record":${indent ? ' ' : ''}${stored}`), text);
+      assert.equal(text.includes('\n'), indent > 0);
+      const v = JSON.parse(text);
+      assert.equal(v.eventId, 'x1');
+      assert.equal(v.eventSource, 's3.amazonaws.com');
+      assert.equal(v.record.eventID, 'x1');
+      assert.deepEqual(Object.keys(v), [...Object.keys(ev.fields), 'record']);
+    }
+    const withNan = (await getStoredEvent(s, 'x2'))!;
+    const v = JSON.parse(eventJson(withNan));
+    assert.equal(v.record.requestParameters.n, null);
+    assert.equal(v.record.eventID, 'x2');
+    assert.equal(eventJson({ fields: {}, recordText: '{"a":1}' }), '{\n  "record": {"a":1}\n}');
+  });
 });
 
 test('the example queries in docs/sql.md run', async () => {

@@ -68,6 +68,12 @@ export const detectCommand: Command = {
   },
 };
 
+/** `value` if it is one of `allowed`, else a usage error naming them. */
+function oneOf<T extends string>(allowed: readonly T[], value: string, what: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new AitrailError('USAGE', `${what} takes ${allowed.join(', ')} (several separated by commas), not '${value}'`);
+}
+
 const FINDING_COLUMNS = ['findingId', 'severity', 'status', 'ruleId', 'principal', 'accountId', 'eventCount', 'firstEventTime', 'lastEventTime', 'title'];
 
 /** `aitrail findings list|show|ack|resolve|reopen|suppress`. */
@@ -95,11 +101,13 @@ export const findingsCommand: Command = {
     const [sub, id] = positionals;
     const list = (v: unknown) => (v ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : undefined);
     if (sub === 'list' || sub === undefined) {
-      const status = list(values.status)?.map((s) => FindingStatusSchema.parse(s));
-      const severity = list(values.severity)?.map((s) => SeveritySchema.parse(s));
+      const status = list(values.status)?.map((s) => oneOf(FindingStatusSchema.options, s, '--status'));
+      const severity = list(values.severity)?.map((s) => oneOf(SeveritySchema.options, s, '--severity'));
+      const limit = values.limit === undefined ? 100 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new AitrailError('USAGE', `--limit takes a whole number from 1 to 10000, not '${values.limit}'`);
       const store = await Store.open({ dataDir: values['data-dir'] as string | undefined, readOnly: true });
       try {
-        const res = await listFindings(store, { status, severity, ruleId: values.rule as string | undefined, principal: values.principal as string | undefined, limit: values.limit ? Number(values.limit) : 100 });
+        const res = await listFindings(store, { status, severity, ruleId: values.rule as string | undefined, principal: values.principal as string | undefined, limit });
         const format = pickFormat(values.output as string | undefined);
         if (format === 'json') printJson(res);
         else printRows(FINDING_COLUMNS, res.findings.map((f) => FINDING_COLUMNS.map((c) => (f as Record<string, unknown>)[c])), format);

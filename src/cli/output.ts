@@ -2,6 +2,7 @@
  * The one output module of the CLI: tables on a TTY, JSON / JSON Lines / CSV on request or
  * when piped; errors on stderr.
  */
+import { AitrailError } from '../model/errors.js';
 import { plain } from '../store/events.js';
 
 /** Output formats. */
@@ -11,7 +12,7 @@ export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv';
 export function pickFormat(explicit: string | undefined, fallbackPiped: OutputFormat = 'json'): OutputFormat {
   if (explicit) {
     if (!['table', 'json', 'jsonl', 'csv'].includes(explicit)) {
-      throw new Error(`--output must be table, json, jsonl or csv, not '${explicit}'`);
+      throw new AitrailError('USAGE', `--output must be table, json, jsonl or csv, not '${explicit}'`);
     }
     return explicit as OutputFormat;
   }

@@ -2,8 +2,8 @@
  * Read commands: lookup-events, get-event, query, summary.
  */
 import { Store } from '../store/db.js';
-import { getEvent, lookupEvents, runSql, summarize } from '../store/events.js';
-import { parseLookupAttribute, parseTime, type LookupRequest } from '../query/lookup.js';
+import { eventJson, getStoredEvent, lookupEvents, runSql, summarize } from '../store/events.js';
+import { parseLookupAttributes, parseTime, type LookupRequest } from '../query/lookup.js';
 import { AitrailError } from '../model/errors.js';
 import { pickFormat, printJson, printRows, renderTable } from './output.js';
 import type { Command } from './main.js';
@@ -26,8 +26,10 @@ export const lookupCommand: Command = {
        [--max-results N] [--next-token TOKEN] [--event-category insight] [--filter FIELD=VALUE]... [--output json|table|jsonl|csv]
 
   Attribute keys: EventId EventName ReadOnly Username ResourceType ResourceName EventSource AccessKeyId.
-  Several --lookup-attributes and --filter options are ANDed. --filter takes any column or record path,
-  with * wildcards and != (e.g. aiActivity=inference, errorCode=AccessDenied*, requestParameters.modelId=anthropic.*).`,
+  --lookup-attributes also takes JSON: one attribute or a list ('[{"AttributeKey":"EventName","AttributeValue":"X"},…]').
+  Several attributes and --filter options are ANDed. --filter takes any column or record path,
+  with * wildcards and != (e.g. aiActivity=inference, errorCode=AccessDenied*, requestParameters.modelId=anthropic.*);
+  eventTime is matched as the record writes it (eventTime=2026-11-01T10*); --start-time/--end-time select a range.`,
   options: {
     ...STORE,
     'lookup-attributes': { type: 'string', multiple: true },
@@ -41,7 +43,7 @@ export const lookupCommand: Command = {
   },
   async run(values) {
     const req: LookupRequest = {
-      LookupAttributes: ((values['lookup-attributes'] as string[] | undefined) ?? []).map(parseLookupAttribute),
+      LookupAttributes: ((values['lookup-attributes'] as string[] | undefined) ?? []).flatMap(parseLookupAttributes),
       Filters: (values.filter as string[] | undefined) ?? [],
     };
     if (values['start-time']) req.StartTime = parseTime(String(values['start-time']), '--start-time');
@@ -53,8 +55,8 @@ export const lookupCommand: Command = {
     }
     if (values['next-token']) req.NextToken = String(values['next-token']);
     if (values['event-category']) req.EventCategory = values['event-category'] as 'insight';
-    const res = await withReadStore(values, (s) => lookupEvents(s, req));
     const format = values.output ? pickFormat(String(values.output)) : 'json';
+    const res = await withReadStore(values, (s) => lookupEvents(s, req));
     if (format === 'json') {
       printJson(res);
     } else {
@@ -69,13 +71,21 @@ export const lookupCommand: Command = {
 /** `aitrail get-event ID`: one event, its record exactly as stored, and aitrail's fields. */
 export const getEventCommand: Command = {
   summary: 'show one event by eventID, with its full record',
-  usage: 'aitrail get-event EVENT_ID [--data-dir DIR]',
-  options: { ...STORE },
+  usage: `aitrail get-event EVENT_ID [--output json|jsonl] [--data-dir DIR]
+
+  Prints one JSON document: aitrail's fields and \`record\`, the record exactly as stored (json: indented,
+  the default even on a terminal; jsonl: one line). For a table or CSV, use aitrail query on the events view.`,
+  options: { ...STORE, output: { type: 'string' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new AitrailError('USAGE', 'get-event takes exactly one eventID');
-    const ev = await withReadStore(values, (s) => getEvent(s, positionals[0]!));
+    // The record is the point of this command, and a table cell would cut it: JSON only.
+    const format = values.output === undefined ? 'json' : pickFormat(String(values.output));
+    if (format !== 'json' && format !== 'jsonl') {
+      throw new AitrailError('USAGE', `get-event prints JSON (--output json or jsonl), not ${format}; for a table or CSV: aitrail query "SELECT * FROM events WHERE eventId = '…'" --output ${format}`);
+    }
+    const ev = await withReadStore(values, (s) => getStoredEvent(s, positionals[0]!));
     if (!ev) throw new AitrailError('NOT_FOUND', `no event with eventID ${positionals[0]}`);
-    printJson(ev);
+    process.stdout.write(eventJson(ev, format === 'json' ? 2 : 0) + '\n');
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLookupQuery, compileFilter, decodeNextToken, encodeNextToken, parseLookupAttribute, parseTime, validateLookup } from './lookup.js';
+import { buildLookupQuery, compileFilter, decodeNextToken, encodeNextToken, parseLookupAttributes, parseTime, validateLookup } from './lookup.js';
 import { isAitrailError } from '../model/errors.js';
 
 const code = (fn: () => unknown) => {
@@ -13,10 +13,34 @@ const code = (fn: () => unknown) => {
 };
 
 test('the AWS CLI shorthand for --lookup-attributes parses', () => {
-  assert.deepEqual(parseLookupAttribute('AttributeKey=EventName,AttributeValue=InvokeModel'), { AttributeKey: 'EventName', AttributeValue: 'InvokeModel' });
-  assert.deepEqual(parseLookupAttribute('AttributeKey=Username,AttributeValue=a,b'), { AttributeKey: 'Username', AttributeValue: 'a,b' });
-  assert.deepEqual(parseLookupAttribute('[{"AttributeKey":"EventId","AttributeValue":"x"}]'), { AttributeKey: 'EventId', AttributeValue: 'x' });
-  assert.equal(code(() => parseLookupAttribute('EventName=x')), 'InvalidLookupAttributesException');
+  assert.deepEqual(parseLookupAttributes('AttributeKey=EventName,AttributeValue=InvokeModel'), [{ AttributeKey: 'EventName', AttributeValue: 'InvokeModel' }]);
+  assert.deepEqual(parseLookupAttributes('AttributeKey=Username,AttributeValue=a,b'), [{ AttributeKey: 'Username', AttributeValue: 'a,b' }]);
+  assert.deepEqual(parseLookupAttributes('[{"AttributeKey":"EventId","AttributeValue":"x"}]'), [{ AttributeKey: 'EventId', AttributeValue: 'x' }]);
+  assert.equal(code(() => parseLookupAttributes('EventName=x')), 'InvalidLookupAttributesException');
+});
+
+test('--lookup-attributes: a JSON list gives every attribute, bad JSON is a usage error', () => {
+  assert.deepEqual(parseLookupAttributes(' [{"AttributeKey":"EventName","AttributeValue":"A"}, {"AttributeKey":"Username","AttributeValue":"b"}]\n'), [
+    { AttributeKey: 'EventName', AttributeValue: 'A' },
+    { AttributeKey: 'Username', AttributeValue: 'b' },
+  ]);
+  assert.deepEqual(parseLookupAttributes('{"AttributeKey":"EventName","AttributeValue":"A"}'), [{ AttributeKey: 'EventName', AttributeValue: 'A' }]);
+  assert.equal(code(() => parseLookupAttributes('{bad')), 'USAGE');
+  assert.equal(code(() => parseLookupAttributes('[{"AttributeKey":"EventName","AttributeValue":"A"}')), 'USAGE');
+  assert.equal(code(() => parseLookupAttributes('[]')), 'InvalidLookupAttributesException');
+  assert.equal(code(() => parseLookupAttributes('[null]')), 'InvalidLookupAttributesException');
+  assert.equal(code(() => parseLookupAttributes('[["EventName","A"]]')), 'InvalidLookupAttributesException');
+});
+
+test('--lookup-attributes shorthand skips only ASCII whitespace, as the AWS CLI does', () => {
+  const value = (s: string) => parseLookupAttributes(s)[0]!.AttributeValue;
+  // U+2028, U+2029, U+00A0 and U+FEFF can be part of a value; trim() would take them.
+  for (const ch of ['\u2028', '\u2029', '\u00a0', '\ufeff']) {
+    assert.equal(value(`AttributeKey=Username,AttributeValue=alice${ch}`), `alice${ch}`, JSON.stringify(ch));
+    assert.equal(value(`AttributeKey=Username,AttributeValue=${ch}alice`), `${ch}alice`, JSON.stringify(ch));
+  }
+  // Spaces, tabs and line breaks around keys, values and separators are skipped.
+  assert.deepEqual(parseLookupAttributes(' AttributeKey = Username , AttributeValue = alice smith \t\n'), [{ AttributeKey: 'Username', AttributeValue: 'alice smith' }]);
 });
 
 test('validation follows LookupEvents errors', () => {
@@ -50,17 +74,28 @@ test('filters: columns, record paths, wildcards, negation, lists, null', () => {
   assert.deepEqual(compileFilter('errorCode=AccessDenied*'), { sql: `("errorCode" LIKE ? ESCAPE '\\')`, params: ['AccessDenied%'] });
   assert.deepEqual(compileFilter('ERRORCODE!=Throttling'), { sql: 'NOT coalesce("errorCode" = ?, FALSE)', params: ['Throttling'] });
   assert.deepEqual(compileFilter('requestParameters.modelId=anthropic.*'), {
-    sql: `(json_extract_string(record, ?) LIKE ? ESCAPE '\\')`,
+    sql: `(json_extract_string(coalesce(record, recordLarge), ?) LIKE ? ESCAPE '\\')`,
     params: ['$.requestParameters.modelId', 'anthropic.%'],
   });
   assert.deepEqual(compileFilter('userIdentity.arn=arn:x'), { sql: '("userIdentityArn" = ?)', params: ['arn:x'] });
   assert.deepEqual(compileFilter('errorCode=null'), { sql: '("errorCode" IS NULL)', params: [] });
   assert.deepEqual(compileFilter('resourceTypes=AWS::S3::Object'), { sql: '(list_contains("resourceTypes", ?))', params: ['AWS::S3::Object'] });
   assert.deepEqual(compileFilter('readOnly=TRUE'), { sql: '("readOnly" = ?)', params: [true] });
-  assert.deepEqual(compileFilter('additionalEventData.x_y=1_%'), { sql: '(json_extract_string(record, ?) = ?)', params: ['$.additionalEventData.x_y', '1_%'] });
+  assert.deepEqual(compileFilter('additionalEventData.x_y=1_%'), { sql: '(json_extract_string(coalesce(record, recordLarge), ?) = ?)', params: ['$.additionalEventData.x_y', '1_%'] });
   assert.equal(code(() => compileFilter('no operator here')), 'USAGE');
   assert.equal(code(() => compileFilter("bad'field=1")), 'USAGE');
   assert.equal(code(() => compileFilter('readOnly=maybe')), 'USAGE');
+});
+
+test('filters: eventTime compares the time as the record writes it; record paths read large records too', () => {
+  for (const f of ['eventTime=2026*', 'eventTime=*', 'EVENTTIME!=x', 'eventTime=2026-11-01T10:00:00Z', 'eventTime=null']) {
+    const q = compileFilter(f);
+    assert.match(q.sql, /strftime\("eventTime", '%Y-%m-%dT%H:%M:%SZ'\)/, f);
+    assert.doesNotMatch(q.sql, /AS TIMESTAMP/, f);
+  }
+  assert.deepEqual(compileFilter('eventTime=2026*').params, ['2026%']);
+  assert.deepEqual(compileFilter('eventTime=2026-11-01T10:00:00Z').params, ['2026-11-01T10:00:00Z']);
+  assert.match(compileFilter('requestParameters.x=1').sql, /json_extract_string\(coalesce\(record, recordLarge\), \?\)/);
 });
 
 test('NextToken round-trips only with the same parameters', () => {

@@ -67,6 +67,18 @@ const PATH_ALIASES: Record<string, string> = {
 
 const columnByLower = new Map(Object.keys(FILTER_COLUMNS).map((c) => [c.toLowerCase(), c]));
 
+/** The record's text (records of 4,000 characters or more are kept in their own column). */
+const RECORD = 'coalesce(record, recordLarge)';
+
+/**
+ * eventTime as the record writes it, the text `cloudtrail_logs.eventtime` gives: filters on it
+ * compare text, so wildcards work as on other fields (`eventTime=2026-11-01T10*`). Records in
+ * CloudTrail's own form (`2026-11-01T10:00:00Z`, nearly all) hold exactly the typed column
+ * formatted back; only the others (flagged) are read. A record timed by `@timestamp` has none.
+ */
+const EVENT_TIME_TEXT = `CASE WHEN list_contains(flags, 'odd-eventTime-format') OR list_contains(flags, 'eventTime-from-@timestamp')
+    THEN json_extract_string(${RECORD}, '$.eventTime') ELSE strftime("eventTime", '%Y-%m-%dT%H:%M:%SZ') END`;
+
 function likePattern(value: string): string {
   let out = '';
   for (const ch of value) {
@@ -88,7 +100,10 @@ export function compileFilter(expr: string): SqlQuery {
   let target: string;
   let kind: 'text' | 'bool' | 'time' | 'list';
   const params: SqlQuery['params'] = [];
-  if (col) {
+  if (col && FILTER_COLUMNS[col] === 'time') {
+    target = EVENT_TIME_TEXT;
+    kind = 'text';
+  } else if (col) {
     target = `"${col}"`;
     kind = FILTER_COLUMNS[col]!;
   } else {
@@ -96,7 +111,7 @@ export function compileFilter(expr: string): SqlQuery {
       throw new AitrailError('USAGE', `bad filter field '${rawField}': expected a column (e.g. eventName) or a record path (e.g. requestParameters.modelId)`);
     }
     const path = '$.' + field.replace(/^\$\./, '').split('.').map((p) => (/^[A-Za-z0-9_]+(\[\d+\])*$/.test(p) ? p : `"${p}"`)).join('.');
-    target = `json_extract_string(record, ?)`;
+    target = `json_extract_string(${RECORD}, ?)`;
     params.push(path);
     kind = 'text';
   }
@@ -115,9 +130,6 @@ export function compileFilter(expr: string): SqlQuery {
       cond = `list_contains(${target}, ?)`;
       params.push(value);
     }
-  } else if (kind === 'time') {
-    cond = `${target} = CAST(? AS TIMESTAMP)`;
-    params.push(value);
   } else if (value.includes('*')) {
     cond = `${target} LIKE ? ESCAPE '\\'`;
     params.push(likePattern(value));
@@ -281,21 +293,44 @@ export function parseTime(s: string, what: string): Date {
   return d;
 }
 
-/** Parses `AttributeKey=EventName,AttributeValue=InvokeModel` (the AWS CLI shorthand) or JSON. */
-export function parseLookupAttribute(s: string): LookupAttribute {
-  const t = s.trim();
+/**
+ * The whitespace the AWS CLI's shorthand parser skips around keys, values and separators: ASCII
+ * only (Python's `string.whitespace`). JavaScript's trim() also takes U+2028, U+00A0, U+FEFF and
+ * others, which can be part of a value.
+ */
+const SP = '[ \\t\\n\\r\\v\\f]*';
+const SHORTHAND = new RegExp(`^${SP}AttributeKey${SP}=${SP}([^,]*?)${SP},${SP}AttributeValue${SP}=${SP}(.*?)${SP}$`, 's');
+
+/**
+ * Parses one `--lookup-attributes` option: the AWS CLI shorthand
+ * (`AttributeKey=EventName,AttributeValue=InvokeModel`; the value is taken as written, commas
+ * included) or JSON, one attribute or a list of them (all used, ANDed like repeated options).
+ */
+export function parseLookupAttributes(s: string): LookupAttribute[] {
+  const t = s.replace(new RegExp(`^${SP}|${SP}$`, 'g'), '');
   if (t.startsWith('{') || t.startsWith('[')) {
-    const v = JSON.parse(t) as LookupAttribute | LookupAttribute[];
-    const one = Array.isArray(v) ? v[0] : v;
-    if (!one) throw new AitrailError('InvalidLookupAttributesException', 'empty lookup attributes');
-    return one;
+    let v: unknown;
+    try {
+      v = JSON.parse(t);
+    } catch (e) {
+      throw new AitrailError('USAGE', `--lookup-attributes '${s}' is not valid JSON: ${(e as Error).message}`);
+    }
+    const list = Array.isArray(v) ? v : [v];
+    if (!list.length) throw new AitrailError('InvalidLookupAttributesException', 'empty lookup attributes');
+    for (const a of list) {
+      // validateLookup checks each key and value; an element that is no object has neither.
+      if (a === null || typeof a !== 'object' || Array.isArray(a)) {
+        throw new AitrailError('InvalidLookupAttributesException', `bad --lookup-attributes '${s}': expected {"AttributeKey": KEY, "AttributeValue": VALUE} or a list of them`);
+      }
+    }
+    return list as LookupAttribute[];
   }
-  const m = /^AttributeKey=([^,]+),AttributeValue=(.*)$/s.exec(t);
+  const m = SHORTHAND.exec(t);
   if (!m) {
     throw new AitrailError(
       'InvalidLookupAttributesException',
       `bad --lookup-attributes '${s}': expected AttributeKey=KEY,AttributeValue=VALUE`,
     );
   }
-  return { AttributeKey: m[1] as LookupAttributeKey, AttributeValue: m[2]! };
+  return [{ AttributeKey: m[1] as LookupAttributeKey, AttributeValue: m[2]! }];
 }

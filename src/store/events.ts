@@ -2,7 +2,7 @@
  * Read paths over the lake: LookupEvents pages, single events, read-only SQL, and summaries.
  */
 import { AitrailError } from '../model/errors.js';
-import { parseStoredJson } from '../model/stored-json.js';
+import { parseStoredJson, storedRecord } from '../model/stored-json.js';
 import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '../query/lookup.js';
 import { sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
@@ -157,15 +157,45 @@ export function lookupResources(recordText: string): LookupEvent['Resources'] {
   });
 }
 
-/**
- * One stored event by eventId, with its record as stored and aitrail's derived fields (a
- * non-number DuckDB's reader took, such as `NaN`, reads as null: see stored-json.ts).
- */
-export async function getEvent(store: Store, eventId: string): Promise<Record<string, unknown> | undefined> {
+/** One stored event: aitrail's derived fields and the record's JSON text. */
+export interface StoredEvent {
+  fields: Record<string, unknown>;
+  /**
+   * The record exactly as stored; only a record holding a non-number DuckDB's reader took (such
+   * as `NaN`, which is not JSON) is written again, with null there (see stored-json.ts).
+   */
+  recordText: string;
+}
+
+/** One stored event by eventId, its record as text (see eventJson). */
+export async function getStoredEvent(store: Store, eventId: string): Promise<StoredEvent | undefined> {
   const row = await store.one(`SELECT * EXCLUDE (record), CAST(record AS VARCHAR) AS record FROM events WHERE eventId = ? LIMIT 1`, [eventId]);
   if (!row) return undefined;
   const { record, ...rest } = row;
-  return { ...(plain(rest) as Record<string, unknown>), record: parseStoredJson(String(record)) };
+  return { fields: plain(rest) as Record<string, unknown>, recordText: storedRecord(String(record)).text };
+}
+
+/**
+ * An event as one JSON document: its fields, then `record` with the stored text spliced in.
+ * Parsing the record and writing it again would drop `"__proto__"` members, round integers
+ * beyond 2^53 and turn `1e400` into null. `indent` 0 writes one line.
+ */
+export function eventJson(ev: StoredEvent, indent = 2): string {
+  // A valid JSON text holds line breaks only between tokens, so one line changes no value.
+  const record = indent ? ev.recordText : ev.recordText.replace(/[\r\n]+/g, ' ');
+  const head = JSON.stringify(ev.fields, null, indent);
+  const pad = indent ? '\n' + ' '.repeat(indent) : '';
+  const open = Object.keys(ev.fields).length ? head.slice(0, head.lastIndexOf('}')).replace(/\n$/, '') + ',' : '{';
+  return `${open}${pad}"record":${indent ? ' ' : ''}${record}${indent ? '\n' : ''}}`;
+}
+
+/**
+ * One stored event by eventId, with its record as a value and aitrail's derived fields (a
+ * non-number DuckDB's reader took, such as `NaN`, reads as null: see stored-json.ts).
+ */
+export async function getEvent(store: Store, eventId: string): Promise<Record<string, unknown> | undefined> {
+  const ev = await getStoredEvent(store, eventId);
+  return ev && { ...ev.fields, record: JSON.parse(ev.recordText) };
 }
 
 /** The result of a SQL query. */
