@@ -338,3 +338,86 @@ test('lookup filters on eventTime, findings filter values, and an event\'s recor
   assert.equal(ev.eventId, 'raw-1');
   assert.equal(ev.record.eventID, 'raw-1');
 });
+
+test('big records: SQL calls answer (rows, or a clear out-of-memory error) and every call is audited even when storing audit events fails', async () => {
+  const { existsSync } = await import('node:fs');
+  const d = tempDir();
+  const dataDir = `${d}/data`;
+  // Records of ~200 kB of small JSON values: the JSON columns of cloudtrail_logs parse each one
+  // many times over, so `SELECT * FROM cloudtrail_logs` needs far more than the server's 160 MB.
+  const big = (i: number) => record({
+    eventID: `big-${i}`,
+    eventTime: `2026-11-01T11:${String(i).padStart(2, '0')}:00Z`,
+    requestParameters: { items: Array.from({ length: 3400 }, (_, k) => ({ key: `k${k}`, n: k, ok: true, tag: ['a', 'b'] })) },
+    responseElements: { note: 'x'.repeat(20_000) },
+  });
+  writeRaw(d, 'logs/big.json', JSON.stringify({ Records: Array.from({ length: 20 }, (_, i) => big(i)) }));
+  const s0 = await Store.open({ dataDir });
+  await ingest(s0, [`${d}/logs`]);
+  await s0.close();
+  // Storing this server's audit events fails while `failAudit` > 0, as it does when a query holds the store's memory.
+  let failAudit = 0;
+  const push = StoreAccess.prototype.push;
+  StoreAccess.prototype.push = function (this: StoreAccess, ...args: Parameters<StoreAccess['push']>) {
+    if (args[0] === 'audit:aitrail' && this.primary.dataDir === dataDir && failAudit-- > 0) {
+      return Promise.reject(new Error('Out of Memory Error: failed to pin block of size 256.0 KiB (160.0 MiB/160.0 MiB used) [injected]'));
+    }
+    return push.apply(this, args);
+  };
+  const logs: string[] = [];
+  let calls = 0;
+  const sql = async (url: string, q: string) => {
+    calls++;
+    const res = await fetch(`${url}/api/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: q }) });
+    const body = (await res.json()) as { rows?: unknown[][]; error?: { code: string; message: string } };
+    if (res.status === 200) assert.ok(body.rows!.length > 0, q);
+    else {
+      assert.equal(res.status, 400, `${q}: ${JSON.stringify(body)}`);
+      assert.match(body.error!.message, /needed more memory than the server's store allows .*ask for fewer rows or columns/s, q);
+    }
+    return res.status;
+  };
+  const audited = async () => {
+    const s = await Store.open({ dataDir, readOnly: true });
+    try {
+      return Number((await s.one(`SELECT count(*) AS n FROM event_store WHERE eventSource = 'aitrail.local' AND eventName = 'RunQuery'`))!.n);
+    } finally {
+      await s.close();
+    }
+  };
+  try {
+    // 1. The fuzz sequence, then two heavy queries at once; the first two attempts to store audit events fail.
+    failAudit = 2;
+    let srv = await startServer({ dataDir, port: 0, noAuth: true, memoryLimit: '160MB', log: (l) => logs.push(l) });
+    try {
+      for (const q of ['SELECT requestparameters FROM cloudtrail_logs', 'SELECT useridentity FROM cloudtrail_logs', 'SELECT * FROM events', 'SELECT * FROM cloudtrail_logs LIMIT 1000', 'SELECT * FROM cloudtrail_logs LIMIT 1000']) await sql(srv.url, q);
+      await Promise.all([sql(srv.url, 'SELECT * FROM cloudtrail_logs LIMIT 1000'), sql(srv.url, 'SELECT requestparameters, responseelements FROM cloudtrail_logs')]);
+      assert.equal(await sql(srv.url, 'SELECT count(*) FROM events'), 200, 'the server still answers');
+    } finally {
+      await srv.close();
+    }
+    assert.ok(failAudit <= 0, 'storing audit events failed as injected');
+    assert.equal(await audited(), calls, `every SQL call is audited\n${logs.join('\n')}`);
+    assert.ok(!existsSync(`${dataDir}/audit-pending.jsonl`));
+
+    // 2. Storing keeps failing until the server stops: the events are kept on disk and stored by the next start.
+    failAudit = Infinity;
+    srv = await startServer({ dataDir, port: 0, noAuth: true, memoryLimit: '160MB', log: (l) => logs.push(l) });
+    try {
+      await sql(srv.url, 'SELECT 1');
+      await sql(srv.url, 'SELECT 2');
+    } finally {
+      await srv.close();
+    }
+    assert.ok(existsSync(`${dataDir}/audit-pending.jsonl`), logs.join('\n'));
+    assert.equal(await audited(), calls - 2);
+    failAudit = 0;
+    srv = await startServer({ dataDir, port: 0, noAuth: true, memoryLimit: '160MB', log: (l) => logs.push(l) });
+    await srv.close();
+    assert.equal(await audited(), calls, `audit events kept on disk are stored at the next start\n${logs.join('\n')}`);
+    assert.ok(!existsSync(`${dataDir}/audit-pending.jsonl`));
+  } finally {
+    StoreAccess.prototype.push = push;
+    rmDir(d);
+  }
+});

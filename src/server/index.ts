@@ -28,6 +28,8 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** How often trails pick up newly stored events (ms). */
   trailIntervalMs?: number;
+  /** DuckDB memory limit of the server's store, e.g. '1GB' (default: $AITRAIL_MEMORY_LIMIT or the store's default). */
+  memoryLimit?: string;
 }
 
 /** A running server. */
@@ -53,7 +55,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   }
   // A server answers many small queries at once: DuckDB gets half the cores for parallelism
   // within a query, the rest serve other requests (AITRAIL_THREADS overrides).
-  const store = await Store.open({ dataDir: opts.dataDir, threads: Number(process.env.AITRAIL_THREADS) || Math.max(1, Math.floor(os.availableParallelism() / 2)) });
+  const store = await Store.open({ dataDir: opts.dataDir, memoryLimit: opts.memoryLimit, threads: Number(process.env.AITRAIL_THREADS) || Math.max(1, Math.floor(os.availableParallelism() / 2)) });
   // Pushes commit often; checkpointing (recompressing) only every few hundred MB of WAL keeps
   // each commit cheap, and the WAL keeps every acknowledged event durable meanwhile.
   await store.run(`SET checkpoint_threshold = '${process.env.AITRAIL_CHECKPOINT_THRESHOLD ?? '512MB'}'`);
@@ -63,6 +65,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const trails = new TrailManager(store.dataDir, (fn) => access.write(fn), Date.now, (fn) => access.read(fn));
   access.storedListener = trails;
   const { app, auditor } = createApp({ access, webDir: existsSync(webDir) ? webDir : undefined, noAuth: opts.noAuth, version, rulesDirs: opts.rulesDirs, trails });
+  if (opts.log) auditor.log = opts.log;
+  // Self-audit events a previous run could not store (kept in <data-dir>/audit-pending.jsonl)
+  // are stored first; if that fails they stay queued and on disk, and are retried.
+  await auditor.recover();
   // Trails follow the store: every second, newly stored events go to every logging trail.
   let pumping = false;
   const pumpTimer = setInterval(() => {
@@ -101,7 +107,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       (closing ??= (async () => {
         await new Promise<void>((r) => server.close(() => r()));
         clearInterval(pumpTimer);
-        await auditor.flush();
+        await auditor.close();
         await trails.pump().catch(() => undefined);
         await trails.close();
         await access.close();
