@@ -303,7 +303,7 @@ function jsonlLines(r: CoreResults): string[] {
   return [
     `**JSON Lines** (no target of its own): the first ${int(j.events)} of these records written one per line into ${j.files} files (${bytes(j.bytes)}), ` +
       "the shape of an export or of Firehose's delivery, ingested the same way in a child process. They go through aitrail's own readers " +
-      '(each line parsed, checked and unwrapped in Node, staged on disk) and then the same INSERT as delivery files. ' +
+      '(each line checked in Node: one written as CloudTrail writes a record is staged on disk as its bytes, any other parsed, checked and unwrapped) and then the same INSERT as delivery files, which parses the records. ' +
       'The peer is DuckDB reading the same files alone into the same 33 columns.',
     '',
     ...mdTable(
