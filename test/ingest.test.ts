@@ -399,11 +399,11 @@ test('a record holding half a surrogate pair is rejected alone, from JSON Lines 
   });
 });
 
-test('duplicates are found whatever the time: microseconds after the batch\'s last millisecond, and years past 9999', async () => {
+test('duplicates are found whatever the time: microseconds after the batch\'s last millisecond, and the last moment of 9999', async () => {
   await withStore(async (store, dir) => {
     const early = record({ eventID: 'early', eventTime: '2026-11-01T09:00:00Z' });
     const micro = record({ eventID: 'micro', eventTime: '2026-11-01T10:00:00.123456Z' });
-    const far = record({ eventID: 'far', eventTime: '10000-01-01T00:00:00Z' });
+    const far = record({ eventID: 'far', eventTime: '9999-12-31T23:59:59.999999Z' });
     // The same records in two containers (the JavaScript readers' path and delivery files').
     writeRaw(`${dir}/a`, 'x.jsonl', [early, micro].map((r) => JSON.stringify(r)).join('\n'));
     writeRaw(`${dir}/b`, 'y.json', JSON.stringify({ Records: [early, micro] }));
@@ -455,6 +455,21 @@ test('a null where a record should be is rejected as null, from delivery files a
     const s = await ingest(store, [`${dir}/l`]);
     assert.deepEqual([s.eventsAdded, s.rejected], [2, 2]);
     assert.deepEqual(s.problems.map((p) => p.reason), ['record is not a JSON object (found null)', 'record is not a JSON object (found null)']);
+  });
+});
+
+test('an eventTime outside years 0000 to 9999 (DuckDB reads up to 294,247 and infinity) is rejected with its reason', async () => {
+  await withStore(async (store, dir) => {
+    const times = ['10000-01-01T00:00:00Z', '294247-01-10T04:00:54Z', 'infinity', '-infinity', '-000001-06-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z'];
+    const recs = times.map((t, i) => record({ eventID: `r-${i}`, eventTime: t }));
+    writeRaw(`${dir}/l`, 'a.json', JSON.stringify({ Records: recs }));
+    writeRaw(`${dir}/l`, 'b.jsonl', JSON.stringify(record({ eventID: 'line', eventTime: 'Infinity' })));
+    const s = await ingest(store, [`${dir}/l`]);
+    assert.deepEqual([s.eventsAdded, s.rejected], [2, 6]);
+    assert.deepEqual(s.problems.map((p) => p.reason), [...times.slice(0, 5), 'Infinity'].map((t) => `eventTime "${t}" is outside years 0000 to 9999`));
+    // Every reader of stored times still works.
+    const r = await store.one(`SELECT min(eventTime) AS lo, max(eventTime) AS hi FROM event_store`);
+    assert.deepEqual([(r!.lo as Date).getUTCFullYear(), (r!.hi as Date).getUTCFullYear()], [0, 9999]);
   });
 });
 

@@ -70,6 +70,14 @@ function jsonTypeName(t: string): string {
  */
 const CANONICAL_TIME = (t: string) => `(strlen(${t}) = 20 AND substr(${t}, 11, 1) = 'T' AND substr(${t}, 20, 1) = 'Z')`;
 
+/**
+ * A time, or NULL outside years 0000–9999 (RFC 3339's, and the four digits CloudTrail writes).
+ * DuckDB reads times up to 294,247 AD and `infinity`, which no JavaScript Date holds, and times
+ * past 9999 that formats of four-digit years cannot write: such an eventTime is a damaged or
+ * made-up record, rejected with its text kept.
+ */
+const IN_RANGE = (t: string) => `CASE WHEN ${t} >= TIMESTAMP '0000-01-01' AND ${t} < TIMESTAMP '10000-01-01' THEN ${t} END`;
+
 const IPV4 = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
 const IPV6 = '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$';
 const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
@@ -105,6 +113,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       WHEN rec IS NULL OR (tTime IS NULL AND tSource IS NULL AND tName IS NULL AND json_type(rec) <> 'OBJECT') THEN 'record is not a JSON object (found ' || CASE WHEN rec IS NULL THEN 'null' ELSE ${jsonTypeName('json_type(rec)')} END || ')'
       WHEN tTime IS NULL AND ${v('"@timestamp"')} IS NULL THEN 'missing eventTime'
       WHEN tTime IS NOT NULL AND tTime <> 'VARCHAR' THEN 'eventTime must be a string, found ' || ${jsonTypeName('tTime')}
+      WHEN ts IS NULL AND tsAny IS NOT NULL THEN 'eventTime ' || to_json(tstr) || ' is outside years 0000 to 9999'
       WHEN ts IS NULL THEN 'eventTime ' || to_json(tstr) || ' is not a timestamp'
       WHEN es IS NULL AND tSource IS NULL THEN 'missing eventSource'
       WHEN es IS NULL THEN 'eventSource must be a string, found ' || ${jsonTypeName('tSource')}
@@ -176,8 +185,8 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
         CASE WHEN fnName IS NULL THEN FALSE ELSE ${conditionSql('aiFunction', condInputs, cfg)} END AS isAiFunction,
         CASE WHEN repoName IS NULL THEN FALSE ELSE ${conditionSql('aiRepository', condInputs, cfg)} END AS isAiRepository,
         CASE WHEN itype IS NULL THEN FALSE ELSE ${conditionSql('gpuInstance', condInputs, cfg)} END AS isGpu FROM (
-      SELECT *, ${fn} AS fnName FROM (
-        SELECT *, ${tstr} AS tstr, try_cast(${tstr} AS TIMESTAMPTZ)::TIMESTAMP AS ts, ${es} AS es, ${en} AS en,
+      SELECT *, ${fn} AS fnName, ${IN_RANGE('tsAny')} AS ts FROM (
+        SELECT *, ${tstr} AS tstr, try_cast(${tstr} AS TIMESTAMPTZ)::TIMESTAMP AS tsAny, ${es} AS es, ${en} AS en,
           ${v('requestParameters.bucketName')} AS bucketName, ${fnRaw} AS fnRaw, ${v('requestParameters.repositoryName')} AS repoName,
           coalesce(${v('requestParameters.instanceType')}, ${v('responseElements.instancesSet.items[0].instanceType')}) AS itype FROM (
           SELECT *, ${lazyType(v('eventTime'), '$.eventTime')} AS tTime, ${lazyType(v('eventSource'), '$.eventSource')} AS tSource,
