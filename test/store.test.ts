@@ -178,6 +178,33 @@ test('a store from before the sessionCredentialFromConsole column gets it filled
   }
 });
 
+test('a store holding events dated outside years 0000 to 9999 has them moved to rejects', async () => {
+  const dir = tempDir();
+  try {
+    const data = join(dir, 'data');
+    writeRaw(dir, 'in/a.json', JSON.stringify({ Records: [record({ eventID: 'keep' }), record({ eventID: 'far', eventTime: '2026-11-01T00:00:00Z' })] }));
+    await withOpen({ dataDir: data }, async (store) => {
+      await ingest(store, [join(dir, 'in')]);
+      // What an older version stored: a time DuckDB reads, past what a JavaScript Date holds.
+      await store.run(`UPDATE event_store SET eventTime = TIMESTAMP '294247-01-10 04:00:54', record = replace(record, '2026-11-01T00:00:00Z', '294247-01-10T04:00:54Z') WHERE eventId = 'far'`);
+      await store.run('DELETE FROM schema_migrations WHERE version = 11');
+    });
+    await withOpen({ dataDir: data }, async (store) => {
+      assert.deepEqual((await store.all('SELECT eventId FROM events')).map((r) => r.eventId), ['keep']);
+      const rej = await store.all('SELECT sourceUri, recordIndex, reason, raw FROM rejects');
+      assert.equal(rej.length, 1);
+      assert.match(String(rej[0]!.sourceUri), /a\.json$/);
+      assert.equal(rej[0]!.recordIndex, 1);
+      assert.equal(rej[0]!.reason, 'eventTime "294247-01-10T04:00:54Z" is outside years 0000 to 9999');
+      assert.equal(JSON.parse(String(rej[0]!.raw)).eventID, 'far');
+      // Readers of stored times work again.
+      assert.ok((await store.one('SELECT max(eventTime) AS t FROM event_store'))!.t instanceof Date);
+    });
+  } finally {
+    rmDir(dir);
+  }
+});
+
 test('a bulk load writes typed columns without FSST, and leaves the connection at DuckDB defaults for later writes', async () => {
   const dir = tempDir();
   try {
