@@ -18,10 +18,11 @@ const tokens: Partial<Record<Role, string>> = {};
 
 before(async () => {
   dir = tempDir();
+  // a2's requestParameters hold an integer beyond 2^53: the finding's events give it back as stored.
   writeRaw(dir, 'logs/x.json', JSON.stringify({ Records: [
     record({ eventID: 'a1', eventTime: '2026-11-01T10:00:00Z' }),
-    record({ eventID: 'a2', eventTime: '2026-11-01T10:05:00Z', eventName: 'StopLogging', eventSource: 'cloudtrail.amazonaws.com' }),
-  ] }));
+    record({ eventID: 'a2', eventTime: '2026-11-01T10:05:00Z', eventName: 'StopLogging', eventSource: 'cloudtrail.amazonaws.com', requestParameters: { name: 'trail', big: 0 } }),
+  ] }).replace('"big":0', '"big":12345678901234567890123'));
   store = await Store.open({ dataDir: `${dir}/data` });
   await ingest(store, [`${dir}/logs`]);
   for (const role of ['admin', 'analyst', 'viewer', 'ingest'] as Role[]) tokens[role] = (await createToken(store, `t-${role}`, role)).token;
@@ -48,7 +49,7 @@ async function call(method: string, path: string, role?: Role, body?: unknown, h
   } catch {
     json = text;
   }
-  return { status: res.status, json, headers: res.headers };
+  return { status: res.status, json, headers: res.headers, text };
 }
 
 /** A valid request for each route, so that a permitted role gets past validation. */
@@ -166,6 +167,7 @@ test('lookup, event by id, findings, dashboard through the API', async () => {
   assert.ok(stop, JSON.stringify(list.json.findings.map((f: { ruleId: string }) => f.ruleId)));
   const one = await call('GET', `/api/findings/${stop.findingId}`, 'viewer');
   assert.ok(one.json.events.some((e: { eventId: string }) => e.eventId === 'a2'));
+  assert.match(one.text, /"requestParameters":\{"name":"trail","big":12345678901234567890123\}/);
   assert.ok(one.json.rule);
   const ack = await call('POST', `/api/findings/${stop.findingId}/status`, 'analyst', { status: 'acknowledged', note: 'looking' });
   assert.equal(ack.json.status, 'acknowledged');

@@ -24,7 +24,7 @@ import { Metrics } from './metrics.js';
 import { putAuditEvents, PutAuditEventsRequestSchema, PutAuditEventsResponseSchema } from './push.js';
 import type { TrailManager } from '../trail/manager.js';
 import { describeTrails, getTrailStatus } from '../trail/ops.js';
-import { parseStoredJson } from '../model/stored-json.js';
+import { storedRecord } from '../model/stored-json.js';
 
 /** What the app needs. */
 export interface AppDeps {
@@ -397,11 +397,15 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
       });
       const { set } = await deps.access.read((s) => loadEnabledRules(s, { rulesDirs: deps.rulesDirs }));
       const rule = set.rules.find((r) => r.id === out.f.ruleId);
-      return c.json({
+      const head = JSON.stringify({
         finding: out.f,
         rule: rule ? { id: rule.id, title: rule.title, description: rule.description, severity: rule.severity, attack: rule.attack, references: rule.references, falsepositives: rule.falsepositives, kind: rule.kind, pattern: rule.pattern ?? null } : null,
-        events: out.events.map((e) => ({ ...e, eventTime: (e.eventTime as Date).toISOString(), record: parseStoredJson(String(e.record)) })),
       });
+      // Each event's record is the stored text spliced in, as GET /api/events/{eventId} gives it.
+      const events = out.events.map(({ record, ...e }) =>
+        eventJson({ fields: { ...e, eventTime: (e.eventTime as Date).toISOString() }, recordText: storedRecord(String(record)).text }, 0),
+      );
+      return c.body(`${head.slice(0, -1)},"events":[${events.join(',')}]}`, 200, { 'content-type': 'application/json' });
     },
   );
   route(
