@@ -259,3 +259,28 @@ test('the example queries in docs/sql.md run', async () => {
   const calls = await runSql(store, statements[0]!.replace('current_date - INTERVAL 7 DAY', "DATE '2026-10-01'"));
   assert.deepEqual(calls.rows[0], ['arn:aws:sts::111122223333:assumed-role/DataScientist/alice', 'InvokeModel', 2, 1]);
 });
+
+test('a query that runs the store out of memory says so in words a user can act on', async () => {
+  const dir = tempDir();
+  // Records of 300 kB: every JSON column of cloudtrail_logs parses each of them again.
+  const big = Array.from({ length: 40 }, (_, i) => record({ eventID: `big-${i}`, requestParameters: { blob: 'x'.repeat(200_000), n: i }, responseElements: { echo: 'y'.repeat(100_000) } }));
+  writeRaw(dir, 'logs/a.json', JSON.stringify({ Records: big }));
+  const full = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    assert.equal((await ingest(full, [`${dir}/logs`])).eventsAdded, 40);
+  } finally {
+    await full.close();
+  }
+  const small = await Store.open({ dataDir: `${dir}/data`, memoryLimit: '32MB' });
+  try {
+    await assert.rejects(runSql(small, 'SELECT * FROM cloudtrail_logs'), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'QUERY_INVALID');
+      assert.match(e.message, /^the query needed more memory than the store allows \(.*AITRAIL_MEMORY_LIMIT sets it\): ask for fewer rows or columns/);
+      assert.doesNotMatch(e.message, /SET threads/);
+      return true;
+    });
+  } finally {
+    await small.close();
+    rmDir(dir);
+  }
+});

@@ -375,7 +375,7 @@ test('big records: SQL calls answer (rows, or a clear out-of-memory error) and e
     if (res.status === 200) assert.ok(body.rows!.length > 0, q);
     else {
       assert.equal(res.status, 400, `${q}: ${JSON.stringify(body)}`);
-      assert.match(body.error!.message, /needed more memory than the server's store allows .*ask for fewer rows or columns/s, q);
+      assert.match(body.error!.message, /needed more memory than the store allows .*ask for fewer rows or columns/s, q);
     }
     return res.status;
   };

@@ -4,7 +4,7 @@
  * that many small requests share one transaction.
  */
 import type { Store } from '../store/db.js';
-import { AitrailError, isAitrailError } from '../model/errors.js';
+import { outOfMemory } from '../store/events.js';
 import { loadRecords, type RecordOutcome } from '../ingest/records.js';
 import type { StoredRow } from '../store/trails.js';
 
@@ -141,32 +141,4 @@ export class StoreAccess {
     await this.writeChain;
     for (const s of this.idle) await s.close();
   }
-}
-
-/**
- * A read that ran the store's DuckDB instance out of memory, as an error that says so in words
- * an API client can act on (DuckDB's own advice, such as `SET threads`, is not for them); the
- * error's code stays (a SQL query's is QUERY_INVALID). Undefined for other errors.
- * One query's working memory is not bounded by the rows it returns: JSON functions hold every
- * record of a 2,048-row batch parsed at once, once per function (`SELECT * FROM cloudtrail_logs`
- * needed 720 MiB for 12 MB of records), and the limit is shared with every other connection.
- */
-export function outOfMemory(e: unknown): AitrailError | undefined {
-  let msg: string | undefined;
-  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
-    if (/Out of Memory Error/i.test(c.message)) {
-      msg = c.message;
-      break;
-    }
-  }
-  if (msg === undefined) return undefined;
-  const limit = /\(([\d.]+ \w+)\/([\d.]+ \w+) used\)/.exec(msg)?.[2];
-  return new AitrailError(
-    isAitrailError(e) ? e.code : 'INTERNAL',
-    `the query needed more memory than the server's store allows (${limit ? `${limit}, ` : ''}shared by all requests; AITRAIL_MEMORY_LIMIT sets it): ` +
-      "ask for fewer rows or columns. Columns computed from the records' JSON (cloudtrail_logs' requestparameters, responseelements, " +
-      'resources, useridentity, tlsdetails, …) take many times the size of the records they read. ' +
-      `(DuckDB: ${msg.split('\n')[0]})`,
-    { cause: e },
-  );
 }

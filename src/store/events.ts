@@ -1,7 +1,7 @@
 /**
  * Read paths over the lake: LookupEvents pages, single events, read-only SQL, and summaries.
  */
-import { AitrailError } from '../model/errors.js';
+import { AitrailError, isAitrailError } from '../model/errors.js';
 import { parseStoredJson, storedRecord } from '../model/stored-json.js';
 import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '../query/lookup.js';
 import { sqlViolations } from '../query/sqlguard.js';
@@ -255,7 +255,8 @@ export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: 
   } catch (e) {
     if (why === 'timeout') throw new AitrailError('QUERY_TIMEOUT', `the query ran longer than ${opts.timeoutMs} ms and was stopped`, { cause: e });
     if (why === 'cancel') throw new AitrailError('QUERY_CANCELLED', 'the query was cancelled', { cause: e });
-    throw new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+    const err = new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+    throw outOfMemory(err) ?? err;
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
@@ -289,4 +290,35 @@ export async function summarize(store: Store): Promise<Record<string, unknown>> 
       FROM event_store WHERE aiActivity = 'inference' AND modelId IS NOT NULL GROUP BY ALL ORDER BY invocations DESC LIMIT 10`);
   const topErrors = await store.all(`SELECT errorCode, count(*) AS events FROM event_store WHERE errorCode IS NOT NULL GROUP BY ALL ORDER BY events DESC LIMIT 10`);
   return plain({ ...total, byActivity, principals, models, topErrors }) as Record<string, unknown>;
+}
+
+const NEEDED_MORE = 'the query needed more memory than';
+
+/**
+ * A read that ran the store's DuckDB instance out of memory, as an error that says so in words a
+ * user or API client can act on (DuckDB's own advice, such as `SET threads`, is not for them); the
+ * error's code stays (a SQL query's is QUERY_INVALID). Undefined for other errors, and for one
+ * already said so.
+ * One query's working memory is not bounded by the rows it returns: JSON functions hold every
+ * record of a 2,048-row batch parsed at once, once per function (`SELECT * FROM cloudtrail_logs`
+ * needed 720 MiB for 12 MB of records), and the limit is shared with every other connection.
+ */
+export function outOfMemory(e: unknown): AitrailError | undefined {
+  let msg: string | undefined;
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
+    if (/Out of Memory Error/i.test(c.message)) {
+      msg = c.message;
+      break;
+    }
+  }
+  if (msg === undefined || (e instanceof Error && e.message.startsWith(NEEDED_MORE))) return undefined;
+  const limit = /\(([\d.]+ \w+)\/([\d.]+ \w+) used\)/.exec(msg)?.[2];
+  return new AitrailError(
+    isAitrailError(e) ? e.code : 'INTERNAL',
+    `${NEEDED_MORE} the store allows (${limit ? `${limit}, ` : ''}shared by every query running at once; AITRAIL_MEMORY_LIMIT sets it): ` +
+      "ask for fewer rows or columns. Columns computed from the records' JSON (cloudtrail_logs' requestparameters, responseelements, " +
+      'resources, useridentity, tlsdetails, …) take many times the size of the records they read. ' +
+      `(DuckDB: ${msg.split('\n')[0]})`,
+    { cause: e },
+  );
 }
