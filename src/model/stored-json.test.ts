@@ -11,4 +11,6 @@ test('stored JSON with NaN or Infinity as a number reads them as null and leaves
   const same = '{"a":1}';
   assert.equal(storedRecord(same).text, same);
   assert.deepEqual(storedRecord('{"n":NaN,"s":"NaN"}'), { record: { n: null, s: 'NaN' }, text: '{"n":null,"s":"NaN"}' });
+  // Only the non-numbers change: an integer beyond 2^53 keeps its digits in the text.
+  assert.equal(storedRecord('{"n":-inf,"big":12345678901234567890123}').text, '{"n":null,"big":12345678901234567890123}');
 });

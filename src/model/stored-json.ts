@@ -14,24 +14,26 @@ const NON_JSON_NUMBER = /"(?:[^"\\]|\\.)*"|-?(?:inf(?:inity)?|nan)/gi;
 
 /** Stored JSON text as a value: strictly, or with `NaN` and `Infinity` read as null. */
 export function parseStoredJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const lenient = text.replace(NON_JSON_NUMBER, (m) => (m.startsWith('"') ? m : 'null'));
-    if (lenient === text) throw e;
-    return JSON.parse(lenient);
-  }
+  return storedValue(text).value;
 }
 
 /**
  * A stored record and text that is JSON: the stored text itself, or, when it holds `NaN` or
- * `Infinity`, the record written again with null in their place (what a trail delivers).
+ * `Infinity` where a value stands, the same text with null there (everything else as stored:
+ * integers keep their digits). What a trail delivers, and get-event gives.
  */
 export function storedRecord(text: string): { record: Record<string, unknown>; text: string } {
+  const { value, text: json } = storedValue(text);
+  return { record: value as Record<string, unknown>, text: json };
+}
+
+/** Parses stored text (once, when it is JSON), else the text with null for the non-numbers. */
+function storedValue(text: string): { value: unknown; text: string } {
   try {
-    return { record: JSON.parse(text) as Record<string, unknown>, text };
-  } catch {
-    const record = parseStoredJson(text) as Record<string, unknown>;
-    return { record, text: JSON.stringify(record) };
+    return { value: JSON.parse(text), text };
+  } catch (e) {
+    const lenient = text.replace(NON_JSON_NUMBER, (m) => (m.startsWith('"') ? m : 'null'));
+    if (lenient === text) throw e;
+    return { value: JSON.parse(lenient), text: lenient };
   }
 }

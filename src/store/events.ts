@@ -161,8 +161,8 @@ export function lookupResources(recordText: string): LookupEvent['Resources'] {
 export interface StoredEvent {
   fields: Record<string, unknown>;
   /**
-   * The record exactly as stored; only a record holding a non-number DuckDB's reader took (such
-   * as `NaN`, which is not JSON) is written again, with null there (see stored-json.ts).
+   * The record exactly as stored; in a record holding a non-number DuckDB's reader took (such
+   * as `NaN`, which is not JSON), null stands in its place (see stored-json.ts).
    */
   recordText: string;
 }
