@@ -727,6 +727,46 @@ test('a minute busier than a window is read in windows of seconds, and finds wha
   }
 });
 
+test('a detection run that needs more memory than the store\'s limit runs again with twice as much', async () => {
+  const dir = tempDir();
+  try {
+    writeRaw(dir, 'rules/r.yml', `title: Corpus bucket read
+id: test.corpus_read
+status: stable
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: GetObject
+    requestParameters.bucketName|startswith: corpus
+  condition: selection
+level: low
+`);
+    // 30,000 events in one minute whose records the rule reads whole: one window of 40 MB of JSON.
+    const recs = Array.from({ length: 30_000 }, (_, i) => record({ eventID: `e-${i}`, eventTime: `2026-11-01T10:00:${String(i % 60).padStart(2, '0')}Z`,
+      eventSource: 's3.amazonaws.com', eventName: 'GetObject', requestParameters: { bucketName: `corpus-${i % 3}`, key: 'k'.repeat(1200) + i } }));
+    writeRaw(dir, 'logs/a.json', JSON.stringify({ Records: recs }));
+    const full = await Store.open({ dataDir: `${dir}/data` });
+    try {
+      await ingest(full, [`${dir}/logs`]);
+    } finally {
+      await full.close();
+    }
+    const store = await Store.open({ dataDir: `${dir}/data`, memoryLimit: '128MB' });
+    try {
+      const limit = await store.one(`SELECT current_setting('memory_limit') AS m`);
+      const run = await detect(store, { rulesDirs: [`${dir}/rules`], builtin: false });
+      assert.equal(run.matches, 30_000);
+      const { findings } = await listFindings(store);
+      assert.equal(findings.reduce((n, f) => n + f.eventCount, 0), 30_000);
+      assert.deepEqual(await store.one(`SELECT current_setting('memory_limit') AS m`), limit);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmDir(dir);
+  }
+});
+
 test('events dated at the first and last moments of years 0000 to 9999 are detected, not a stop to the run', async () => {
   await withStore(async (store, dir) => {
     writeRaw(dir, 'rules/a.yml', SIGMA);

@@ -168,8 +168,22 @@ export async function loadEnabledRules(store: Store, opts: DetectOptions = {}): 
   return { set, enabled };
 }
 
-/** Runs detections over stored events and writes findings. */
+/**
+ * Runs detections over stored events and writes findings. A run that needs more memory than the
+ * store's limit (busy seconds of pushed events whose records rules read whole, or findings of
+ * hundreds of thousands of events to extend) runs again, once, with twice as much: what the
+ * first run wrote stays, and the second finds it as unchanged.
+ */
 export async function detect(store: Store, opts: DetectOptions = {}): Promise<DetectSummary> {
+  try {
+    return await detectOnce(store, opts);
+  } catch (e) {
+    if (!/Out of Memory/i.test((e as Error)?.message ?? '')) throw e;
+    return store.withMoreMemory(2, () => detectOnce(store, opts));
+  }
+}
+
+async function detectOnce(store: Store, opts: DetectOptions): Promise<DetectSummary> {
   const started = Date.now();
   const { set, enabled } = await loadEnabledRules(store, opts);
   const enabledIds = new Set(enabled.map((r) => r.id));
@@ -399,13 +413,20 @@ export async function detect(store: Store, opts: DetectOptions = {}): Promise<De
   // A window is usually smaller than a row group, so DuckDB reads it on one thread: two windows
   // are read ahead, each on its own connection, while this one is evaluated.
   const next: Promise<WindowRow[]>[] = [];
-  for (let w = 0; w < Math.min(ahead.length, windows.length); w++) next.push(readWindow(w));
+  // A window read ahead that fails (out of memory, say) fails where it is awaited: until then its
+  // rejection must not count as unhandled, which would end the process.
+  const readAhead = (w: number) => {
+    const p = readWindow(w);
+    p.catch(() => undefined);
+    next.push(p);
+  };
+  for (let w = 0; w < Math.min(ahead.length, windows.length); w++) readAhead(w);
   let streamed = false;
   try {
     for (let w = 0; w < windows.length; w++) {
       const win = windows[w]!;
       const packedRows = await next.shift()!;
-      if (w + ahead.length < windows.length) next.push(readWindow(w + ahead.length));
+      if (w + ahead.length < windows.length) readAhead(w + ahead.length);
       const rows: Row[] = new Array(packedRows.length);
       const odd: boolean[] = new Array(packedRows.length);
       // Per row, the record the rules see: whole, or the typed columns plus some members.
