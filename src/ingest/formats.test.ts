@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { clip, duplicateMember, extractFromText, extractFromBytes, extractJsonLines, loneSurrogate, scanArrayElements, unwrapElement, type ExtractedItem } from './formats.js';
+import { clip, duplicateMember, extractFromText, extractFromBytes, extractJsonLines, loneSurrogate, scanArrayElements, unwrapElement, ValueScanner, type ExtractedItem } from './formats.js';
 
 const rec = (n: number) => ({ eventTime: '2026-01-01T00:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', eventID: `id-${n}` });
 const records = (ex: ReturnType<typeof extractFromText>) => ex.items.filter((i) => 'record' in i).map((i) => (i as { record: unknown }).record);
@@ -301,4 +301,44 @@ test('raw text kept for a reject is cut to 64 kB, never inside a surrogate pair'
   assert.equal(text.startsWith(kept), true);
   assert.equal(Number(/\[(\d+) more/.exec(cut)![1]), text.length - kept.length);
   assert.equal(clip('short'), 'short');
+});
+
+test('the value scanner, jumping through strings, finds the values, lines and stops a character-at-a-time scan finds', () => {
+  // The scan as it was, a character at a time: the reference.
+  const reference = (text: string) => {
+    const out: [string, number][] = [];
+    let depth = 0, inString = false, escaped = false, start = -1, line = 1, startLine = 0;
+    for (let pos = 0; pos < text.length; pos++) {
+      const ch = text[pos]!;
+      if (ch === '\n') line++;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (ch === '\\') escaped = true;
+        else if (ch === '"') inString = false;
+        continue;
+      }
+      if (ch === '{' || ch === '[') {
+        if (depth++ === 0) [start, startLine] = [pos, line];
+      } else if (depth === 0) {
+        if (ch > ' ') return { out, stop: pos, line };
+      } else if (ch === '"') inString = true;
+      else if ((ch === '}' || ch === ']') && --depth === 0) out.push([text.slice(start, pos + 1), startLine]);
+    }
+    return { out, stop: -1, line };
+  };
+  const pieces = ['{"a":"x\\"y"}', '{"b":"line\nfeed"}', '["\\\\", "q\\\\\\"r"]', '{"c":"é😀\\u00e9"}', '\n', ' ', '{"d":{"e":["}", "{", "]"]}}', '{"f":"no end', 'x', '\n\n'];
+  let seed = 7;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0), (seed >>> 8) % n);
+  const seen = new Set<number>();
+  for (let k = 0; k < 300; k++) {
+    const text = Array.from({ length: 1 + rand(8) }, () => pieces[rand(pieces.length)]).join('');
+    const got: [string, number][] = [];
+    const scanner = new ValueScanner();
+    const stop = scanner.scan(text, (v, l) => void got.push([v, l]));
+    const want = reference(text);
+    seen.add(want.line);
+    assert.deepEqual([got, stop, scanner.line], [want.out, want.stop, want.line], JSON.stringify(text));
+  }
+  // The texts were varied: many line counts among them.
+  assert.ok(seen.size > 5, `${seen.size}`);
 });
