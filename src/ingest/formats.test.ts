@@ -342,3 +342,47 @@ test('the value scanner, jumping through strings, finds the values, lines and st
   // The texts were varied: many line counts among them.
   assert.ok(seen.size > 5, `${seen.size}`);
 });
+
+test('the array scanner, jumping through strings, cuts the elements a character-at-a-time scan cuts', () => {
+  const reference = (text: string) => {
+    const out: string[] = [];
+    let depth = 0, inString = false, escaped = false, start = -1;
+    for (let pos = 1; pos < text.length; pos++) {
+      const ch = text[pos]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (ch === '\\') escaped = true;
+        else if (ch === '"') inString = false;
+        continue;
+      }
+      if (ch === '"') {
+        inString = true;
+        if (start < 0) start = pos;
+      } else if (ch === '{' || ch === '[') {
+        if (start < 0) start = pos;
+        depth++;
+      } else if (ch === '}' || ch === ']') {
+        if (depth === 0 && ch === ']') {
+          if (start >= 0) out.push(text.slice(start, pos).trim());
+          return { elements: out, end: pos + 1, complete: true };
+        }
+        depth--;
+      } else if (ch === ',' && depth === 0) {
+        if (start >= 0) out.push(text.slice(start, pos).trim());
+        start = -1;
+      } else if (start < 0 && ch > ' ') start = pos;
+    }
+    return { elements: out, end: start >= 0 ? start : text.length, complete: false };
+  };
+  const pieces = ['{"a":"x\\"]y"}', '"s,t\\\\"', '[1,"]",{"b":"\\\\\\""}]', '{"c":"é😀\\u00e9"}', ', ', ',', ' 42 ', '"open'];
+  let seed = 11;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0), (seed >>> 8) % n);
+  const ends = new Set<string>();
+  for (let k = 0; k < 300; k++) {
+    const text = '[' + Array.from({ length: 1 + rand(7) }, () => pieces[rand(pieces.length)]).join('') + (rand(3) ? ']' : '');
+    const want = reference(text);
+    ends.add(`${want.complete}:${want.elements.length}`);
+    assert.deepEqual(scanArrayElements(text, 0), want, JSON.stringify(text));
+  }
+  assert.ok(ends.size > 5, `${ends.size}`);
+});

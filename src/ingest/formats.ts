@@ -242,7 +242,17 @@ export class ArrayScanner {
    * closing `]`, or -1 when the text ends first.
    */
   scan(text: string, onElement: (element: string) => void): number {
+    // Inside a string the scan jumps to the next quote or backslash (see ValueScanner.scan).
+    let bs = -2;
     for (; this.pos < text.length; this.pos++) {
+      if (this.inString && !this.escaped) {
+        const q = text.indexOf('"', this.pos);
+        if (bs !== -1 && bs < this.pos) bs = text.indexOf('\\', this.pos);
+        let stop = q < 0 ? text.length : q;
+        if (bs >= 0 && bs < stop) stop = bs;
+        this.pos = stop;
+        if (stop >= text.length) break;
+      }
       const ch = text.charCodeAt(this.pos);
       if (this.inString) {
         if (this.escaped) this.escaped = false;
