@@ -162,29 +162,50 @@ test('the console works end to end in Chromium', { timeout: 240_000 }, async (t)
     // Find a pixel of the "inference" series (the first colour) in the timeline chart and click it.
     const chart = page.locator('.chart').first();
     const box = (await chart.boundingBox())!;
+    // The canvas must have settled (a refresh of the data redraws it) before a pixel is chosen.
+    const digest = () => chart.evaluate((el) => {
+      const c = el.querySelector('canvas')!;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let h = 0;
+      for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]!) | 0;
+      return h;
+    });
+    for (let k = 0, prev = await digest(); k < 20; k++) {
+      await page.waitForTimeout(250);
+      const now = await digest();
+      if (now === prev) break;
+      prev = now;
+    }
     const at = await chart.evaluate((el) => {
       const c = el.querySelector('canvas')!;
       const ctx = c.getContext('2d')!;
       const d = ctx.getImageData(0, 0, c.width, c.height).data;
       const scale = c.width / el.clientWidth;
-      // #2563eb, the inference colour; scan from the bottom where stacks start.
+      // #2563eb, the inference colour.
       const hit = (x: number, y: number) => {
         const i = (y * c.width + x) * 4;
         return Math.abs(d[i]! - 0x25) < 6 && Math.abs(d[i + 1]! - 0x63) < 6 && Math.abs(d[i + 2]! - 0xeb) < 6;
       };
-      // The bottom row of the first bar, then the middle of that bar's segment of this colour
-      // (the segment's height follows the data, which moves with the demo's time range).
-      for (let y = c.height - 1; y > c.height * 0.2; y--)
-        for (let x = 0; x < c.width; x++) {
+      // The middle of the tallest run of this colour in any column: the segment's height follows
+      // the data, which moves with the demo's time range, and a thin one is easy to miss.
+      let best: { x: number; y: number; h: number } | null = null;
+      for (let x = 0; x < c.width; x++) {
+        for (let y = Math.floor(c.height * 0.2); y < c.height; y++) {
           if (!hit(x, y)) continue;
-          let x1 = x;
-          while (x1 + 1 < c.width && hit(x1 + 1, y)) x1++;
-          const xm = Math.round((x + x1) / 2);
-          let top = y;
-          while (top - 1 >= 0 && hit(xm, top - 1)) top--;
-          return { x: xm / scale, y: (top + y) / 2 / scale };
+          let end = y;
+          while (end + 1 < c.height && hit(x, end + 1)) end++;
+          if (!best || end - y > best.h) best = { x, y: (y + end) / 2, h: end - y };
+          y = end;
         }
-      return null;
+      }
+      if (!best) return null;
+      // The middle of that bar, across.
+      const ym = Math.round(best.y);
+      let xl = best.x;
+      let xr = best.x;
+      while (xl - 1 >= 0 && hit(xl - 1, ym)) xl--;
+      while (xr + 1 < c.width && hit(xr + 1, ym)) xr++;
+      return { x: (xl + xr) / 2 / scale, y: best.y / scale };
     });
     assert.ok(at, 'the timeline chart should draw bars of its first series');
     // The chart's data table lists the series in the same order: the first is the one clicked.
