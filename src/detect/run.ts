@@ -9,7 +9,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot, sqlString, sqlTimestamp, type Row, type Store } from '../store/db.js';
+import { packageRoot, sqlString, type Row, type Store } from '../store/db.js';
+import { sqlTime } from '../query/lookup.js';
 import { mergeMatches, mergeMatchQuery, ruleSettings, type MatchGroup, type MergeResult } from '../store/findings.js';
 import { JsonlSink } from '../store/jsonl.js';
 import { CorrelationEngine, requiredPrefixes, requiredValues, type CorrelationMatch, type SigmaCorrelation } from './sigma/index.js';
@@ -230,8 +231,8 @@ async function detectOnce(store: Store, opts: DetectOptions): Promise<DetectSumm
   const lightForMembers = new Set(compiled.filter((c) => need.get(c) === 'light' && needsMoreForCorrelation(c)));
   const membersSql = lightForMembers.size ? `(${[...lightForMembers].map(tightCandidateSql).join(' OR ')})` : 'FALSE';
   const where: string[] = [];
-  if (opts.startTime) where.push(`eventTime >= TIMESTAMP ${sqlString(sqlTimestamp(opts.startTime))}`);
-  if (opts.endTime) where.push(`eventTime <= TIMESTAMP ${sqlString(sqlTimestamp(opts.endTime))}`);
+  if (opts.startTime) where.push(`eventTime >= TIMESTAMP ${sqlString(sqlTime(opts.startTime))}`);
+  if (opts.endTime) where.push(`eventTime <= TIMESTAMP ${sqlString(sqlTime(opts.endTime))}`);
   const whereSql = where.length ? where.join(' AND ') : 'TRUE';
   const w = `WHERE ${whereSql}`;
   // Rules that alert on their own, read only typed columns and feed no correlation, and whose
@@ -262,7 +263,7 @@ async function detectOnce(store: Store, opts: DetectOptions): Promise<DetectSumm
       continue;
     }
     const inMinute = `${w} AND eventTime >= ? AND eventTime < ?`;
-    const bounds = [from, new Date(from.getTime() + 60_000)].map(sqlTimestamp);
+    const bounds = [from, new Date(from.getTime() + 60_000)].map(sqlTime);
     for (const s of await store.all(`SELECT date_trunc('second', eventTime) AS h, count(*) AS n FROM event_store ${inMinute} GROUP BY 1 ORDER BY 1`, bounds)) {
       units.push({ from: s.h as Date, ms: 1000, n: Number(s.n) });
     }
@@ -406,7 +407,7 @@ async function detectOnce(store: Store, opts: DetectOptions): Promise<DetectSumm
       `SELECT '[' || coalesce(string_agg(to_json(struct_pack(t := ${packed}, f := CASE WHEN ${fullSql} THEN coalesce(record, recordLarge) END,
           p := ${partExpr}, o := ${oddSql})), ',' ORDER BY eventTime, eventId, seq), '') || ']' AS j
       FROM event_store WHERE eventTime >= ? AND eventTime < ? AND ${whereSql} AND ${readSql}`,
-      [sqlTimestamp(win.from), sqlTimestamp(win.to)],
+      [sqlTime(win.from), sqlTime(win.to)],
     );
     return JSON.parse(String(rows[0]!.j)) as WindowRow[];
   };
@@ -766,7 +767,7 @@ async function mergeOnValues(store: Store, rules: CompiledRule[], found: ValueMa
 
 /** Reads and parses the whole records of rows `idx` (by rowid) into `out`. */
 async function readWhole(store: Store, rows: Row[], idx: number[], out: (Record<string, unknown> | undefined)[]): Promise<void> {
-  const fmt = (t: number) => sqlTimestamp(new Date(t));
+  const fmt = (t: number) => sqlTime(new Date(t));
   let lo = Infinity;
   let hi = -Infinity;
   for (const i of idx) {

@@ -7,6 +7,7 @@ import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activi
 import type { Store } from '../store/db.js';
 import { ensurePushTables, loadRelation, type LoadResult } from '../store/load.js';
 import { surrogateProblem } from './formats.js';
+import { sqlTime } from '../query/lookup.js';
 
 const channels = new WeakMap<Store, Map<string, { sourceId: number; next: number }>>();
 const configs = new WeakMap<Store, { at: number; cfg: AiClassificationConfig }>();
@@ -84,7 +85,7 @@ export async function loadRecords(
         `INSERT INTO incoming SELECT $sid, CAST($base + i - 1 AS INTEGER), NULL, CASE WHEN r = '' THEN t END,
            CASE WHEN r <> '' THEN 'INGEST_BAD_RECORD' END, nullif(r, ''), CASE WHEN r <> '' THEN t END, NULL, CAST($ts AS TIMESTAMP)
          FROM (SELECT unnest(l) AS t, unnest(b) AS r, generate_subscripts(l, 1) AS i FROM (SELECT string_split($blob, chr(10)) AS l, string_split($bad, chr(10)) AS b))`,
-        { sid: ch.sourceId, base, blob: stored.join('\n'), bad: bad.join('\n'), ts: new Date().toISOString().replace('T', ' ').replace('Z', '') },
+        { sid: ch.sourceId, base, blob: stored.join('\n'), bad: bad.join('\n'), ts: sqlTime(new Date()) },
       );
       const result = await loadRelation(store, 'SELECT * FROM incoming', new Map([[ch.sourceId, channelUri]]), config, { rejectLimit: texts.length, keepDecisions: true, incoming: true, expectedRows: texts.length, withSeq: opts.withSeq });
 

@@ -280,9 +280,13 @@ export function buildLookupQuery(req: LookupRequest, table = 'event_store'): Sql
   return { sql, params, limit };
 }
 
-/** Formats a Date for a TIMESTAMP parameter (UTC, microseconds). */
+/**
+ * Formats a Date as DuckDB's TIMESTAMP reads it (UTC, no zone suffix, milliseconds), for any year
+ * a Date holds: toISOString writes years past 9999 and before 0 as `+010000` and `-000001`, which
+ * DuckDB does not read.
+ */
 export function sqlTime(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
+  return d.toISOString().replace('T', ' ').replace('Z', '').replace(/^\+0*(?=\d{4})/, '').replace(/^-0*(?=\d{4})/, '-');
 }
 
 /** Parses a CLI/API time: ISO 8601, a date, or epoch seconds (as the AWS CLI accepts). */

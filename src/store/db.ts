@@ -335,15 +335,6 @@ export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
 
-/**
- * A time as DuckDB's TIMESTAMP reads it (UTC, no zone suffix, milliseconds), for any year a Date
- * holds: toISOString writes years past 9999 and before 0 as `+010000` and `-000001`, which DuckDB
- * does not read; events dated so are odd, but stored, and must not stop what reads them.
- */
-export function sqlTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '').replace(/^\+0*(?=\d{4})/, '').replace(/^-0*(?=\d{4})/, '-');
-}
-
 /** A size as DuckDB prints it (`244.1 MiB`, `1.5 GB`, `512 bytes`) in bytes, or 0. */
 export function parseBytes(text: string): number {
   const m = /^([\d.]+)\s*(bytes|[KMGT]i?B)$/i.exec(text.trim());

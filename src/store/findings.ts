@@ -9,7 +9,8 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { AitrailError } from '../model/errors.js';
 import type { Finding, FindingStatus, Severity } from '../model/findings.js';
 import { plain } from './events.js';
-import { sqlTimestamp, type Row, type Store } from './db.js';
+import { type Row, type Store } from './db.js';
+import { sqlTime } from '../query/lookup.js';
 import { JsonlSink } from './jsonl.js';
 
 /** Matches of one rule for one dedup key, collected during a detection run. */
@@ -42,10 +43,6 @@ function toFinding(r: Row): Finding {
     eventIds: (p.eventIds as string[] | null) ?? [],
     eventCount: Number(p.eventCount),
   };
-}
-
-function ts(d: Date): string {
-  return sqlTimestamp(d);
 }
 
 /**
@@ -157,7 +154,7 @@ async function mergeStaged(store: Store, keys: number, now: Date): Promise<Merge
       `UPDATE findings f SET eventIds = list_concat(f.eventIds, a.ids), eventCount = len(f.eventIds) + len(a.ids),
          firstEventTime = least(f.firstEventTime, a.firstT), lastEventTime = greatest(f.lastEventTime, a.lastT), updatedAt = CAST(? AS TIMESTAMP)
        FROM agg a WHERE f.dedupKey = a.dedupKey AND f.status <> 'resolved' RETURNING f.dedupKey`,
-      [ts(now)],
+      [sqlTime(now)],
     );
     out.extended = extended.length;
     const created = await store.all(
@@ -173,7 +170,7 @@ async function mergeStaged(store: Store, keys: number, now: Date): Promise<Merge
          ON s.dedupKey = a.dedupKey
        WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.dedupKey = a.dedupKey AND f.status <> 'resolved')
        RETURNING findingId`,
-      [ts(now), ts(now), ts(now)],
+      [sqlTime(now), sqlTime(now), sqlTime(now)],
     );
     out.created = created.length;
     return out;
@@ -262,7 +259,7 @@ export async function addSuppression(
   const row = await store.one(
     `INSERT INTO suppressions (ruleId, principal, reason, expiresAt, createdAt, createdBy)
      VALUES (?, ?, ?, CAST(? AS TIMESTAMP), now(), ?) RETURNING *`,
-    [s.ruleId, s.principal ?? null, s.reason ?? null, s.expiresAt ? ts(s.expiresAt) : null, s.by ?? null],
+    [s.ruleId, s.principal ?? null, s.reason ?? null, s.expiresAt ? sqlTime(s.expiresAt) : null, s.by ?? null],
   );
   const updated = await store.all(
     `UPDATE findings SET status = 'suppressed', statusBy = ?, statusNote = ?, updatedAt = now()
@@ -274,7 +271,7 @@ export async function addSuppression(
 
 /** Suppressions in force at `now`. */
 export async function activeSuppressions(store: Store, now = new Date()): Promise<Suppression[]> {
-  const rows = await store.all(`SELECT * FROM suppressions WHERE expiresAt IS NULL OR expiresAt > CAST(? AS TIMESTAMP) ORDER BY suppressionId`, [ts(now)]);
+  const rows = await store.all(`SELECT * FROM suppressions WHERE expiresAt IS NULL OR expiresAt > CAST(? AS TIMESTAMP) ORDER BY suppressionId`, [sqlTime(now)]);
   return rows.map((r) => plain(r) as Suppression);
 }
 

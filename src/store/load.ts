@@ -6,7 +6,8 @@
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
 import { classificationSql, conditionSql, modelIdSql, normalizedEventNameSql } from './classify.js';
 import type { DuckDBValue } from '@duckdb/node-api';
-import { sqlString, sqlTimestamp, type Row, type Store } from './db.js';
+import { sqlString, type Row, type Store } from './db.js';
+import { sqlTime } from '../query/lookup.js';
 
 /** Paths extracted once per record (index+1 is the SQL list position). */
 const PATHS = [
@@ -380,7 +381,7 @@ export async function loadRelation(
     await store.runPrepared(`INSERT INTO ${table} ${select}`, params);
   };
   if (opts.incoming) await fill(S, stagedSelect('SELECT * FROM incoming', cfg, 'ingestedAt', false), {});
-  else await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, `TIMESTAMP ${sqlString(sqlTimestamp(new Date()))}`, true)}`);
+  else await store.run(`CREATE OR REPLACE TEMP TABLE staged AS ${stagedSelect(rel, cfg, `TIMESTAMP ${sqlString(sqlTime(new Date()))}`, true)}`);
   if (opts.incoming) return loadStagedPush(store, S, sourceUris, opts);
   // Deduplicate on the eventID (or, without one, on a content hash). Only keys seen twice in
   // the batch or already stored in the batch's time range are examined, usually none. File
@@ -427,7 +428,7 @@ export async function loadDirect(
   // Rows other transactions commit later stay invisible to this one.
   const s = BigInt(String((await store.one(`SELECT nextval('event_seq') AS s`))!.s));
   const mine = `seq > ${s}`;
-  const ingestedAt = `TIMESTAMP ${sqlString(sqlTimestamp(new Date()))}`;
+  const ingestedAt = `TIMESTAMP ${sqlString(sqlTime(new Date()))}`;
   // A rejected row holds placeholders where its required values are missing (it is deleted
   // before the commit; only its row group's time range may stay wider).
   await store.run(`INSERT INTO event_store (${STORE_COLUMNS})
@@ -580,7 +581,6 @@ export function mergeLoads(results: LoadResult[], rejectLimit = 1000): LoadResul
   out.rejects = out.rejects.slice(0, rejectLimit);
   return out;
 }
-
 
 /** Re-applies the AI classification to every stored event (after the name lists change). */
 export async function reclassify(store: Store, cfg: AiClassificationConfig): Promise<number> {
