@@ -176,12 +176,7 @@ export async function loadEnabledRules(store: Store, opts: DetectOptions = {}): 
  * first run wrote stays, and the second finds it as unchanged.
  */
 export async function detect(store: Store, opts: DetectOptions = {}): Promise<DetectSummary> {
-  try {
-    return await detectOnce(store, opts);
-  } catch (e) {
-    if (!/Out of Memory/i.test((e as Error)?.message ?? '')) throw e;
-    return store.withMoreMemory(2, () => detectOnce(store, opts));
-  }
+  return store.retryWithMoreMemory(2, () => detectOnce(store, opts));
 }
 
 async function detectOnce(store: Store, opts: DetectOptions): Promise<DetectSummary> {

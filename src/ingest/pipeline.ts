@@ -10,7 +10,7 @@ import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { defaultAiConfig, type AiClassificationConfig } from '../model/ai-activity.js';
-import { sqlString, type Store } from '../store/db.js';
+import { isOutOfMemory, sqlString, type Store } from '../store/db.js';
 import { loadDirect, loadRelation, mergeLoads, type LoadResult, type SourceCounts } from '../store/load.js';
 import { BundleWriter, startsLikeDelivery, withoutBom, type Bundles } from './bundle.js';
 import { clip, extractFromBytes, isGzip, surrogateProblem, type ExtractedItem } from './formats.js';
@@ -434,14 +434,8 @@ export async function ingestObjects(
           return res;
         });
         try {
-          try {
-            return await attempt();
-          } catch (e) {
-            // Records of hundreds of kilobytes each can need more than ingest's memory limit:
-            // the batch is loaded again, once, with four times as much and one thread.
-            if (!/Out of Memory/i.test((e as Error).message)) throw e;
-            return await store.withMoreMemory(4, attempt);
-          }
+          // Records of hundreds of kilobytes each can need more than ingest's memory limit.
+          return await store.retryWithMoreMemory(4, attempt);
         } finally {
           await Promise.all([fsp.rm(records.path, { force: true }), fsp.rm(rejects.path, { force: true })]);
         }
@@ -492,7 +486,9 @@ export async function ingestObjects(
     } catch (e) {
       error = e;
     }
-    if (staged.stage.trusted > 0) {
+    // Lines taken on trust are read again checked when DuckDB refused the batch, not when it ran
+    // out of memory (that load was already retried with more).
+    if (staged.stage.trusted > 0 && !isOutOfMemory(error)) {
       try {
         return await loadStaged(await stageSlow(staged.batch, false));
       } catch (e) {
@@ -519,7 +515,7 @@ export async function ingestObjects(
     const fileRejects = new Map<number, string>();
     const kept = f.path ? await keepRejectedFile(store.dataDir, f).catch(() => null) : null;
     const message = (error as Error).message.split('\n')[0]!;
-    const hint = /Out of Memory/i.test(message) ? '; a higher AITRAIL_MEMORY_LIMIT lets it be stored' : '';
+    const hint = isOutOfMemory(error) ? '; a higher AITRAIL_MEMORY_LIMIT lets it be stored' : '';
     await stage.unread(f, `could not be stored: ${message}${hint}`, fileRejects, kept);
     await loadStaged({ batch: [f], stage, fileRejects });
   };

@@ -281,11 +281,17 @@ export class Store {
   }
 
   /**
-   * Runs `fn` with DuckDB's memory limit multiplied by `factor` and one thread (each thread holds
-   * buffers of its own), then restores both. For the rare load that needs more memory than the
-   * limit: a file of records of hundreds of kilobytes each, say.
+   * Runs `fn`; when it runs DuckDB out of memory, runs it again, once, with the memory limit
+   * multiplied by `factor` and one thread (each thread holds buffers of its own), then restores
+   * both. For the rare work that needs more than the limit: a file of records of hundreds of
+   * kilobytes each, say. `fn` must leave nothing behind when it fails (a transaction, say).
    */
-  async withMoreMemory<T>(factor: number, fn: () => Promise<T>): Promise<T> {
+  async retryWithMoreMemory<T>(factor: number, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isOutOfMemory(e)) throw e;
+    }
     const row = await this.one(`SELECT current_setting('memory_limit') AS lim, current_setting('threads') AS threads`);
     const limit = parseBytes(String(row?.lim ?? ''));
     if (limit <= 0) return fn();
@@ -333,6 +339,11 @@ export class Store {
 /** Quotes an SQL string literal. */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** Whether an error is DuckDB's "Out of Memory". */
+export function isOutOfMemory(e: unknown): boolean {
+  return /Out of Memory Error/i.test((e as Error)?.message ?? '');
 }
 
 /** A size as DuckDB prints it (`244.1 MiB`, `1.5 GB`, `512 bytes`) in bytes, or 0. */

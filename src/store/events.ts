@@ -7,7 +7,7 @@ import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '
 import { sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
 import { listValue } from '@duckdb/node-api';
-import type { Row, Store } from './db.js';
+import { isOutOfMemory, type Row, type Store } from './db.js';
 
 export type { LookupEvent, LookupResponse } from '../model/api.js';
 
@@ -306,7 +306,7 @@ const NEEDED_MORE = 'the query needed more memory than';
 export function outOfMemory(e: unknown): AitrailError | undefined {
   let msg: string | undefined;
   for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
-    if (/Out of Memory Error/i.test(c.message)) {
+    if (isOutOfMemory(c)) {
       msg = c.message;
       break;
     }
