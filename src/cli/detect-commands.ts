@@ -8,7 +8,7 @@ import { loadRules } from '../detect/rules.js';
 import { runRuleTests } from '../detect/testing.js';
 import { addSuppression, getFinding, listFindings, setFindingStatus, ruleSettings, setRuleEnabled } from '../store/findings.js';
 import { FindingStatusSchema, SeveritySchema, type FindingStatus } from '../model/findings.js';
-import { AitrailError } from '../model/errors.js';
+import { AitrailError, choices } from '../model/errors.js';
 import { parseTime } from '../query/lookup.js';
 import { note, pickFormat, printJson, printRows } from './output.js';
 import { withWriteStore } from './ingest-commands.js';
@@ -68,12 +68,6 @@ export const detectCommand: Command = {
   },
 };
 
-/** `value` if it is one of `allowed`, else a usage error naming them. */
-function oneOf<T extends string>(allowed: readonly T[], value: string, what: string): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new AitrailError('USAGE', `${what} takes ${allowed.join(', ')} (several separated by commas), not '${value}'`);
-}
-
 const FINDING_COLUMNS = ['findingId', 'severity', 'status', 'ruleId', 'principal', 'accountId', 'eventCount', 'firstEventTime', 'lastEventTime', 'title'];
 
 /** `aitrail findings list|show|ack|resolve|reopen|suppress`. */
@@ -99,10 +93,9 @@ export const findingsCommand: Command = {
   },
   async run(values, positionals) {
     const [sub, id] = positionals;
-    const list = (v: unknown) => (v ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : undefined);
     if (sub === 'list' || sub === undefined) {
-      const status = list(values.status)?.map((s) => oneOf(FindingStatusSchema.options, s, '--status'));
-      const severity = list(values.severity)?.map((s) => oneOf(SeveritySchema.options, s, '--severity'));
+      const status = choices(values.status as string | undefined, FindingStatusSchema.options, '--status');
+      const severity = choices(values.severity as string | undefined, SeveritySchema.options, '--severity');
       const limit = values.limit === undefined ? 100 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new AitrailError('USAGE', `--limit takes a whole number from 1 to 10000, not '${values.limit}'`);
       const store = await Store.open({ dataDir: values['data-dir'] as string | undefined, readOnly: true });

@@ -76,3 +76,16 @@ export class AitrailError extends Error {
 export function isAitrailError(e: unknown, code?: ErrorCode): e is AitrailError {
   return e instanceof AitrailError && (code === undefined || e.code === code);
 }
+
+/**
+ * A comma-separated list (an option or a query parameter) whose values must each be one of
+ * `allowed`; undefined when empty, a usage error naming the allowed values otherwise.
+ */
+export function choices<T extends string>(text: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
+  const list = text?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!list?.length) return undefined;
+  for (const x of list) {
+    if (!(allowed as readonly string[]).includes(x)) throw new AitrailError('USAGE', `${what} takes ${allowed.join(', ')} (several separated by commas), not '${x}'`);
+  }
+  return list as T[];
+}

@@ -2,8 +2,8 @@
  * Reading records back from the store. A record is stored as it came in, and DuckDB's JSON
  * reader (which reads delivery files) takes `NaN`, `Infinity` and `inf` (in any case) as numbers
  * and keeps them so: CloudTrail never writes them, but a file made by hand may, and such text is
- * not JSON, which JSON.parse refuses. Readers of stored records use these instead, so one such record cannot stop
- * a detection run, an API answer or a trail's delivery.
+ * not JSON, which JSON.parse refuses. Readers of stored records use these instead, so one such
+ * record cannot stop a detection run, an API answer or a trail's delivery.
  */
 
 /**

@@ -9,7 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { readFile, stat } from 'node:fs/promises';
 import { join, normalize, extname } from 'node:path';
-import { AitrailError, isAitrailError } from '../model/errors.js';
+import { AitrailError, choices, isAitrailError } from '../model/errors.js';
 import { can, RoleSchema, type Permission } from '../model/auth.js';
 import { FindingSchema, FindingStatusSchema, SeveritySchema } from '../model/findings.js';
 import { LOOKUP_ATTRIBUTE_KEYS } from '../query/lookup.js';
@@ -98,16 +98,6 @@ function toDate(v: string | number | undefined, what: string): Date | undefined 
   const d = typeof v === 'number' ? new Date(v * 1000) : new Date(v);
   if (Number.isNaN(d.getTime())) throw new AitrailError('USAGE', `${what} is not a time: ${v}`);
   return d;
-}
-
-/** A comma-separated query parameter whose values must each be one of `allowed`. */
-function listParam<T extends string>(v: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
-  const list = v?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!list?.length) return undefined;
-  for (const x of list) {
-    if (!(allowed as readonly string[]).includes(x)) throw new AitrailError('USAGE', `${what} takes ${allowed.join(', ')} (several separated by commas), not '${x}'`);
-  }
-  return list as T[];
 }
 
 function clientIp(c: Context): string {
@@ -374,8 +364,8 @@ export function createApp(deps: AppDeps): { app: OpenAPIHono<Env>; auditor: Audi
       responses: { 200: json(z.object({ findings: z.array(FindingSummarySchema), total: z.number() }), 'Findings'), ...errors },
     },
     async (c, { query }) => {
-      const status = listParam(query.status, FindingStatusSchema.options, 'status');
-      const severity = listParam(query.severity, SeveritySchema.options, 'severity');
+      const status = choices(query.status, FindingStatusSchema.options, 'status');
+      const severity = choices(query.severity, SeveritySchema.options, 'severity');
       return c.json(await deps.access.read((s) => listFindings(s, { status, severity, ruleId: query.ruleId, principal: query.principal, limit: query.limit, offset: query.offset })));
     },
   );
