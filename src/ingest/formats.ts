@@ -227,6 +227,17 @@ function elementTexts(text: string, kind: ContainerKind, count: number): string[
  * where it stopped, and `rebase` follows text dropped from the front. Strings (with their escapes)
  * and nested values are skipped over, so brackets and commas inside them do not count.
  */
+/**
+ * Where a scan inside a string, at `pos`, next has to look: the string's next quote or backslash,
+ * or the text's end. `bs.at` keeps the next backslash found (-2: not looked for yet, -1: none).
+ */
+function stringStop(text: string, pos: number, bs: { at: number }): number {
+  const q = text.indexOf('"', pos);
+  if (bs.at !== -1 && bs.at < pos) bs.at = text.indexOf('\\', pos);
+  const stop = q < 0 ? text.length : q;
+  return bs.at >= 0 && bs.at < stop ? bs.at : stop;
+}
+
 export class ArrayScanner {
   private depth = 0;
   private inString = false;
@@ -243,13 +254,10 @@ export class ArrayScanner {
    */
   scan(text: string, onElement: (element: string) => void): number {
     // Inside a string the scan jumps to the next quote or backslash (see ValueScanner.scan).
-    let bs = -2;
+    const bs = { at: -2 };
     for (; this.pos < text.length; this.pos++) {
       if (this.inString && !this.escaped) {
-        const q = text.indexOf('"', this.pos);
-        if (bs !== -1 && bs < this.pos) bs = text.indexOf('\\', this.pos);
-        let stop = q < 0 ? text.length : q;
-        if (bs >= 0 && bs < stop) stop = bs;
+        const stop = stringStop(text, this.pos, bs);
         this.pos = stop;
         if (stop >= text.length) break;
       }
@@ -329,16 +337,13 @@ export class ValueScanner {
    */
   scan(text: string, onValue: (value: string, line: number) => boolean | void): number {
     // Inside a string (most of a record's text) the scan jumps to the next quote or backslash,
-    // counting the line feeds it passes: a character at a time cost 6 µs a record. `bs` and `nl`
-    // are the next backslash and line feed at or after where they were looked for (-1: none).
-    let bs = -2;
+    // counting the line feeds it passes: a character at a time cost 6 µs a record. `nl` is the
+    // next line feed at or after where it was looked for (-1: none).
+    const bs = { at: -2 };
     let nl = -2;
     for (; this.pos < text.length; this.pos++) {
       if (this.inString && !this.escaped) {
-        const q = text.indexOf('"', this.pos);
-        if (bs !== -1 && bs < this.pos) bs = text.indexOf('\\', this.pos);
-        let stop = q < 0 ? text.length : q;
-        if (bs >= 0 && bs < stop) stop = bs;
+        const stop = stringStop(text, this.pos, bs);
         if (stop > this.pos) {
           if (nl !== -1 && nl < this.pos) nl = text.indexOf('\n', this.pos);
           while (nl >= 0 && nl < stop) {
