@@ -284,3 +284,25 @@ test('a query that runs the store out of memory says so in words a user can act 
     rmDir(dir);
   }
 });
+
+test('NextToken pages through events apart by less than a millisecond without losing any', async () => {
+  const dir = tempDir();
+  const own = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    // Pushed events may carry microseconds: a page ending inside a millisecond must resume there.
+    const times = ['2026-11-01T10:00:00.123900Z', '2026-11-01T10:00:00.123600Z', '2026-11-01T10:00:00.123300Z', '2026-11-01T10:00:00.123000Z', '2026-11-01T10:00:00.122000Z'];
+    writeRaw(dir, 'logs/a.json', JSON.stringify({ Records: times.map((t, i) => record({ eventID: `us-${i}`, eventTime: t })) }));
+    assert.equal((await ingest(own, [`${dir}/logs`])).eventsAdded, 5);
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await lookupEvents(own, { MaxResults: 1, NextToken: token });
+      seen.push(...page.Events.map((e) => e.EventId!));
+      token = page.NextToken;
+    } while (token && seen.length < 10);
+    assert.deepEqual(seen, ['us-0', 'us-1', 'us-2', 'us-3', 'us-4']);
+  } finally {
+    await own.close();
+    rmDir(dir);
+  }
+});

@@ -100,8 +100,8 @@ test('filters: eventTime compares the time as the record writes it; record paths
 
 test('NextToken round-trips only with the same parameters', () => {
   const req = { LookupAttributes: [{ AttributeKey: 'EventName' as const, AttributeValue: 'X' }], MaxResults: 5 };
-  const token = encodeNextToken(req, { t: '2026-01-01 00:00:00', id: '42' });
-  assert.deepEqual(decodeNextToken({ ...req, MaxResults: 7, NextToken: token }), { t: '2026-01-01 00:00:00', id: '42' });
+  const token = encodeNextToken(req, { t: '1767225600000000', id: '42' });
+  assert.deepEqual(decodeNextToken({ ...req, MaxResults: 7, NextToken: token }), { t: '1767225600000000', id: '42' });
   assert.equal(code(() => decodeNextToken({ ...req, LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'Y' }], NextToken: token })), 'InvalidNextTokenException');
   assert.equal(code(() => decodeNextToken({ NextToken: 'garbage' })), 'InvalidNextTokenException');
 });

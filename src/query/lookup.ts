@@ -207,13 +207,14 @@ function paramsFingerprint(req: LookupRequest): string {
 
 /** The position after which the next page starts. */
 export interface Cursor {
+  /** eventTime in microseconds since the epoch: events can be apart by less than a millisecond. */
   t: string;
   id: string;
 }
 
 /** Encodes a NextToken: the last row's (eventTime, seq) plus the request fingerprint. */
 export function encodeNextToken(req: LookupRequest, cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ v: 2, f: paramsFingerprint(req), ...cursor })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: 3, f: paramsFingerprint(req), ...cursor })).toString('base64url');
 }
 
 /** Decodes a NextToken, refusing one made for other parameters. */
@@ -225,7 +226,7 @@ export function decodeNextToken(req: LookupRequest): Cursor | undefined {
   } catch {
     throw new AitrailError('InvalidNextTokenException', 'NextToken is not a token aitrail issued');
   }
-  if (obj.v !== 2 || typeof obj.t !== 'string' || typeof obj.id !== 'string' || !/^-?\d+$/.test(obj.id)) {
+  if (obj.v !== 3 || typeof obj.t !== 'string' || !/^-?\d+$/.test(obj.t) || typeof obj.id !== 'string' || !/^-?\d+$/.test(obj.id)) {
     throw new AitrailError('InvalidNextTokenException', 'NextToken is not a token aitrail issued');
   }
   if (obj.f !== paramsFingerprint(req)) {
@@ -267,13 +268,13 @@ export function buildLookupQuery(req: LookupRequest, table = 'event_store'): Sql
   where.push(req.EventCategory === 'insight' ? "eventType = 'AwsCloudTrailInsight'" : "eventType IS DISTINCT FROM 'AwsCloudTrailInsight'");
   const cursor = decodeNextToken(req);
   if (cursor) {
-    where.push('(eventTime < CAST(? AS TIMESTAMP) OR (eventTime = CAST(? AS TIMESTAMP) AND seq < CAST(? AS BIGINT)))');
+    where.push('(eventTime < make_timestamp(CAST(? AS BIGINT)) OR (eventTime = make_timestamp(CAST(? AS BIGINT)) AND seq < CAST(? AS BIGINT)))');
     params.push(cursor.t, cursor.t, cursor.id);
   }
   const limit = req.MaxResults ?? DEFAULT_MAX_RESULTS;
   // Ties on eventTime are broken by the store's insertion sequence: unique, and an integer, so
   // ordering a large match set costs no string decoding.
-  const sql = `SELECT rowid AS rid, eventTime, seq AS cursorId FROM ${table}
+  const sql = `SELECT rowid AS rid, CAST(epoch_us(eventTime) AS VARCHAR) AS cursorTime, seq AS cursorId FROM ${table}
     WHERE ${where.join(' AND ')}
     ORDER BY eventTime DESC, seq DESC
     LIMIT ${limit + 1}`;

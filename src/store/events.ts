@@ -3,7 +3,7 @@
  */
 import { AitrailError, isAitrailError } from '../model/errors.js';
 import { parseStoredJson, storedRecord } from '../model/stored-json.js';
-import { buildLookupQuery, encodeNextToken, sqlTime, type LookupRequest } from '../query/lookup.js';
+import { buildLookupQuery, encodeNextToken, type LookupRequest } from '../query/lookup.js';
 import { sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
 import { listValue } from '@duckdb/node-api';
@@ -120,7 +120,7 @@ export async function lookupEvents(store: Store, req: LookupRequest, cache?: Loo
   for (const p of page) out.Events.push(found.get(String(p.cursorId))!);
   if (ids.length > q.limit) {
     const last = page[page.length - 1]!;
-    out.NextToken = encodeNextToken(req, { t: sqlTime(last.eventTime as Date), id: String(last.cursorId) });
+    out.NextToken = encodeNextToken(req, { t: String(last.cursorTime), id: String(last.cursorId) });
   }
   return out;
 }
