@@ -102,11 +102,11 @@ test('an S3 source that cannot be listed is one clear line, without the AWS SDK\
 });
 
 test('ingest\'s memory limit grows with DuckDB\'s threads unless set outright', () => {
-  assert.equal(ingestMemoryLimit({}), '256MB');
-  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: '1' }), '256MB');
-  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: '4' }), '512MB');
+  assert.equal(ingestMemoryLimit({}), '384MB');
+  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: '1' }), '384MB');
+  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: '4' }), '768MB');
   assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: '4', AITRAIL_MEMORY_LIMIT: '300MB' }), '300MB');
-  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: 'lots' }), '256MB');
+  assert.equal(ingestMemoryLimit({ AITRAIL_THREADS: 'lots' }), '384MB');
 });
 
 test('usage errors exit 2 with the usage text; a missing store is a clear error', () => {

@@ -18,14 +18,17 @@ const STORE = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 
 
 /**
  * The DuckDB memory limit of bulk loads: tighter than other commands' so the whole process stays
- * within about 1 GiB, and 128 MB per DuckDB thread (256 MB with the default 2). Each thread of a
- * load holds its own buffers: with 3 threads under 256 MB, a 1M-event ingest took 53 s instead of
- * 16 s, evicting and reloading them. AITRAIL_MEMORY_LIMIT sets it outright.
+ * within about 1 GiB, and 192 MB per DuckDB thread (384 MB with the default 2). Each thread of a
+ * load holds its own buffers: DuckDB's JSON reader alone takes about 40 MB per thread whatever
+ * the files' size, and what is left holds the row groups being written. Under 128 MB per thread
+ * those were written out to temporary files and read back (about 6 % of a 1M-event ingest's CPU);
+ * with 3 threads under 256 MB, a 1M-event ingest took 53 s instead of 16 s. AITRAIL_MEMORY_LIMIT
+ * sets it outright.
  */
 export function ingestMemoryLimit(env: NodeJS.ProcessEnv = process.env): string {
   if (env.AITRAIL_MEMORY_LIMIT) return env.AITRAIL_MEMORY_LIMIT;
   const threads = Math.max(1, Math.floor(Number(env.AITRAIL_THREADS) || 2));
-  return `${128 * Math.max(2, threads)}MB`;
+  return `${192 * Math.max(2, threads)}MB`;
 }
 const INGEST_MEMORY = ingestMemoryLimit();
 

@@ -418,7 +418,7 @@ export async function ingestObjects(
         await Promise.all([records.close(), rejects.close()]);
         // Typed columns straight from the reader: taking each member out of a JSON object per
         // line cost a parse per member, and held so much memory that 4,000 records of 1.6 kB
-        // did not fit in ingest's 256 MB.
+        // did not fit in 256 MB.
         const attempt = () => store.transaction(async () => {
           const parts: LoadResult[] = [];
           if (rejects.lines > 0) {

@@ -269,7 +269,7 @@ export class Store {
    * limit; says whether it did. A bulk INSERT writes full row groups to the database file as it
    * goes, but a write in which no DuckDB thread filled one (a small batch) is committed through
    * the WAL and stays in memory until a checkpoint: 30,000 CloudTrail records held 87 MB, and a
-   * large INSERT after them then ran ingest's 256 MB out of memory.
+   * large INSERT after them then ran a 256 MB limit out of memory.
    */
   async relieveMemory(share = 0.25): Promise<boolean> {
     const row = await this.one(`SELECT current_setting('memory_limit') AS lim,
