@@ -91,10 +91,12 @@ export class StoreAccess {
     let last = 0;
     try {
       while (this.pending.length > 0) {
-        // Group commit: a commit costs about the same for 100 events as for 1,000, so when far
-        // fewer are waiting than went into the last commit, the clients just answered are
-        // probably sending their next requests: give them a few milliseconds to join.
-        for (let waited = 0; waited < 20 && this.pendingEvents() * 2 < last; waited++) await new Promise((r) => setTimeout(r, 1));
+        // Group commit: a commit has a fixed cost of about 20 ms (100 events take 18–21 ms,
+        // 2,000 take 50–58 ms), so when fewer are waiting than went into the last commit, the
+        // clients just answered are probably sending their next requests: give them up to 20 ms
+        // to join. (Starting as soon as half were back, 20 clients pushed 21,858–22,690 events/s
+        // against 24,412–25,430 this way; starting at once, 17,860–18,118.)
+        for (let waited = 0; waited < 20 && this.pendingEvents() < last; waited++) await new Promise((r) => setTimeout(r, 1));
         const batch = this.pending;
         this.pending = [];
         const byChannel = new Map<string, typeof batch>();
