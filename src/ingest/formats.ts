@@ -223,11 +223,6 @@ function elementTexts(text: string, kind: ContainerKind, count: number): string[
 }
 
 /**
- * Cuts the elements of a JSON array out of text, which may come in pieces: `scan` goes on from
- * where it stopped, and `rebase` follows text dropped from the front. Strings (with their escapes)
- * and nested values are skipped over, so brackets and commas inside them do not count.
- */
-/**
  * Where a scan inside a string, at `pos`, next has to look: the string's next quote or backslash,
  * or the text's end. `bs.at` keeps the next backslash found (-2: not looked for yet, -1: none).
  */
@@ -238,6 +233,11 @@ function stringStop(text: string, pos: number, bs: { at: number }): number {
   return bs.at >= 0 && bs.at < stop ? bs.at : stop;
 }
 
+/**
+ * Cuts the elements of a JSON array out of text, which may come in pieces: `scan` goes on from
+ * where it stopped, and `rebase` follows text dropped from the front. Strings (with their escapes)
+ * and nested values are skipped over, so brackets and commas inside them do not count.
+ */
 export class ArrayScanner {
   private depth = 0;
   private inString = false;
