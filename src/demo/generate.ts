@@ -4,7 +4,7 @@
  * Generation streams in time order, so memory stays flat however many events are asked for.
  */
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -184,11 +184,14 @@ export async function generateDemo(opts: DemoOptions): Promise<DemoResult> {
     // zlib's async API comes back to the main thread after every output chunk, and the main
     // thread is busy generating; an output chunk as large as the whole result avoids that stall.
     const gz = await gzipAsync(body, { level: GZIP_LEVEL, chunkSize: Math.max(64 * 1024, body.length >>> 1) });
+    // Written synchronously (about 20 µs for a small file): libuv's threads creating files side
+    // by side in the same folders spent up to ten times the system time contending. 50,000 events
+    // (14,000 files) were generated in 2.3–3.3 s this way, 2.8–7.6 s with promise-based writes.
     if (!dirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       dirs.add(dir);
     }
-    await writeFile(join(dir, name), gz);
+    writeFileSync(join(dir, name), gz);
     bytes += gz.length;
   };
 
