@@ -49,6 +49,43 @@ test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, 
   }
 });
 
+test('a prefix of more than one listing page (1,000 keys) is read whole, digests skipped, and a rerun reads nothing', async () => {
+  const s3 = await startS3(['big-trail']);
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    const start = Date.parse('2026-10-01T00:00:00Z');
+    const puts: Promise<void>[] = [];
+    const put = async (key: string, body: Buffer) => {
+      puts.push(s3.put('big-trail', key, body));
+      if (puts.length >= 32) await Promise.all(puts.splice(0));
+    };
+    // 1,150 delivery files of one record each, five minutes apart, and a digest every 50 files in
+    // a second account's folder. (s3rver lists in the order it walks its folders, not S3's byte
+    // order, and its second page drops keys that sort before the first page's last: the keys are
+    // chosen to come in the same order both ways.)
+    for (let i = 0; i < 1150; i++) {
+      const when = new Date(start + i * 300_000);
+      await put(deliveryKey('111122223333', 'us-east-1', when, `P${String(i).padStart(15, '0')}`), gzipSync(JSON.stringify({ Records: [record({ eventID: `page-${i}`, eventTime: when.toISOString().replace('.000', '') })] })));
+      if (i % 50 === 0) {
+        const d = when.toISOString().slice(0, 10).replaceAll('-', '/');
+        await put(`AWSLogs/222233334444/CloudTrail-Digest/us-east-1/${d}/222233334444_CloudTrail-Digest_us-east-1_t_us-east-1_${i}.json.gz`, gzipSync('{}'));
+      }
+    }
+    await Promise.all(puts);
+    const first = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: s3.endpoint });
+    assert.deepEqual([first.filesRead, first.eventsAdded, first.rejected, first.filesSkipped.digest], [1150, 1150, 0, 23]);
+    const ids = await store.one(`SELECT count(DISTINCT eventId) AS n, min(eventId) AS lo, max(eventId) AS hi FROM events`);
+    assert.deepEqual([Number(ids!.n), ids!.lo, ids!.hi], [1150, 'page-0', 'page-999']);
+    const again = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: s3.endpoint });
+    assert.deepEqual([again.filesRead, again.filesUnchanged, again.eventsAdded], [0, 1150, 0]);
+  } finally {
+    await store.close();
+    rmDir(dir);
+    await s3.stop();
+  }
+});
+
 test('a Firehose bucket of EventBridge events over S3: extensionless objects found by their name, records one after another, date folders pruned', async () => {
   const s3 = await startS3(['firehose-bucket']);
   const dir = tempDir();

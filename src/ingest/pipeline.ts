@@ -15,7 +15,7 @@ import { loadDirect, loadRelation, mergeLoads, type LoadResult, type SourceCount
 import { BundleWriter, startsLikeDelivery, withoutBom, type Bundles } from './bundle.js';
 import { clip, extractFromBytes, isGzip, surrogateProblem, type ExtractedItem } from './formats.js';
 import { streamItems } from './stream.js';
-import { probeFile, sortByKey, type InputObject, type SkipReason } from './sources.js';
+import { FETCH_CONCURRENCY, probeFile, sortByKey, type InputObject, type SkipReason } from './sources.js';
 
 /** Options of one ingest run. */
 export interface IngestOptions {
@@ -23,7 +23,7 @@ export interface IngestOptions {
   batchFiles?: number;
   /** Uncompressed bytes per batch. */
   batchBytes?: number;
-  /** Parallel fetches (S3 downloads). */
+  /** Objects fetched at once (S3 downloads; FETCH_CONCURRENCY by default). */
   concurrency?: number;
   /** Files larger than this (bytes, compressed or not) are streamed rather than read whole. */
   largeFileBytes?: number;
@@ -205,7 +205,7 @@ export async function ingestObjects(
   const batchBytes = opts.batchBytes ?? (Number(process.env.AITRAIL_BATCH_BYTES) || 192 * 1024 * 1024);
   // A streamed file's records are staged a group at a time (one write each), parts cut between groups.
   const groupChars = Math.min(1024 * 1024, Math.ceil(batchBytes / 8));
-  const concurrency = opts.concurrency ?? 8;
+  const concurrency = opts.concurrency ?? FETCH_CONCURRENCY;
   // Above this size a file is not read whole (see loadLarge): CloudTrail's own files are far smaller.
   const largeFileBytes = opts.largeFileBytes ?? (Number(process.env.AITRAIL_LARGE_FILE_BYTES) || 48 * 1024 * 1024);
   const progress: IngestProgress = { filesDone: 0, filesTotal: todo.length, eventsAdded: 0, bytesRead: 0 };

@@ -145,11 +145,22 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket: m[1]!, prefix: m[2]! };
 }
 
+/**
+ * Objects fetched at once. A delivery file is a few kilobytes, so a download is one round trip
+ * and the listing's order is read at (concurrency ÷ latency) objects a second. Measured through a
+ * proxy adding 50 ms to each request of an S3-protocol server on this machine, 3,000 delivery
+ * files: 8 at once 132 files/s, 32 at once 432, 64 at once 519 (the local server's own limit was
+ * 528–677). S3 serves thousands of GETs a second per prefix.
+ */
+export const FETCH_CONCURRENCY = 64;
+
 /** Creates an S3 client with the standard credential chain and an optional custom endpoint. */
 export function makeS3Client(endpointUrl?: string, region?: string): S3Client {
   return new S3Client({
     region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpointUrl ? { endpoint: endpointUrl, forcePathStyle: true } : {}),
+    // The SDK keeps 50 sockets per host by default: one per object fetched at once.
+    requestHandler: { httpAgent: { maxSockets: FETCH_CONCURRENCY }, httpsAgent: { maxSockets: FETCH_CONCURRENCY } },
   });
 }
 

@@ -33,7 +33,9 @@ export async function startS3(buckets: string[]): Promise<S3Server> {
   const port = await freePort();
   const require = createRequire(import.meta.url);
   const bin = join(dirname(require.resolve('s3rver/package.json')), 'bin', 's3rver.js');
-  const proc: ChildProcess = spawn(process.execPath, [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'], { stdio: 'ignore' });
+  // s3rver makes ListObjectsV2's continuation tokens with a cipher OpenSSL 3 keeps in its legacy
+  // provider: without it, a listing of more than one page (1,000 keys) fails with a 500.
+  const proc: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
   process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
   process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
