@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
+import { skipReason } from '../src/ingest/sources.js';
 import { record, tempDir, rmDir, deliveryKey } from './helpers/fixtures.js';
 import { startS3 } from './helpers/s3server.js';
 
@@ -22,6 +23,7 @@ test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, 
     await s3.put('trail-bucket', 'org/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/10/15/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261015T110000Z.json.gz', gzipSync('{}'));
     await s3.put('trail-bucket', 'org/AWSLogs/111122223333/CloudTrail/us-east-1/', '');
     await s3.put('trail-bucket', 'elsewhere/x.json.gz', gzipSync(JSON.stringify({ Records: [record()] })));
+    await s3.fillFolders('trail-bucket');
 
     // Key-date pruning: only the folders of Oct 15 and Oct 16 (one-day delivery margin) are read.
     const pruned = await ingest(store, ['s3://trail-bucket/org/'], {
@@ -30,9 +32,11 @@ test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, 
       endTime: new Date('2026-10-15T23:59:59Z'),
     });
     assert.equal(pruned.filesRead, 2);
-    assert.equal(pruned.filesSkipped['outside-time-range'], 2);
-    assert.equal(pruned.filesSkipped.digest, 1);
     assert.equal(pruned.eventsAdded, 4);
+    // Only the folders on the way to those two days are listed (a note in each of org/, AWSLogs/,
+    // the account, CloudTrail/, the region, 2026/ and 10/); the digest folder and the days of
+    // Oct 1 and Oct 30 never are, so nothing is counted outside the range.
+    assert.deepEqual(pruned.filesSkipped, { digest: 0, 'not-a-log-file': 7, 'folder-marker': 1, 'outside-time-range': 0 });
 
     const all = await ingest(store, ['s3://trail-bucket/org/'], { endpointUrl: s3.endpoint });
     assert.equal(all.filesUnchanged, 2, 'the manifest (key, size, ETag) skips objects already read');
@@ -98,13 +102,70 @@ test('a Firehose bucket of EventBridge events over S3: extensionless objects fou
     await s3.put('firehose-bucket', object('30', 3), [record({ eventTime: '2026-10-30T10:10:00Z' })].map(envelope).join(''));
     // Firehose's own error output and other extensionless objects are not logs.
     await s3.put('firehose-bucket', 'cloudtrail/ConfigWritabilityCheckFile', 'x');
+    await s3.fillFolders('firehose-bucket');
     const s = await ingest(store, ['s3://firehose-bucket/cloudtrail/'], { endpointUrl: s3.endpoint, startTime: new Date('2026-10-15T00:00:00Z'), endTime: new Date('2026-10-15T23:59:59Z') });
-    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected, s.filesSkipped['not-a-log-file'], s.filesSkipped['outside-time-range']], [2, 3, 0, 1, 1]);
+    // Not logs: the check file, and the notes of the folders listed (2026/, 10/ and 15/). The
+    // folder of Oct 30 is never listed.
+    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected, s.filesSkipped['not-a-log-file'], s.filesSkipped['outside-time-range']], [2, 3, 0, 4, 0]);
     // The records are the envelopes' details, as they came.
     const times = (await store.all(`SELECT strftime(eventTime, '%H:%M') AS t, json_extract_string(record, '$.detail-type') AS dt FROM events ORDER BY eventTime`)).map((r) => [r.t, r.dt]);
     assert.deepEqual(times, [['10:10', null], ['10:11', null], ['10:12', null]]);
   } finally {
     await store.close();
+    rmDir(dir);
+    await s3.stop();
+  }
+});
+
+test('with a time range, a bucket walked folder by folder yields exactly the files a whole listing would keep, and no folder outside the range is listed', async () => {
+  const s3 = await startS3(['org-trail']);
+  const dir = tempDir();
+  try {
+    const keys: string[] = [];
+    const days = ['2025-06-15', '2025-12-30', '2025-12-31', '2026-01-01', '2026-01-02', '2026-01-03', '2026-02-28', '2026-03-01'];
+    for (const account of ['AWSLogs/111122223333', 'AWSLogs/o-abc123def4/444455556666']) {
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        for (const day of days) {
+          const when = new Date(`${day}T12:05:00Z`);
+          keys.push(`${account.split('/')[0]}/${account.split('/').slice(1).join('/')}/CloudTrail/${region}/${day.replaceAll('-', '/')}/` +
+            deliveryKey(account.split('/').pop()!, region, when, `R${keys.length}`).split('/').pop()!);
+          keys.push(`${account}/CloudTrail-Digest/${region}/${day.replaceAll('-', '/')}/${account.split('/').pop()}_CloudTrail-Digest_${region}_t_${region}_${day.replaceAll('-', '')}T130000Z.json.gz`);
+        }
+      }
+    }
+    // Files CloudTrail does not write: no full date in their key, so every range reads them.
+    keys.push('AWSLogs/exports/2026/01/monthly.json', 'AWSLogs/exports/2026/yearly.json', 'AWSLogs/readme.json');
+    for (const [i, k] of keys.entries()) await s3.put('org-trail', k, gzipSync(JSON.stringify({ Records: [record({ eventID: `k-${i}` })] })));
+    const notes = await s3.fillFolders('org-trail');
+    // Each with how many delivery files it takes (the folders of D and D+1 hold events of day D).
+    const ranges: [string, string | undefined, string | undefined, number][] = [
+      ['New Year', '2026-01-01T00:00:00Z', '2026-01-01T23:59:59Z', 8],
+      ['from March', '2026-03-01T00:00:00Z', undefined, 4],
+      ['until June 2025', undefined, '2025-06-15T00:00:00Z', 4],
+      ['a day with no folder', '2026-02-10T00:00:00Z', '2026-02-10T23:59:59Z', 0],
+    ];
+    for (const [name, from, to, delivery] of ranges) {
+      const range = { ...(from ? { start: new Date(from) } : {}), ...(to ? { end: new Date(to) } : {}) };
+      const store = await Store.open({ dataDir: `${dir}/${name}` });
+      try {
+        const s = await ingest(store, ['s3://org-trail/AWSLogs/'], { endpointUrl: s3.endpoint, startTime: range.start, endTime: range.end });
+        const read = (await store.all(`SELECT uri FROM ingested_objects ORDER BY uri`)).map((r) => String(r.uri));
+        const expected = keys.filter((k) => skipReason(k, false, range) === undefined).map((k) => `s3://org-trail/${k}`).sort();
+        assert.deepEqual(read, expected, name);
+        assert.equal(read.filter((u) => u.includes('/CloudTrail/')).length, delivery, name);
+        assert.equal(s.filesRead, delivery + 3, name);
+        // The folders listed are those that can hold a file the range keeps: the notes seen are
+        // those of folders under the prefix where a log file would be kept.
+        const listed = notes.filter((f) => f.startsWith('AWSLogs/') && skipReason(`${f}x.json`, false, range) === undefined);
+        assert.equal(s.filesSkipped['not-a-log-file'], listed.length, name);
+        assert.ok(listed.length < notes.length - 1, name);
+        // No file outside the range or in a digest folder is even listed.
+        assert.deepEqual([s.filesSkipped['outside-time-range'], s.filesSkipped.digest], [0, 0], name);
+      } finally {
+        await store.close();
+      }
+    }
+  } finally {
     rmDir(dir);
     await s3.stop();
   }

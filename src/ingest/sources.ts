@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve, basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { S3Client, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { S3Client, ListObjectsV2Command, GetObjectCommand, type _Object } from '@aws-sdk/client-s3';
 import { AitrailError } from '../model/errors.js';
 
 /** One file or object to read. */
@@ -36,6 +36,16 @@ const LOG_NAME = /\.(json|jsonl|ndjson|cloudtrail|log)(\.gz)?$|\.gz$|-\d+-\d{4}(
 const DATE_IN_KEY = /(?:^|\/)(\d{4})\/(\d{2})\/(\d{2})\//;
 const DELIVERY_STAMP = /_(\d{8}T\d{4,6}Z)_/;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether files in the date folder of `day` (ms, UTC midnight) can hold events of `range`: files
+ * sit under their delivery date, so events of day D can be in the folders of D and D+1.
+ */
+function dayInRange(day: number, range: { start?: Date; end?: Date }): boolean {
+  return !((range.start && day + DAY_MS <= range.start.getTime()) || (range.end && day - DAY_MS > range.end.getTime()));
+}
+
 /** Decides whether a found key is skipped, by its name and (optionally) its date folder. */
 export function skipReason(key: string, explicit: boolean, range?: { start?: Date; end?: Date }): SkipReason | undefined {
   if (key.endsWith('/')) return 'folder-marker';
@@ -43,12 +53,7 @@ export function skipReason(key: string, explicit: boolean, range?: { start?: Dat
   if (!explicit && !LOG_NAME.test(basename(key))) return 'not-a-log-file';
   if (range && (range.start || range.end)) {
     const m = DATE_IN_KEY.exec(key);
-    if (m) {
-      const day = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-      // Files sit under their delivery date: events of day D can be in the folders of D and D+1.
-      if (range.start && day + 86_400_000 <= range.start.getTime()) return 'outside-time-range';
-      if (range.end && day - 86_400_000 > range.end.getTime()) return 'outside-time-range';
-    }
+    if (m && !dayInRange(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])), range)) return 'outside-time-range';
   }
   return undefined;
 }
@@ -164,7 +169,28 @@ export function makeS3Client(endpointUrl?: string, region?: string): S3Client {
   });
 }
 
-/** Lists an S3 prefix, skipping digests and other non-log objects, pruning by key date. */
+/**
+ * How a folder (an S3 prefix ending in `/`) is listed when a time range is given: skipped when
+ * skipReason would skip every key under it (a digest folder, or a date folder `YYYY/MM/DD/`
+ * outside the range), listed whole once keys under it have their date, else one level at a time.
+ * Year and month folders are always looked into: a file directly in one has no date and is read.
+ */
+export function folderPlan(folder: string, range: { start?: Date; end?: Date }): 'skip' | 'whole' | 'descend' {
+  if (/(^|\/)CloudTrail-Digest\/$/.test(folder)) return 'skip';
+  const dated = DATE_IN_KEY.exec(folder);
+  if (dated) return dayInRange(Date.UTC(Number(dated[1]), Number(dated[2]) - 1, Number(dated[3])), range) ? 'whole' : 'skip';
+  return 'descend';
+}
+
+/** Folders listed at once while a time range prunes a bucket's tree. */
+const LIST_CONCURRENCY = 16;
+
+/**
+ * Lists an S3 prefix, skipping digests and other non-log objects, pruning by key date. With a
+ * time range the bucket is walked folder by folder (`/`-delimited), and date folders outside the
+ * range, and digest folders, are never listed: a trail bucket holds 288 files a day per account
+ * and region, and reading one day of a year's logs must not page through the whole year.
+ */
 export async function listS3(
   client: S3Client,
   uri: string,
@@ -173,41 +199,71 @@ export async function listS3(
 ): Promise<InputObject[]> {
   const { bucket, prefix } = parseS3Uri(uri);
   const out: InputObject[] = [];
-  let token: string | undefined;
-  do {
-    let page;
-    try {
-      page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    } catch (e) {
-      throw new AitrailError('INGEST_SOURCE', `cannot list ${uri}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
+  const take = (obj: _Object) => {
+    const key = obj.Key!;
+    const objUri = `s3://${bucket}/${key}`;
+    const reason = skipReason(key, key === prefix, range);
+    if (reason) {
+      onSkip(objUri, reason);
+      return;
     }
-    for (const obj of page.Contents ?? []) {
-      const key = obj.Key!;
-      const objUri = `s3://${bucket}/${key}`;
-      const reason = skipReason(key, key === prefix, range);
-      if (reason) {
-        onSkip(objUri, reason);
-        continue;
+    let local: string | undefined;
+    out.push({
+      uri: objUri,
+      size: obj.Size ?? 0,
+      etag: obj.ETag?.replaceAll('"', ''),
+      explicit: key === prefix,
+      fetch: async (tmpDir: string) => {
+        local = join(tmpDir, createHash('sha1').update(objUri).digest('hex') + '-' + basename(key));
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        await pipeline(res.Body as Readable, createWriteStream(local));
+        return local;
+      },
+      release: async () => {
+        if (local) await fsp.rm(local, { force: true });
+      },
+    });
+  };
+  /** Lists everything under `p` (or one level of it, `delimited`), page by page; returns its subfolders. */
+  const list = async (p: string, delimited: boolean): Promise<string[]> => {
+    const folders: string[] = [];
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: p, ContinuationToken: token, ...(delimited ? { Delimiter: '/' } : {}) }));
+      } catch (e) {
+        throw new AitrailError('INGEST_SOURCE', `cannot list ${uri}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
       }
-      let local: string | undefined;
-      out.push({
-        uri: objUri,
-        size: obj.Size ?? 0,
-        etag: obj.ETag?.replaceAll('"', ''),
-        explicit: key === prefix,
-        fetch: async (tmpDir: string) => {
-          local = join(tmpDir, createHash('sha1').update(objUri).digest('hex') + '-' + basename(key));
-          const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-          await pipeline(res.Body as Readable, createWriteStream(local));
-          return local;
-        },
-        release: async () => {
-          if (local) await fsp.rm(local, { force: true });
-        },
-      });
+      for (const obj of page.Contents ?? []) take(obj);
+      for (const cp of page.CommonPrefixes ?? []) if (cp.Prefix) folders.push(cp.Prefix);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return folders;
+  };
+  const pruning = range && (range.start || range.end) ? range : undefined;
+  if (!pruning) {
+    await list(prefix, false);
+  } else {
+    // The prefix itself may already name a date folder (or a part of a name: `…/CloudTrail/us-`).
+    const root = prefix === '' || prefix.endsWith('/') ? folderPlan(prefix, pruning) : 'descend';
+    const queue: { p: string; plan: 'whole' | 'descend' }[] = root === 'skip' ? [] : [{ p: prefix, plan: root }];
+    const running = new Set<Promise<void>>();
+    while (queue.length > 0 || running.size > 0) {
+      while (queue.length > 0 && running.size < LIST_CONCURRENCY) {
+        const { p, plan } = queue.shift()!;
+        const job: Promise<void> = list(p, plan === 'descend').then((folders) => {
+          for (const f of folders) {
+            const next = folderPlan(f, pruning);
+            if (next !== 'skip') queue.push({ p: f, plan: next });
+          }
+        });
+        running.add(job);
+        void job.finally(() => running.delete(job)).catch(() => undefined);
+      }
+      if (running.size > 0) await Promise.race(running);
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return sortByKey(out, (o) => deliveryOrderKey(o.uri));
 }
 

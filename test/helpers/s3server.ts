@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { S3Client, CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { tempDir, rmDir } from './fixtures.js';
 
 async function freePort(): Promise<number> {
@@ -19,11 +19,22 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The name of the objects fillFolders puts (no log file's name). */
+export const FOLDER_NOTE = 'folder-note.txt';
+
 /** A running S3 server with a client pointed at it. */
 export interface S3Server {
   endpoint: string;
   client: S3Client;
   put(bucket: string, key: string, body: string | Buffer): Promise<void>;
+  /**
+   * Puts an object named FOLDER_NOTE into every folder of the bucket that holds none directly.
+   * s3rver answers a `/`-delimited listing with only the subfolders that directly hold an object
+   * (S3 gives every subfolder), so a bucket listed folder by folder needs one in each. Each note is
+   * listed only when its folder is, and skipped as no log file: their count says which were.
+   * Returns the folders given one.
+   */
+  fillFolders(bucket: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +65,25 @@ export async function startS3(buckets: string[]): Promise<S3Server> {
     client,
     put: async (bucket, key, body) => {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    fillFolders: async (bucket) => {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      const folders = new Set<string>(['']);
+      const holding = new Set<string>();
+      for (const k of keys) {
+        const parts = k.split('/');
+        for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/') + '/');
+        if (!k.endsWith('/')) holding.add(k.slice(0, k.lastIndexOf('/') + 1));
+      }
+      const missing = [...folders].filter((f) => !holding.has(f));
+      for (const f of missing) await client.send(new PutObjectCommand({ Bucket: bucket, Key: f + FOLDER_NOTE, Body: 'x' }));
+      return missing;
     },
     stop: async () => {
       client.destroy();
