@@ -171,6 +171,27 @@ test('with a time range, a bucket walked folder by folder yields exactly the fil
   }
 });
 
+test('an object over 1 MiB streams to disk, one under it is taken whole, and both are read alike', async () => {
+  const s3 = await startS3(['exports']);
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => JSON.stringify(record({ eventID: `${tag}-${i}`, requestParameters: { pad: 'x'.repeat(600) } }))).join('\n') + '\n';
+    const big = lines(2000, 'big');
+    assert.ok(Buffer.byteLength(big) > 1024 * 1024);
+    await s3.put('exports', 'lake/part-0001.jsonl', big);
+    await s3.put('exports', 'lake/part-0002.jsonl', lines(10, 'small'));
+    const s = await ingest(store, ['s3://exports/lake/'], { endpointUrl: s3.endpoint });
+    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [2, 2010, 0]);
+    const back = await store.one(`SELECT count(*) AS n FROM events WHERE eventId LIKE 'big-%' AND json_extract_string(record, '$.requestParameters.pad') = repeat('x', 600)`);
+    assert.equal(Number(back!.n), 2000);
+  } finally {
+    await store.close();
+    rmDir(dir);
+    await s3.stop();
+  }
+});
+
 test('an unreachable S3 endpoint is a clear source error', async () => {
   const dir = tempDir();
   const store = await Store.open({ dataDir: `${dir}/data` });
