@@ -21,6 +21,7 @@ import { buildLookupQuery, sqlTime, type LookupAttributeKey, type LookupRequest 
 import type { FloorWorkerResult } from './floor-worker.js';
 import type { IngestChildResult } from './ingest-child.js';
 import type { DuckdbPeerResult } from './duckdb-peer-child.js';
+import type { S3ChildResult } from './s3-child.js';
 import { bytes, int, ms, num, ratio, reportPath, targetsSection, textTable, verdict, writeReport, type SectionBuilder } from './report.js';
 import {
   aggregateSection,
@@ -273,6 +274,16 @@ async function runJsonl(n: number, generation: GenerationResult): Promise<JsonlR
   };
 }
 
+/** S3 objects the S3 phase ingests, and the latency its proxy adds to every request. */
+const S3_FILES = 3000;
+const S3_LATENCY_MS = 50;
+
+/** Ingest from an S3-protocol server behind a latency proxy, next to plain downloads of the same objects. */
+async function runS3(): Promise<S3ChildResult> {
+  log(`s3: ${int(S3_FILES)} delivery files through a real S3-protocol server, ${S3_LATENCY_MS} ms added to each request; child process …`);
+  return runChild<S3ChildResult>('s3-child.js', [logsDir, join(benchData, 's3-store'), String(S3_FILES), String(S3_LATENCY_MS)], 'S3 child');
+}
+
 /** The commit the benchmark runs from, noting uncommitted changes under src/. */
 function codeVersion(): string {
   try {
@@ -387,6 +398,7 @@ function printSummary(r: CoreResults): void {
     ['Ingest events/s (open→close)', `${int(i.eventsPerSecond)} ev/s`, `${int(f.eventsPerSecond)} ev/s floor`, ratio(i.eventsPerSecond, f.eventsPerSecond), '≥ 100,000 & ≥ 0.33×', verdict(i.eventsPerSecond >= 100_000 && i.eventsPerSecond / f.eventsPerSecond >= 1 / 3)],
     ['DuckDB read_json peer (33 columns)', `${int(r.duckdbPeer.eventsPerSecond)} ev/s`, 'ingest ÷ peer', ratio(i.eventsPerSecond, r.duckdbPeer.eventsPerSecond), '', ''],
     ['Ingest, JSON Lines (informational)', `${int(r.jsonl.eventsPerSecond)} ev/s`, `${int(r.jsonl.peer.eventsPerSecond)} ev/s DuckDB alone`, ratio(r.jsonl.eventsPerSecond, r.jsonl.peer.eventsPerSecond), '', ''],
+    [`Ingest from S3 (${r.s3.latencyMs} ms per request)`, `${int(r.s3.files / r.s3.ingest.seconds)} files/s`, `${int(r.s3.files / r.s3.floor.seconds)} files/s downloads alone`, ratio(r.s3.floor.seconds, r.s3.ingest.seconds), '', ''],
     ['Ingest MB/s (compressed / raw)', `${num(i.bytesRead / 1e6 / i.totalSeconds)} / ${num(f.plainBytes / 1e6 / i.totalSeconds)}`, `${num(f.compressedBytes / 1e6 / f.seconds)} / ${num(f.plainBytes / 1e6 / f.seconds)}`, '', '', ''],
     ['Ingest peak RSS', bytes(i.peakRssBytes, true), '', '', '≤ 1 GiB', verdict(i.peakRssBytes <= 1024 ** 3)],
     ['Store size', bytes(storeBytes), `${bytes(f.plainBytes)} raw`, `${num((storeBytes / f.plainBytes) * 100)} %`, '≤ 50 %', verdict(storeBytes / f.plainBytes <= 0.5)],
@@ -436,6 +448,11 @@ async function main(): Promise<void> {
   const jsonl = await runJsonl(n, generation);
   load.push({ phase: 'JSON Lines ingest and peer (child processes)', load: phaseLoad(mark, jsonl.cpuMs + jsonl.peer.cpuMs) });
   log(`json lines: ${int(jsonl.records)} records in ${num(jsonl.seconds, 1)} s → ${int(jsonl.eventsPerSecond)} events/s (DuckDB alone ${int(jsonl.peer.eventsPerSecond)})`);
+  collectGarbage();
+  mark = markCpu();
+  const s3 = await runS3();
+  load.push({ phase: 'S3 ingest and download floor (child process)', load: phaseLoad(mark, s3.floor.cpuMs + s3.ingest.cpuMs) });
+  log(`s3: ${int(s3.files)} files in ${num(s3.ingest.seconds, 1)} s → ${int(s3.files / s3.ingest.seconds)} files/s, ${int(s3.ingest.records / s3.ingest.seconds)} events/s (downloads alone ${int(s3.files / s3.floor.seconds)} files/s)`);
 
   const store = await Store.open({ dataDir: storeDir, readOnly: true });
   let results: CoreResults;
@@ -468,6 +485,7 @@ async function main(): Promise<void> {
       ingest: { ...ingestPart, eventsInStore: Number(span?.n ?? 0) },
       duckdbPeer,
       jsonl,
+      s3,
       lookupWindow: { start: start.toISOString(), end: last.toISOString(), events: lk.events },
       lookupFloor: lk.floor,
       lookups: lk.rows,

@@ -4,6 +4,7 @@
  */
 import type { IngestChildResult } from './ingest-child.js';
 import type { DuckdbPeerResult } from './duckdb-peer-child.js';
+import type { S3ChildResult } from './s3-child.js';
 import type { PhaseLoad } from './load.js';
 import { bytes, int, mdTable, ms, num, ratio, verdict, type ReportSection, type TargetCheck } from './report.js';
 import type { Timing } from './stats.js';
@@ -111,6 +112,8 @@ export interface JsonlResult {
 
 export interface CoreResults {
   machine: MachineInfo;
+  /** Ingest from S3 next to plain downloads of the same objects (bench/s3-child.ts). */
+  s3: S3ChildResult;
   generation: GenerationResult;
   floor: FloorResult;
   ingest: IngestResult;
@@ -266,6 +269,7 @@ export function ingestSection(r: CoreResults): ReportSection {
         `Records ${int(i.records)}, added ${int(i.eventsAdded)}, duplicates ${int(i.duplicates)}, rejected ${int(i.rejected)}, files ${int(i.filesRead)}.`,
       '',
       ...jsonlLines(r),
+      ...s3Lines(r),
     ],
   };
 }
@@ -314,6 +318,29 @@ function jsonlLines(r: CoreResults): string[] {
         ['CPU time per event', cpuPerEvent(j.cpuMs, j.records), cpuPerEvent(j.peer.cpuMs, j.peer.records), ratio(j.cpuMs, j.peer.cpuMs)],
         ['Peak RSS', bytes(j.peakRssBytes, true), '', ''],
         ['Records (added, rejected)', `${int(j.records)} (${int(j.eventsAdded)}, ${int(j.rejected)})`, int(j.peer.records), ''],
+      ],
+      ['l', 'r', 'r', 'r'],
+    ),
+    '',
+  ];
+}
+
+/** S3 ingest, next to downloading the same objects and nothing else (no target of its own). */
+function s3Lines(r: CoreResults): string[] {
+  const s = r.s3;
+  return [
+    `**S3** (no target of its own): ${int(s.files)} of these delivery files (${bytes(s.bytes)} gzipped, spread over the whole set) put into s3rver, an S3-protocol server running as its own process, ` +
+      `behind a proxy that holds every request ${s.latencyMs} ms, about what a GET costs from outside the bucket's region. The floor lists the objects and downloads each with the AWS SDK, ` +
+      `${s.concurrency} at once as ingest does, keeping nothing; aitrail's \`ingest s3://…\` lists, downloads and stores them in a fresh store (a child process runs both; the proxy's CPU counts in both).`,
+    '',
+    ...mdTable(
+      ['Figure', 'aitrail ingest', 'Downloads alone', 'Ratio'],
+      [
+        ['Files/s', int(s.files / s.ingest.seconds), int(s.files / s.floor.seconds), ratio(s.floor.seconds, s.ingest.seconds)],
+        ['Events/s', int(s.ingest.records / s.ingest.seconds), '', ''],
+        ['Wall time', `${num(s.ingest.seconds, 2)} s`, `${num(s.floor.seconds, 2)} s`, ratio(s.ingest.seconds, s.floor.seconds)],
+        ['CPU time per file', `${num(s.ingest.cpuMs / s.files, 2)} ms`, `${num(s.floor.cpuMs / s.files, 2)} ms`, ratio(s.ingest.cpuMs, s.floor.cpuMs)],
+        ['Files read, events added', `${int(s.ingest.filesRead)}, ${int(s.ingest.eventsAdded)}`, '', ''],
       ],
       ['l', 'r', 'r', 'r'],
     ),
