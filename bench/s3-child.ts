@@ -11,8 +11,8 @@ import http from 'node:http';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { startS3 } from '../test/helpers/s3server.js';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { listAllKeys, startS3 } from '../test/helpers/s3server.js';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { FETCH_CONCURRENCY, makeS3Client } from '../src/ingest/sources.js';
@@ -67,13 +67,7 @@ async function main(): Promise<void> {
     const client = makeS3Client(endpoint);
     let cpu = process.cpuUsage();
     let t = performance.now();
-    const listed: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: token }));
-      listed.push(...(page.Contents ?? []).map((o) => o.Key!));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    const listed = await listAllKeys(client, BUCKET);
     let next = 0;
     const worker = async () => {
       while (next < listed.length) {

@@ -19,6 +19,18 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Every key of a bucket, page by page, through `client`. */
+export async function listAllKeys(client: S3Client, bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
 /** The name of the objects fillFolders puts (no log file's name). */
 export const FOLDER_NOTE = 'folder-note.txt';
 
@@ -67,13 +79,7 @@ export async function startS3(buckets: string[]): Promise<S3Server> {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },
     fillFolders: async (bucket) => {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
+      const keys = await listAllKeys(client, bucket);
       const folders = new Set<string>(['']);
       const holding = new Set<string>();
       for (const k of keys) {
