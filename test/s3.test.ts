@@ -5,7 +5,7 @@ import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { skipReason } from '../src/ingest/sources.js';
 import { record, tempDir, rmDir, deliveryKey } from './helpers/fixtures.js';
-import { startS3 } from './helpers/s3server.js';
+import { regionFront, startS3 } from './helpers/s3server.js';
 
 test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, pruning, manifest', async () => {
   const s3 = await startS3(['trail-bucket']);
@@ -186,6 +186,24 @@ test('an object over 1 MiB streams to disk, one under it is taken whole, and bot
     const back = await store.one(`SELECT count(*) AS n FROM events WHERE eventId LIKE 'big-%' AND json_extract_string(record, '$.requestParameters.pad') = repeat('x', 600)`);
     assert.equal(Number(back!.n), 2000);
   } finally {
+    await store.close();
+    rmDir(dir);
+    await s3.stop();
+  }
+});
+
+test('a bucket in another region than the configured one is followed there, as S3 redirects (301 with x-amz-bucket-region)', async () => {
+  const s3 = await startS3(['eu-trail']);
+  const front = await regionFront(s3, 'eu-west-1');
+  const dir = tempDir();
+  const store = await Store.open({ dataDir: `${dir}/data` });
+  try {
+    await s3.put('eu-trail', deliveryKey('111122223333', 'eu-west-1', new Date('2026-10-15T10:05:00Z'), 'EUAAAAAAAAAAAAAA'), gzipSync(JSON.stringify({ Records: [record(), record()] })));
+    const s = await ingest(store, ['s3://eu-trail/AWSLogs/'], { endpointUrl: front.endpoint, region: 'us-east-1' });
+    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [1, 2, 0]);
+    assert.ok(front.redirected() >= 1, 'the first request went to the configured region');
+  } finally {
+    await front.close();
     await store.close();
     rmDir(dir);
     await s3.stop();

@@ -164,6 +164,9 @@ export function makeS3Client(endpointUrl?: string, region?: string): S3Client {
   return new S3Client({
     region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpointUrl ? { endpoint: endpointUrl, forcePathStyle: true } : {}),
+    // A trail bucket is often in another region than the one configured: S3 answers 301 with the
+    // bucket's region, and the request is made again there (as the AWS CLI does).
+    followRegionRedirects: true,
     // The SDK keeps 50 sockets per host by default: one per object fetched at once.
     requestHandler: { httpAgent: { maxSockets: FETCH_CONCURRENCY }, httpsAgent: { maxSockets: FETCH_CONCURRENCY } },
   });

@@ -257,6 +257,8 @@ export class S3Destination implements Destination {
     return new S3Client({
       region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
+      // A bucket in another region than the configured one is followed there (S3's 301).
+      followRegionRedirects: true,
     });
   }
 

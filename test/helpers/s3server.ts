@@ -3,6 +3,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { S3Client, CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -97,5 +98,43 @@ export async function startS3(buckets: string[]): Promise<S3Server> {
       await new Promise((r) => proc.once('exit', r));
       rmDir(dir);
     },
+  };
+}
+
+/** A front to an S3 server that answers as S3 does for a bucket in another region. */
+export interface RegionFront {
+  endpoint: string;
+  /** Requests answered with a redirect so far. */
+  redirected(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a proxy to `s3` on 127.0.0.1 that passes on only requests signed for `region`; any other
+ * gets S3's answer for a bucket that lives in `region`: 301 PermanentRedirect with the header
+ * `x-amz-bucket-region`.
+ */
+export async function regionFront(s3: S3Server, region: string): Promise<RegionFront> {
+  let redirected = 0;
+  const up = new URL(s3.endpoint);
+  const scope = `/${region}/s3/aws4_request`;
+  const server = createHttpServer((req, res) => {
+    if (!String(req.headers.authorization).includes(scope)) {
+      redirected++;
+      res.writeHead(301, { 'x-amz-bucket-region': region, 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>');
+      return;
+    }
+    const fwd = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(fwd);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    redirected: () => redirected,
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
