@@ -5,13 +5,24 @@ import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { skipReason } from '../src/ingest/sources.js';
 import { record, tempDir, rmDir, deliveryKey } from './helpers/fixtures.js';
-import { regionFront, startS3 } from './helpers/s3server.js';
+import { regionFront, startS3, type S3Server } from './helpers/s3server.js';
 
-test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, pruning, manifest', async () => {
-  const s3 = await startS3(['trail-bucket']);
+/** Runs `fn` with a fresh S3 server holding `bucket` and a fresh store, and cleans both up. */
+async function withS3Store(bucket: string, fn: (s3: S3Server, store: Store) => Promise<void>): Promise<void> {
+  const s3 = await startS3([bucket]);
   const dir = tempDir();
   const store = await Store.open({ dataDir: `${dir}/data` });
   try {
+    await fn(s3, store);
+  } finally {
+    await store.close();
+    rmDir(dir);
+    await s3.stop();
+  }
+}
+
+test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, pruning, manifest', async () => {
+  await withS3Store('trail-bucket', async (s3, store) => {
     const days = ['2026-10-01T10:05:00Z', '2026-10-15T10:05:00Z', '2026-10-16T00:03:00Z', '2026-10-30T10:05:00Z'];
     let n = 0;
     for (const d of days) {
@@ -46,18 +57,11 @@ test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, 
     assert.ok(uris.every((u) => u.startsWith('s3://trail-bucket/org/AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/')));
     const rows = await store.all(`SELECT DISTINCT sourceUri FROM events WHERE sourceUri LIKE 's3://%'`);
     assert.equal(rows.length, 4);
-  } finally {
-    await store.close();
-    rmDir(dir);
-    await s3.stop();
-  }
+  });
 });
 
 test('a prefix of more than one listing page (1,000 keys) is read whole, digests skipped, and a rerun reads nothing', async () => {
-  const s3 = await startS3(['big-trail']);
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data` });
-  try {
+  await withS3Store('big-trail', async (s3, store) => {
     const start = Date.parse('2026-10-01T00:00:00Z');
     const puts: Promise<void>[] = [];
     const put = async (key: string, body: Buffer) => {
@@ -83,18 +87,11 @@ test('a prefix of more than one listing page (1,000 keys) is read whole, digests
     assert.deepEqual([Number(ids!.n), ids!.lo, ids!.hi], [1150, 'page-0', 'page-999']);
     const again = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: s3.endpoint });
     assert.deepEqual([again.filesRead, again.filesUnchanged, again.eventsAdded], [0, 1150, 0]);
-  } finally {
-    await store.close();
-    rmDir(dir);
-    await s3.stop();
-  }
+  });
 });
 
 test('a Firehose bucket of EventBridge events over S3: extensionless objects found by their name, records one after another, date folders pruned', async () => {
-  const s3 = await startS3(['firehose-bucket']);
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data` });
-  try {
+  await withS3Store('firehose-bucket', async (s3, store) => {
     const envelope = (r: Record<string, unknown>) => JSON.stringify({ version: '0', id: 'x', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.bedrock', account: '111122223333', time: r.eventTime, region: 'us-east-1', resources: [], detail: r });
     const object = (day: string, n: number) => `cloudtrail/2026/10/${day}/10/ct-stream-1-2026-10-${day}-10-15-02-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c${String(n).padStart(2, '0')}`;
     await s3.put('firehose-bucket', object('15', 1), [record({ eventTime: '2026-10-15T10:10:00Z' }), record({ eventTime: '2026-10-15T10:11:00Z' })].map(envelope).join(''));
@@ -110,11 +107,7 @@ test('a Firehose bucket of EventBridge events over S3: extensionless objects fou
     // The records are the envelopes' details, as they came.
     const times = (await store.all(`SELECT strftime(eventTime, '%H:%M') AS t, json_extract_string(record, '$.detail-type') AS dt FROM events ORDER BY eventTime`)).map((r) => [r.t, r.dt]);
     assert.deepEqual(times, [['10:10', null], ['10:11', null], ['10:12', null]]);
-  } finally {
-    await store.close();
-    rmDir(dir);
-    await s3.stop();
-  }
+  });
 });
 
 test('with a time range, a bucket walked folder by folder yields exactly the files a whole listing would keep, and no folder outside the range is listed', async () => {
@@ -172,10 +165,7 @@ test('with a time range, a bucket walked folder by folder yields exactly the fil
 });
 
 test('an object over 1 MiB streams to disk, one under it is taken whole, and both are read alike', async () => {
-  const s3 = await startS3(['exports']);
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data` });
-  try {
+  await withS3Store('exports', async (s3, store) => {
     const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => JSON.stringify(record({ eventID: `${tag}-${i}`, requestParameters: { pad: 'x'.repeat(600) } }))).join('\n') + '\n';
     const big = lines(2000, 'big');
     assert.ok(Buffer.byteLength(big) > 1024 * 1024);
@@ -185,29 +175,21 @@ test('an object over 1 MiB streams to disk, one under it is taken whole, and bot
     assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [2, 2010, 0]);
     const back = await store.one(`SELECT count(*) AS n FROM events WHERE eventId LIKE 'big-%' AND json_extract_string(record, '$.requestParameters.pad') = repeat('x', 600)`);
     assert.equal(Number(back!.n), 2000);
-  } finally {
-    await store.close();
-    rmDir(dir);
-    await s3.stop();
-  }
+  });
 });
 
 test('a bucket in another region than the configured one is followed there, as S3 redirects (301 with x-amz-bucket-region)', async () => {
-  const s3 = await startS3(['eu-trail']);
-  const front = await regionFront(s3, 'eu-west-1');
-  const dir = tempDir();
-  const store = await Store.open({ dataDir: `${dir}/data` });
-  try {
-    await s3.put('eu-trail', deliveryKey('111122223333', 'eu-west-1', new Date('2026-10-15T10:05:00Z'), 'EUAAAAAAAAAAAAAA'), gzipSync(JSON.stringify({ Records: [record(), record()] })));
-    const s = await ingest(store, ['s3://eu-trail/AWSLogs/'], { endpointUrl: front.endpoint, region: 'us-east-1' });
-    assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [1, 2, 0]);
-    assert.ok(front.redirected() >= 1, 'the first request went to the configured region');
-  } finally {
-    await front.close();
-    await store.close();
-    rmDir(dir);
-    await s3.stop();
-  }
+  await withS3Store('eu-trail', async (s3, store) => {
+    const front = await regionFront(s3, 'eu-west-1');
+    try {
+      await s3.put('eu-trail', deliveryKey('111122223333', 'eu-west-1', new Date('2026-10-15T10:05:00Z'), 'EUAAAAAAAAAAAAAA'), gzipSync(JSON.stringify({ Records: [record(), record()] })));
+      const s = await ingest(store, ['s3://eu-trail/AWSLogs/'], { endpointUrl: front.endpoint, region: 'us-east-1' });
+      assert.deepEqual([s.filesRead, s.eventsAdded, s.rejected], [1, 2, 0]);
+      assert.ok(front.redirected() >= 1, 'the first request went to the configured region');
+    } finally {
+      await front.close();
+    }
+  });
 });
 
 test('an unreachable S3 endpoint is a clear source error', async () => {
