@@ -7,12 +7,11 @@
  *   - aitrail's `ingest` of the prefix into a fresh store (listing, downloading, loading).
  * Prints one JSON line. Usage: node dist/bench/s3-child.js <logs-folder> <store-dir> <files> <latency-ms>
  */
-import http from 'node:http';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { listAllKeys, startS3 } from '../test/helpers/s3server.js';
+import { listAllKeys, s3Front, startS3 } from '../test/helpers/s3server.js';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { FETCH_CONCURRENCY, makeS3Client } from '../src/ingest/sources.js';
@@ -38,17 +37,6 @@ async function main(): Promise<void> {
   const all = (readdirSync(logs, { recursive: true }) as string[]).filter((f) => f.endsWith('.json.gz')).sort();
   const keys = Array.from({ length: Math.min(wanted, all.length) }, (_, i) => all[Math.floor((i * all.length) / Math.min(wanted, all.length))]!);
   const s3 = await startS3([BUCKET]);
-  const proxy = http.createServer((req, res) => {
-    setTimeout(() => {
-      const up = new URL(s3.endpoint);
-      const fwd = http.request({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      fwd.on('error', (e) => res.writeHead(502).end(String(e)));
-      req.pipe(fwd);
-    }, latencyMs);
-  });
   try {
     let bytes = 0;
     for (let i = 0; i < keys.length; i += 32) {
@@ -60,8 +48,8 @@ async function main(): Promise<void> {
         }),
       );
     }
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const endpoint = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const front = await s3Front(s3, { delayMs: latencyMs });
+    const endpoint = front.endpoint;
 
     // Floor: list, then download every object, FETCH_CONCURRENCY at once, keeping nothing.
     const client = makeS3Client(endpoint);
@@ -96,8 +84,8 @@ async function main(): Promise<void> {
       ingest: { seconds, cpuMs: cpuMs(process.cpuUsage(cpu)), filesRead: s.filesRead, records: s.records, eventsAdded: s.eventsAdded },
     };
     process.stdout.write(JSON.stringify(out) + '\n');
+    await front.close();
   } finally {
-    proxy.close();
     await s3.stop();
     rmSync(storeDir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { skipReason } from '../src/ingest/sources.js';
 import { record, tempDir, rmDir, deliveryKey } from './helpers/fixtures.js';
-import { regionFront, startS3, type S3Server } from './helpers/s3server.js';
+import { s3Front, startS3, type S3Server } from './helpers/s3server.js';
 
 /** Runs `fn` with a fresh S3 server holding `bucket` and a fresh store, and cleans both up. */
 async function withS3Store(bucket: string, fn: (s3: S3Server, store: Store) => Promise<void>): Promise<void> {
@@ -180,7 +180,7 @@ test('an object over 1 MiB streams to disk, one under it is taken whole, and bot
 
 test('a bucket in another region than the configured one is followed there, as S3 redirects (301 with x-amz-bucket-region)', async () => {
   await withS3Store('eu-trail', async (s3, store) => {
-    const front = await regionFront(s3, 'eu-west-1');
+    const front = await s3Front(s3, { region: 'eu-west-1' });
     try {
       await s3.put('eu-trail', deliveryKey('111122223333', 'eu-west-1', new Date('2026-10-15T10:05:00Z'), 'EUAAAAAAAAAAAAAA'), gzipSync(JSON.stringify({ Records: [record(), record()] })));
       const s = await ingest(store, ['s3://eu-trail/AWSLogs/'], { endpointUrl: front.endpoint, region: 'us-east-1' });

@@ -101,8 +101,8 @@ export async function startS3(buckets: string[]): Promise<S3Server> {
   };
 }
 
-/** A front to an S3 server that answers as S3 does for a bucket in another region. */
-export interface RegionFront {
+/** A proxy in front of an S3 server (see `s3Front`). */
+export interface S3Front {
   endpoint: string;
   /** Requests answered with a redirect so far. */
   redirected(): number;
@@ -110,26 +110,30 @@ export interface RegionFront {
 }
 
 /**
- * Starts a proxy to `s3` on 127.0.0.1 that passes on only requests signed for `region`; any other
- * gets S3's answer for a bucket that lives in `region`: 301 PermanentRedirect with the header
+ * Starts a proxy to `s3` on 127.0.0.1. With `delayMs`, every request waits that long first (the
+ * latency of a distant S3). With `region`, only requests signed for that region are passed on;
+ * any other gets S3's answer for a bucket that lives there: 301 PermanentRedirect with the header
  * `x-amz-bucket-region`.
  */
-export async function regionFront(s3: S3Server, region: string): Promise<RegionFront> {
+export async function s3Front(s3: S3Server, opts: { region?: string; delayMs?: number }): Promise<S3Front> {
   let redirected = 0;
   const up = new URL(s3.endpoint);
-  const scope = `/${region}/s3/aws4_request`;
+  const scope = opts.region && `/${opts.region}/s3/aws4_request`;
   const server = createHttpServer((req, res) => {
-    if (!String(req.headers.authorization).includes(scope)) {
-      redirected++;
-      res.writeHead(301, { 'x-amz-bucket-region': region, 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>');
-      return;
-    }
-    const fwd = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    req.pipe(fwd);
+    setTimeout(() => {
+      if (scope && !String(req.headers.authorization).includes(scope)) {
+        redirected++;
+        res.writeHead(301, { 'x-amz-bucket-region': opts.region, 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>');
+        return;
+      }
+      const fwd = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      fwd.on('error', (e) => res.writeHead(502).end(String(e)));
+      req.pipe(fwd);
+    }, opts.delayMs ?? 0);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { rmDir, tempDir } from '../helpers/fixtures.js';
-import { regionFront, startS3 } from '../helpers/s3server.js';
+import { s3Front, startS3 } from '../helpers/s3server.js';
 import { S3Destination, openDestination } from '../../src/trail/destination.js';
 import { digestKey } from '../../src/trail/layout.js';
 import { validateLogs } from '../../src/trail/validate.js';
@@ -69,7 +69,7 @@ test('S3 destination through a real S3-protocol server: trail delivery, x-amz-me
 
 test('an S3 destination in another region than the configured one is followed there, as S3 redirects', async () => {
   const s3 = await startS3(['eu-trail-bucket']);
-  const front = await regionFront(s3, 'eu-west-1');
+  const front = await s3Front(s3, { region: 'eu-west-1' });
   try {
     const dest = openDestination('s3://eu-trail-bucket/t', { endpoint: front.endpoint, region: 'us-east-1' });
     await dest.put('t/a.json', Buffer.from('{"a":1}'), { signature: 'ab' });
