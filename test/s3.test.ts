@@ -118,11 +118,11 @@ test('with a time range, a bucket walked folder by folder yields exactly the fil
     const days = ['2025-06-15', '2025-12-30', '2025-12-31', '2026-01-01', '2026-01-02', '2026-01-03', '2026-02-28', '2026-03-01'];
     for (const account of ['AWSLogs/111122223333', 'AWSLogs/o-abc123def4/444455556666']) {
       for (const region of ['us-east-1', 'eu-west-1']) {
+        const id = account.split('/').pop()!;
         for (const day of days) {
-          const when = new Date(`${day}T12:05:00Z`);
-          keys.push(`${account.split('/')[0]}/${account.split('/').slice(1).join('/')}/CloudTrail/${region}/${day.replaceAll('-', '/')}/` +
-            deliveryKey(account.split('/').pop()!, region, when, `R${keys.length}`).split('/').pop()!);
-          keys.push(`${account}/CloudTrail-Digest/${region}/${day.replaceAll('-', '/')}/${account.split('/').pop()}_CloudTrail-Digest_${region}_t_${region}_${day.replaceAll('-', '')}T130000Z.json.gz`);
+          const file = deliveryKey(id, region, new Date(`${day}T12:05:00Z`), `R${keys.length}`).split('/').pop()!;
+          keys.push(`${account}/CloudTrail/${region}/${day.replaceAll('-', '/')}/${file}`);
+          keys.push(`${account}/CloudTrail-Digest/${region}/${day.replaceAll('-', '/')}/${id}_CloudTrail-Digest_${region}_t_${region}_${day.replaceAll('-', '')}T130000Z.json.gz`);
         }
       }
     }

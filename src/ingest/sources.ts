@@ -37,6 +37,14 @@ const DATE_IN_KEY = /(?:^|\/)(\d{4})\/(\d{2})\/(\d{2})\//;
 const DELIVERY_STAMP = /_(\d{8}T\d{4,6}Z)_/;
 
 const DAY_MS = 86_400_000;
+/** A digest folder, anywhere in a key: everything under it is a digest. */
+const DIGEST_FOLDER = /(^|\/)CloudTrail-Digest\//;
+
+/** The day (ms, UTC midnight) of the first date folder `YYYY/MM/DD/` in a key or folder, if any. */
+function dayOf(path: string): number | undefined {
+  const m = DATE_IN_KEY.exec(path);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : undefined;
+}
 
 /**
  * Whether files in the date folder of `day` (ms, UTC midnight) can hold events of `range`: files
@@ -49,11 +57,11 @@ function dayInRange(day: number, range: { start?: Date; end?: Date }): boolean {
 /** Decides whether a found key is skipped, by its name and (optionally) its date folder. */
 export function skipReason(key: string, explicit: boolean, range?: { start?: Date; end?: Date }): SkipReason | undefined {
   if (key.endsWith('/')) return 'folder-marker';
-  if (/(^|\/)CloudTrail-Digest\//.test(key) || /_CloudTrail-Digest_/.test(basename(key))) return 'digest';
+  if (DIGEST_FOLDER.test(key) || /_CloudTrail-Digest_/.test(basename(key))) return 'digest';
   if (!explicit && !LOG_NAME.test(basename(key))) return 'not-a-log-file';
   if (range && (range.start || range.end)) {
-    const m = DATE_IN_KEY.exec(key);
-    if (m && !dayInRange(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])), range)) return 'outside-time-range';
+    const day = dayOf(key);
+    if (day !== undefined && !dayInRange(day, range)) return 'outside-time-range';
   }
   return undefined;
 }
@@ -159,7 +167,10 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
  */
 export const FETCH_CONCURRENCY = 64;
 
-/** Creates an S3 client with the standard credential chain and an optional custom endpoint. */
+/**
+ * Creates an S3 client (ingest, trails, validate-logs) with the standard credential chain and an
+ * optional custom endpoint, addressed path-style.
+ */
 export function makeS3Client(endpointUrl?: string, region?: string): S3Client {
   return new S3Client({
     region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -179,9 +190,9 @@ export function makeS3Client(endpointUrl?: string, region?: string): S3Client {
  * Year and month folders are always looked into: a file directly in one has no date and is read.
  */
 export function folderPlan(folder: string, range: { start?: Date; end?: Date }): 'skip' | 'whole' | 'descend' {
-  if (/(^|\/)CloudTrail-Digest\/$/.test(folder)) return 'skip';
-  const dated = DATE_IN_KEY.exec(folder);
-  if (dated) return dayInRange(Date.UTC(Number(dated[1]), Number(dated[2]) - 1, Number(dated[3])), range) ? 'whole' : 'skip';
+  if (DIGEST_FOLDER.test(folder)) return 'skip';
+  const day = dayOf(folder);
+  if (day !== undefined) return dayInRange(day, range) ? 'whole' : 'skip';
   return 'descend';
 }
 
@@ -226,7 +237,7 @@ export async function listS3(
         // synchronous call rather than streamed through libuv's threads: over 3,000 delivery files
         // from a local S3-protocol server, 0.91–1.48 ms of CPU per file against 1.08–1.67 ms
         // (seven alternating pairs). Large ones stream to disk.
-        if ((obj.Size ?? Infinity) <= SMALL_OBJECT_BYTES) writeFileSync(local, await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+        if ((obj.Size ?? Infinity) <= SMALL_OBJECT_BYTES) writeFileSync(local, await res.Body!.transformToByteArray());
         else await pipeline(res.Body as Readable, createWriteStream(local));
         return local;
       },

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { AitrailError } from '../model/errors.js';
+import { makeS3Client } from '../ingest/sources.js';
 
 /** Options for opening a destination from a URI. */
 export const DestinationOptionsSchema = z.object({
@@ -252,16 +253,6 @@ export class S3Destination implements Destination {
     this.client = client;
   }
 
-  /** Builds a client: path-style addressing whenever a custom endpoint is given. */
-  static client(opts: DestinationOptions = {}): S3Client {
-    return new S3Client({
-      region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-      ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
-      // A bucket in another region than the configured one is followed there (S3's 301).
-      followRegionRedirects: true,
-    });
-  }
-
   async put(key: string, body: Buffer, metadata?: Record<string, string>): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, Metadata: metadata ?? {} }));
   }
@@ -368,7 +359,7 @@ export function openDestination(uri: string, opts: DestinationOptions = {}): Des
     const slash = rest.indexOf('/');
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     if (!bucket) throw new AitrailError('USAGE', `invalid S3 URI (no bucket): ${uri}`);
-    return new S3Destination(bucket, slash < 0 ? '' : rest.slice(slash + 1), S3Destination.client(o));
+    return new S3Destination(bucket, slash < 0 ? '' : rest.slice(slash + 1), makeS3Client(o.endpoint, o.region));
   }
   const folder = uri.startsWith('file://') ? decodeURIComponent(new URL(uri).pathname) : uri;
   if (!folder) throw new AitrailError('USAGE', 'empty destination');
