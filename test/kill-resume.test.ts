@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../src/store/db.js';
 import { record, tempDir, rmDir, writeDelivery, writeRaw } from './helpers/fixtures.js';
@@ -90,4 +90,57 @@ test('kill -9 while a batch larger than a row group is written straight to the d
 
 test('kill -9 while JSON Lines are staged and loaded, each batch staged while the one before loads', async () => {
   await killAndResume(40, 800, [150, 600, 1100, 1700, 2400], { AITRAIL_BATCH_FILES: '4' }, true);
+});
+
+test('records of hundreds of kB left in the WAL by a killed run: the next run under a small memory limit writes them out and goes on', async () => {
+  const dir = tempDir();
+  const data = `${dir}/data`;
+  // About 200 kB each, as a Glue table or a SageMaker pipeline definition in requestParameters.
+  const big = (f: number, i: number) => record({
+    eventID: `big-${f}-${i}`, eventTime: new Date(Date.UTC(2026, 9, 1) + (f * 10 + i) * 1000).toISOString(),
+    requestParameters: { tableInput: { columns: Array.from({ length: 2500 }, (_, j) => ({ name: `c${j}_${f}_${i}`, type: 'string', comment: `column ${j} of ${f}/${i}` })) } },
+  });
+  const written = new Map<string, Record<string, unknown>>();
+  const write = (from: number, to: number) => {
+    for (let f = from; f < to; f++) {
+      const recs = Array.from({ length: 10 }, (_, i) => big(f, i));
+      for (const r of recs) written.set(String(r.eventID), r);
+      writeDelivery(`${dir}/logs`, `AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/f${String(f).padStart(3, '0')}.json`, recs, false);
+    }
+  };
+  try {
+    write(0, 40);
+    // A run with room to spare commits batch after batch (held in memory and in the WAL, none of
+    // it checkpointed) and is killed once 300 of the 400 events are in.
+    const db = fileURLToPath(new URL('../src/store/db.js', import.meta.url));
+    const ing = fileURLToPath(new URL('../src/ingest/index.js', import.meta.url));
+    const killed = await new Promise<string | null>((resolve) => {
+      const p = spawn(process.execPath, ['--input-type=module', '-e', `const { Store } = await import(${JSON.stringify(db)}); const { ingest } = await import(${JSON.stringify(ing)});
+        const s = await Store.open({ dataDir: ${JSON.stringify(data)}, memoryLimit: '2GB' }); await ingest(s, [${JSON.stringify(`${dir}/logs`)}], { batchFiles: 5, onProgress: (p) => { if (p.eventsAdded >= 300) process.kill(process.pid, 'SIGKILL'); } });`], { stdio: 'ignore' });
+      p.on('exit', (_code, signal) => resolve(signal));
+    });
+    assert.equal(killed, 'SIGKILL');
+    const wal = statSync(`${data}/aitrail.duckdb.wal`).size;
+    assert.ok(wal > 40e6, `the records are in the WAL (${wal} bytes)`);
+    write(40, 50);
+    // The WAL is replayed into memory at open; a checkpoint without room for it failed and left
+    // the store unusable (every later run failed the same way).
+    const r = await runIngest(`${dir}/logs`, data, undefined, { AITRAIL_MEMORY_LIMIT: '128MB' });
+    assert.equal(r.code, 0);
+    const store = await Store.open({ dataDir: data, readOnly: true });
+    try {
+      const c = await store.one(`SELECT count(*) AS n, count(DISTINCT eventId) AS d, min(strlen(recordLarge)) AS len FROM event_store`);
+      assert.deepEqual([Number(c!.n), Number(c!.d)], [500, 500]);
+      assert.ok(Number(c!.len) > 150_000, `records of ${String(c!.len)} characters`);
+      // One from the killed run and one from the next come back as written.
+      for (const id of ['big-2-3', 'big-45-3']) {
+        const back = await store.one(`SELECT recordLarge AS r FROM event_store WHERE eventId = '${id}'`);
+        assert.deepEqual(JSON.parse(String(back!.r)), written.get(id));
+      }
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmDir(dir);
+  }
 });

@@ -98,6 +98,33 @@ test('rows a small write left in memory are checkpointed out once they hold a qu
   assert.deepEqual(['244.1 MiB', '1.5 GB', '512 bytes', '3 KiB', 'lots'].map(parseBytes), [244.1 * 2 ** 20, 1.5e9, 512, 3072, 0]);
 });
 
+test('long strings held in memory count as held, and a checkpoint gets the room to write them out', async () => {
+  const dir = tempDir();
+  try {
+    await withOpen({ dataDir: dir }, async (store) => {
+      await store.run(`CREATE TABLE big (k INTEGER, doc VARCHAR USING COMPRESSION zstd)`);
+      // 300 strings of about 200 kB (records of large requests): too few rows for a row group, so
+      // committed through the WAL and held in memory, apart from the rows, until a checkpoint.
+      await store.run(`INSERT INTO big SELECT i, (SELECT string_agg('{"name":"c' || j || '_' || i || '","comment":"' || md5(j::VARCHAR || i::VARCHAR) || '"}', ',') FROM range(4000) r(j)) FROM range(300) t(i)`);
+      const held = await store.heldInMemory();
+      assert.ok(held > 60 * 2 ** 20, `held ${held}`);
+      await store.run(`SET memory_limit = '64MB'`);
+      // A plain CHECKPOINT under this limit runs out of memory, and that invalidates the database.
+      assert.equal(await store.relieveMemory(), true);
+      assert.ok((await store.heldInMemory()) < 8 * 2 ** 20, 'written to the file');
+      assert.equal((await store.one(`SELECT current_setting('memory_limit') AS m`))!.m, '61.0 MiB', 'limit restored');
+      // Reading a block of zstd-compressed long strings takes more than this limit.
+      await store.run(`SET memory_limit = '512MB'`);
+      assert.equal(Number((await store.one('SELECT count(*) AS n FROM big WHERE strlen(doc) > 200000'))!.n), 300);
+    });
+    await withOpen({ dataDir: dir, readOnly: true }, async (store) => {
+      assert.equal(Number((await store.one('SELECT count(*) AS n FROM big WHERE strlen(doc) > 200000'))!.n), 300);
+    });
+  } finally {
+    rmDir(dir);
+  }
+});
+
 test('a store held by another process is refused with STORE_LOCKED, for writers and readers alike', async () => {
   const dir = tempDir();
   const data = join(dir, 'data');

@@ -157,6 +157,9 @@ export async function ingestObjects(
   // the dictionary-compressed typed columns hold most of the gain; scans of plain strings are no
   // slower. Other writes (pushes, self-audit) keep DuckDB's default.
   await store.run(`SET disabled_compression_methods = 'fsst'`);
+  // The WAL of a run that was killed is replayed into memory when the store opens: write what
+  // it holds to the file before the first batch needs the room.
+  await store.relieveMemory();
   const tmp = store.tmpDir(`ingest-${process.pid}`);
   // Only one process writes a store at a time, so other runs' scratch folders (bundles, staged
   // files, spooled standard input and pipes of a run that was killed) are left over: remove them.
@@ -204,6 +207,9 @@ export async function ingestObjects(
   // ~940 MiB, in about the same time; staged JSON Lines in 20 MB batches took 1.8 times as long.
   const batchBytes = opts.batchBytes ?? (Number(process.env.AITRAIL_BATCH_BYTES) || 192 * 1024 * 1024);
   // A streamed file's records are staged a group at a time (one write each), parts cut between groups.
+  // The size at which a batch of delivery files is cut (see loadFast).
+  let fastLimit = batchBytes;
+  let fastFits = 0;
   const groupChars = Math.min(1024 * 1024, Math.ceil(batchBytes / 8));
   const concurrency = opts.concurrency ?? FETCH_CONCURRENCY;
   // Above this size a file is not read whole (see loadLarge): CloudTrail's own files are far smaller.
@@ -299,10 +305,18 @@ export async function ingestObjects(
         addProblems(res, uris);
         account(res, batch);
       });
+      if (++fastFits >= 8) fastLimit = Math.min(batchBytes, fastLimit * 2);
       return true;
-    } catch {
+    } catch (e) {
       // Some file in the batch is damaged (or DuckDB ran short of memory): smaller batches, and
-      // in the end the JavaScript path, isolate it.
+      // in the end the JavaScript path, isolate it. Records of hundreds of kilobytes can take
+      // more memory than a batch of the usual size has: the batches after it are made smaller
+      // (each out-of-memory failure costs most of a load), and grow back after 8 that fit.
+      if (isOutOfMemory(e)) {
+        const bytes = batch.reduce((a, f) => a + f.plainBytes, 0);
+        fastLimit = Math.max(1024 * 1024, Math.min(fastLimit, Math.floor(bytes / 2)));
+        fastFits = 0;
+      }
       return false;
     } finally {
       own?.discard();
@@ -691,7 +705,7 @@ export async function ingestObjects(
         }
       });
     } else if (f.fast) {
-      if (fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > batchBytes)) await startLoad(flushFast);
+      if (fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > fastLimit)) await startLoad(flushFast);
       (bundler ??= new BundleWriter(tmp, `bundle-${f.sourceId}`)).add(f);
       // The bytes read while probing are in the bundle now.
       delete f.data;
@@ -711,7 +725,7 @@ export async function ingestObjects(
   await loading;
   await fsp.rm(tmp, { recursive: true, force: true });
   // Checkpoint while merging is off; later checkpoints (only other writes' row groups) merge as usual.
-  await store.run('CHECKPOINT');
+  await store.checkpoint();
   await store.run('RESET max_vacuum_tasks');
   await store.run('RESET disabled_compression_methods');
 

@@ -265,18 +265,51 @@ export class Store {
   }
 
   /**
-   * Checkpoints when committed rows held in memory, uncompressed, exceed `share` of the memory
-   * limit; says whether it did. A bulk INSERT writes full row groups to the database file as it
-   * goes, but a write in which no DuckDB thread filled one (a small batch) is committed through
-   * the WAL and stays in memory until a checkpoint: 30,000 CloudTrail records held 87 MB, and a
-   * large INSERT after them then ran a 256 MB limit out of memory.
+   * Bytes of committed rows DuckDB holds in memory and not yet in the database file: row groups
+   * no thread filled (a bulk INSERT writes full ones to the file as it goes, but a write too small
+   * to fill one is committed through the WAL and kept in memory until a checkpoint), and the
+   * strings over 4 kB they point to (records of large requests), which are kept apart. 30,000
+   * CloudTrail records held 87 MB; 1,000 records of 200 kB, 250 MB, never in a full row group.
+   */
+  async heldInMemory(): Promise<number> {
+    const row = await this.one(`SELECT coalesce(sum(memory_usage_bytes), 0) AS held FROM duckdb_memory() WHERE tag IN ('IN_MEMORY_TABLE', 'OVERFLOW_STRINGS')`);
+    return Number(row?.held ?? 0);
+  }
+
+  /**
+   * Checkpoints with room for what is held in memory. A checkpoint reads every held row at once
+   * to compress it, and one that runs out of memory invalidates the database (every statement
+   * after it fails, and the next open replays the WAL into memory and fails the same way): 335 MiB
+   * of large records could not be checkpointed under ingest's 366 MiB limit, and could under 381.
+   * The limit is raised for the checkpoint alone when held rows leave it less than a half.
+   */
+  async checkpoint(): Promise<void> {
+    const row = await this.one(`SELECT current_setting('memory_limit') AS lim`);
+    const limit = parseBytes(String(row?.lim ?? ''));
+    const held = await this.heldInMemory();
+    const need = Math.ceil((held * 1.25 + 128 * 2 ** 20) / 2 ** 20);
+    if (limit <= 0 || need * 2 ** 20 <= limit) {
+      await this.run('CHECKPOINT');
+      return;
+    }
+    await this.run(`SET memory_limit = '${need}MiB'`);
+    try {
+      await this.run('CHECKPOINT');
+    } finally {
+      await this.run(`SET memory_limit = '${Math.round(limit / 2 ** 20)}MiB'`);
+    }
+  }
+
+  /**
+   * Checkpoints when rows held in memory (`heldInMemory`) exceed `share` of the memory limit, so
+   * they do not crowd the next write (a large INSERT after 87 MB of them ran a 256 MB limit out
+   * of memory); says whether it did.
    */
   async relieveMemory(share = 0.25): Promise<boolean> {
-    const row = await this.one(`SELECT current_setting('memory_limit') AS lim,
-      (SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE') AS held`);
+    const row = await this.one(`SELECT current_setting('memory_limit') AS lim`);
     const limit = parseBytes(String(row?.lim ?? ''));
-    if (limit <= 0 || Number(row?.held ?? 0) <= limit * share) return false;
-    await this.run('CHECKPOINT');
+    if (limit <= 0 || (await this.heldInMemory()) <= limit * share) return false;
+    await this.checkpoint();
     return true;
   }
 
@@ -330,7 +363,7 @@ export class Store {
       this.conn.closeSync();
       return;
     }
-    if (!this.readOnly) await this.conn.run('CHECKPOINT').catch(() => undefined);
+    if (!this.readOnly) await this.checkpoint().catch(() => undefined);
     this.conn.closeSync();
     this.instance.closeSync();
   }
