@@ -60,7 +60,7 @@ test('ingest from s3://bucket/prefix through a real S3-protocol server: layout, 
   });
 });
 
-test('a prefix of more than one listing page (1,000 keys) is read whole, digests skipped, and a rerun reads nothing', async () => {
+test('a prefix of more than one listing page (1,000 keys) is walked folder by folder, listings side by side, digests skipped; a rerun reads nothing', async () => {
   await withS3Store('big-trail', async (s3, store) => {
     const start = Date.parse('2026-10-01T00:00:00Z');
     const puts: Promise<void>[] = [];
@@ -68,25 +68,58 @@ test('a prefix of more than one listing page (1,000 keys) is read whole, digests
       puts.push(s3.put('big-trail', key, body));
       if (puts.length >= 32) await Promise.all(puts.splice(0));
     };
-    // 1,150 delivery files of one record each, five minutes apart, and a digest every 50 files in
-    // a second account's folder. (s3rver lists in the order it walks its folders, not S3's byte
-    // order, and its second page drops keys that sort before the first page's last: the keys are
-    // chosen to come in the same order both ways.)
+    // 1,150 delivery files of one record each, a minute apart, over two days and two regions, and
+    // a digest every 50 files in a second account's folder. (s3rver lists in the order it walks its folders, not S3's byte order, and its
+    // second page drops keys that sort before the first page's last: the keys are chosen to come
+    // in the same order both ways.)
     for (let i = 0; i < 1150; i++) {
-      const when = new Date(start + i * 300_000);
-      await put(deliveryKey('111122223333', 'us-east-1', when, `P${String(i).padStart(15, '0')}`), gzipSync(JSON.stringify({ Records: [record({ eventID: `page-${i}`, eventTime: when.toISOString().replace('.000', '') })] })));
+      const when = new Date(start + i * 60_000 + (i >= 1100 ? 86_400_000 : 0));
+      const region = i % 100 === 7 ? 'eu-west-1' : 'us-east-1';
+      await put(deliveryKey('111122223333', region, when, `P${String(i).padStart(15, '0')}`), gzipSync(JSON.stringify({ Records: [record({ eventID: `page-${i}`, eventTime: when.toISOString().replace('.000', '') })] })));
       if (i % 50 === 0) {
         const d = when.toISOString().slice(0, 10).replaceAll('-', '/');
         await put(`AWSLogs/222233334444/CloudTrail-Digest/us-east-1/${d}/222233334444_CloudTrail-Digest_us-east-1_t_us-east-1_${i}.json.gz`, gzipSync('{}'));
       }
     }
     await Promise.all(puts);
-    const first = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: s3.endpoint });
-    assert.deepEqual([first.filesRead, first.eventsAdded, first.rejected, first.filesSkipped.digest], [1150, 1150, 0, 23]);
-    const ids = await store.one(`SELECT count(DISTINCT eventId) AS n, min(eventId) AS lo, max(eventId) AS hi FROM events`);
-    assert.deepEqual([Number(ids!.n), ids!.lo, ids!.hi], [1150, 'page-0', 'page-999']);
-    const again = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: s3.endpoint });
-    assert.deepEqual([again.filesRead, again.filesUnchanged, again.eventsAdded], [0, 1150, 0]);
+    // Notes in the digest folders count as digests (everything there is skipped as one).
+    const digestNotes = (await s3.fillFolders('big-trail')).filter((f) => f.includes('/CloudTrail-Digest/')).length;
+    const front = await s3Front(s3, { delayMs: 20 });
+    try {
+      const first = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: front.endpoint });
+      assert.deepEqual([first.filesRead, first.eventsAdded, first.rejected, first.filesSkipped.digest], [1150, 1150, 0, 23 + digestNotes]);
+      const ids = await store.one(`SELECT count(DISTINCT eventId) AS n, min(eventId) AS lo, max(eventId) AS hi FROM events`);
+      assert.deepEqual([Number(ids!.n), ids!.lo, ids!.hi], [1150, 'page-0', 'page-999']);
+      // One page of the whole prefix said there is more; then folders down to the years, several
+      // at once, each year listed whole (us-east-1's over two pages).
+      const l = front.listings;
+      assert.deepEqual(l[0], { prefix: 'AWSLogs/', delimited: false, page: false });
+      assert.ok(l.slice(1).some((x) => x.delimited), 'walked folder by folder');
+      assert.ok(l.some((x) => x.page && x.prefix === 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/'), 'a year folder of more than a page');
+      assert.ok(!l.some((x) => /\/2026\/./.test(x.prefix)), 'year folders listed whole');
+      assert.ok(front.mostListingsAtOnce() > 1, `listings side by side (${front.mostListingsAtOnce()} at most)`);
+      const again = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: front.endpoint });
+      assert.deepEqual([again.filesRead, again.filesUnchanged, again.eventsAdded], [0, 1150, 0]);
+    } finally {
+      await front.close();
+    }
+  });
+});
+
+test('a prefix of at most 1,000 keys is listed with one request', async () => {
+  await withS3Store('small-trail', async (s3, store) => {
+    for (let i = 0; i < 3; i++) {
+      const when = new Date(Date.parse('2026-10-01T00:00:00Z') + i * 86_400_000);
+      await s3.put('small-trail', deliveryKey('111122223333', 'us-east-1', when, `S${i}`), gzipSync(JSON.stringify({ Records: [record({ eventTime: when.toISOString().replace('.000', '') })] })));
+    }
+    const front = await s3Front(s3, {});
+    try {
+      const s = await ingest(store, ['s3://small-trail/'], { endpointUrl: front.endpoint });
+      assert.equal(s.eventsAdded, 3);
+      assert.deepEqual(front.listings, [{ prefix: '', delimited: false, page: false }]);
+    } finally {
+      await front.close();
+    }
   });
 });
 

@@ -199,14 +199,18 @@ export function folderPlan(folder: string, range: { start?: Date; end?: Date }):
 /** Objects at most this large are downloaded whole into memory (64 at once: 64 MiB at most). */
 const SMALL_OBJECT_BYTES = 1024 * 1024;
 
-/** Folders listed at once while a time range prunes a bucket's tree. */
+/** A folder named for a year (`…/2026/`). */
+const YEAR_FOLDER = /(^|\/)\d{4}\/$/;
+
+/** Folders listed at once while a bucket's tree is walked. */
 const LIST_CONCURRENCY = 16;
 
 /**
- * Lists an S3 prefix, skipping digests and other non-log objects, pruning by key date. With a
- * time range the bucket is walked folder by folder (`/`-delimited), and date folders outside the
- * range, and digest folders, are never listed: a trail bucket holds 288 files a day per account
- * and region, and reading one day of a year's logs must not page through the whole year.
+ * Lists an S3 prefix, skipping digests and other non-log objects, pruning by key date. A prefix of
+ * more than 1,000 keys, or any with a time range, is walked folder by folder (`/`-delimited),
+ * several listings at once; with a range, date folders outside it, and digest folders, are never
+ * listed: a trail bucket holds 288 files a day per account and region, and reading one day of a
+ * year's logs must not page through the whole year.
  */
 export async function listS3(
   client: S3Client,
@@ -246,38 +250,38 @@ export async function listS3(
       },
     });
   };
+  const send = async (p: string, token: string | undefined, delimited: boolean) => {
+    try {
+      return await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: p, ContinuationToken: token, ...(delimited ? { Delimiter: '/' } : {}) }));
+    } catch (e) {
+      throw new AitrailError('INGEST_SOURCE', `cannot list ${uri}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
+    }
+  };
   /** Lists everything under `p` (or one level of it, `delimited`), page by page; returns its subfolders. */
   const list = async (p: string, delimited: boolean): Promise<string[]> => {
     const folders: string[] = [];
     let token: string | undefined;
     do {
-      let page;
-      try {
-        page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: p, ContinuationToken: token, ...(delimited ? { Delimiter: '/' } : {}) }));
-      } catch (e) {
-        throw new AitrailError('INGEST_SOURCE', `cannot list ${uri}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
-      }
+      const page = await send(p, token, delimited);
       for (const obj of page.Contents ?? []) take(obj);
       for (const cp of page.CommonPrefixes ?? []) if (cp.Prefix) folders.push(cp.Prefix);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return folders;
   };
-  const pruning = range && (range.start || range.end) ? range : undefined;
-  if (!pruning) {
-    await list(prefix, false);
-  } else {
+  /** Walks the prefix folder by folder, LIST_CONCURRENCY listings at once, as `plan` says for each folder. */
+  const walk = async (plan: (folder: string) => 'skip' | 'whole' | 'descend') => {
     // The prefix itself may already name a date folder (or a part of a name: `…/CloudTrail/us-`).
-    const root = prefix === '' || prefix.endsWith('/') ? folderPlan(prefix, pruning) : 'descend';
-    const queue: { p: string; plan: 'whole' | 'descend' }[] = root === 'skip' ? [] : [{ p: prefix, plan: root }];
+    const root = prefix === '' || prefix.endsWith('/') ? plan(prefix) : 'descend';
+    const queue: { p: string; how: 'whole' | 'descend' }[] = root === 'skip' ? [] : [{ p: prefix, how: root }];
     const running = new Set<Promise<void>>();
     while (queue.length > 0 || running.size > 0) {
       while (queue.length > 0 && running.size < LIST_CONCURRENCY) {
-        const { p, plan } = queue.shift()!;
-        const job: Promise<void> = list(p, plan === 'descend').then((folders) => {
+        const { p, how } = queue.shift()!;
+        const job: Promise<void> = list(p, how === 'descend').then((folders) => {
           for (const f of folders) {
-            const next = folderPlan(f, pruning);
-            if (next !== 'skip') queue.push({ p: f, plan: next });
+            const next = plan(f);
+            if (next !== 'skip') queue.push({ p: f, how: next });
           }
         });
         running.add(job);
@@ -285,6 +289,20 @@ export async function listS3(
       }
       if (running.size > 0) await Promise.race(running);
     }
+  };
+  const pruning = range && (range.start || range.end) ? range : undefined;
+  if (pruning) {
+    await walk((f) => folderPlan(f, pruning));
+  } else {
+    // Without a range every key is listed. Up to 1,000 keys take one request; more (a trail
+    // bucket holds 288 files a day per account and region) are walked down to the year folders
+    // (`…/us-east-1/2026/`), each then listed whole, page by page, side by side with the others:
+    // one listing per account and region instead of one page after another for the whole bucket,
+    // and no more requests than pages where a folder holds few files. Digest folders are listed
+    // too (their files are counted as skipped, as ever).
+    const first = await send(prefix, undefined, false);
+    if (!first.IsTruncated) for (const obj of first.Contents ?? []) take(obj);
+    else await walk((f) => (YEAR_FOLDER.test(f) || dayOf(f) !== undefined ? 'whole' : 'descend'));
   }
   return sortByKey(out, (o) => deliveryOrderKey(o.uri));
 }

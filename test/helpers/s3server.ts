@@ -106,20 +106,33 @@ export interface S3Front {
   endpoint: string;
   /** Requests answered with a redirect so far. */
   redirected(): number;
+  /** The listings (ListObjectsV2) passed on so far: prefix, delimiter, and whether a later page. */
+  listings: { prefix: string; delimited: boolean; page: boolean }[];
+  /** The most listings that were in flight at once. */
+  mostListingsAtOnce(): number;
   close(): Promise<void>;
 }
 
 /**
- * Starts a proxy to `s3` on 127.0.0.1. With `delayMs`, every request waits that long first (the
+ * Starts a proxy to `s3` on 127.0.0.1 that notes the listings it passes on. With `delayMs`, every request waits that long first (the
  * latency of a distant S3). With `region`, only requests signed for that region are passed on;
  * any other gets S3's answer for a bucket that lives there: 301 PermanentRedirect with the header
  * `x-amz-bucket-region`.
  */
 export async function s3Front(s3: S3Server, opts: { region?: string; delayMs?: number }): Promise<S3Front> {
   let redirected = 0;
+  const listings: S3Front['listings'] = [];
+  let listing = 0;
+  let most = 0;
   const up = new URL(s3.endpoint);
   const scope = opts.region && `/${opts.region}/s3/aws4_request`;
   const server = createHttpServer((req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    const isList = req.method === 'GET' && q.get('list-type') === '2';
+    if (isList) {
+      most = Math.max(most, ++listing);
+      res.on('close', () => listing--);
+    }
     setTimeout(() => {
       if (scope && !String(req.headers.authorization).includes(scope)) {
         redirected++;
@@ -127,6 +140,7 @@ export async function s3Front(s3: S3Server, opts: { region?: string; delayMs?: n
         res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>');
         return;
       }
+      if (isList) listings.push({ prefix: q.get('prefix') ?? '', delimited: q.has('delimiter'), page: q.has('continuation-token') });
       const fwd = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
@@ -139,6 +153,8 @@ export async function s3Front(s3: S3Server, opts: { region?: string; delayMs?: n
   return {
     endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     redirected: () => redirected,
+    listings,
+    mostListingsAtOnce: () => most,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
