@@ -69,6 +69,16 @@ test('ingest prints a summary; bad input is named, kept, and fails only with --s
     assert.equal(q.out, 'eventId,eventName\na,InvokeModel\nb,Converse\nc,InvokeModel\n');
     const rej = JSON.parse(cli(['query', 'SELECT code, reason FROM rejects ORDER BY rejectId', '--data-dir', data, '--output', 'json']).out);
     assert.equal(rej[0].reason, 'missing eventTime');
+    // Every row (0), cut rows said on stderr, and a limit that is no number refused.
+    const many = cli(['query', 'SELECT i FROM range(12000) t(i)', '--data-dir', data, '--output', 'jsonl', '--max-rows', '0']);
+    assert.equal(many.out.trimEnd().split('\n').length, 12000);
+    assert.doesNotMatch(many.err, /cut/);
+    const cut = cli(['query', 'SELECT i FROM range(12000) t(i)', '--data-dir', data, '--output', 'csv']);
+    assert.equal(cut.out.trimEnd().split('\n').length, 10001);
+    assert.match(cut.err, /results cut at 10000 rows/);
+    const nan = cli(['query', 'SELECT 1', '--data-dir', data, '--max-rows', 'lots']);
+    assert.equal(nan.code, 2);
+    assert.match(nan.err, /--max-rows must be a whole number/);
     const w = cli(['query', 'DROP TABLE event_store', '--data-dir', data]);
     assert.equal(w.code, 1);
     assert.match(w.err, /QUERY_NOT_READ_ONLY/);

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
-import { lookupEvents, runSql, getEvent, getStoredEvent, eventJson, LookupCache } from '../src/store/events.js';
+import { lookupEvents, runSql, streamSql, getEvent, getStoredEvent, eventJson, LookupCache } from '../src/store/events.js';
+import { rowWriter } from '../src/cli/output.js';
 import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
 
 let dir: string;
@@ -170,6 +171,58 @@ test('SQL is read-only, one statement, and errors are readable', async () => {
   const cut = await runSql(store, `SELECT * FROM range(100)`, 10);
   assert.equal(cut.rows.length, 10);
   assert.equal(cut.truncated, true);
+});
+
+test('SQL streamed: rows a chunk at a time, cut at the row limit or none, the same checks and errors', async () => {
+  const chunks: number[] = [];
+  let cols: string[] = [];
+  const all: unknown[][] = [];
+  const collect = (rows: unknown[][]) => void (chunks.push(rows.length), all.push(...rows));
+  const whole = await streamSql(store, `SELECT i, 'r' || i AS s FROM range(5000) t(i) ORDER BY i`, 0, (c) => void (cols = c), collect);
+  assert.deepEqual(whole, { rows: 5000, truncated: false });
+  assert.deepEqual(cols, ['i', 's']);
+  assert.ok(chunks.length >= 3, `in chunks: ${chunks.join(', ')}`);
+  assert.deepEqual(all.map((r) => Number(r[0])), Array.from({ length: 5000 }, (_, i) => i));
+  assert.equal(all[4999]![1], 'r4999');
+  // Cut inside a chunk, at a chunk's end, and a limit the result just fits.
+  for (const [max, truncated] of [[10, true], [2048, true], [5000, false]] as const) {
+    let n = 0;
+    const r = await streamSql(store, `SELECT * FROM range(5000)`, max, () => undefined, (rows) => void (n += rows.length));
+    assert.deepEqual([r, n], [{ rows: max, truncated }, max]);
+  }
+  // The events view's values come as runSql gives them.
+  const viaRun = await runSql(store, `SELECT eventId, eventTime, readOnly, resourceArns FROM events ORDER BY eventId`);
+  const streamed: unknown[][] = [];
+  await streamSql(store, `SELECT eventId, eventTime, readOnly, resourceArns FROM events ORDER BY eventId`, 0, () => undefined, (rows) => void streamed.push(...rows));
+  assert.deepEqual(streamed, viaRun.rows);
+  await assert.rejects(streamSql(store, `DELETE FROM event_store`, 0, () => undefined, () => undefined), { code: 'QUERY_NOT_READ_ONLY' });
+  await assert.rejects(streamSql(store, `SELECT 1; SELECT 2`, 0, () => undefined, () => undefined), { code: 'QUERY_INVALID' });
+  await assert.rejects(streamSql(store, `SELECT error('bad row ' || i) FROM range(3) t(i)`, 0, () => undefined, () => undefined), (e: Error & { code?: string }) => e.code === 'QUERY_INVALID' && /bad row/.test(e.message));
+  // What the caller's writer throws (a closed pipe) comes back as it was.
+  const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+  await assert.rejects(streamSql(store, `SELECT * FROM range(10)`, 0, () => undefined, () => { throw epipe; }), (e) => e === epipe);
+});
+
+test('rows written as they come: JSON as one stringify of the whole array would write it, JSON Lines, CSV', () => {
+  const columns = ['a', 'b', 'c'];
+  const rows: unknown[][] = [[1, 'x\ny', null], [2, 'q"uote,d', { k: [1, 2] }], [3, '', true]];
+  const text = (format: 'json' | 'jsonl' | 'csv', parts: unknown[][][]) => {
+    let out = '';
+    const w = rowWriter(format, { write: (s: string) => (out += s) });
+    w.columns(columns);
+    for (const p of parts) w.rows(p);
+    w.end();
+    return out;
+  };
+  const objects = rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
+  for (const parts of [[rows], [rows.slice(0, 1), [], rows.slice(1)]]) {
+    assert.equal(text('json', parts), JSON.stringify(objects, null, 2) + '\n');
+    assert.equal(text('jsonl', parts), objects.map((o) => JSON.stringify(o) + '\n').join(''));
+    assert.equal(text('csv', parts), 'a,b,c\n1,"x\ny",\n2,"q""uote,d","{""k"":[1,2]}"\n3,,true\n');
+  }
+  assert.equal(text('json', []), '[]\n');
+  assert.equal(text('csv', []), 'a,b,c\n');
+  assert.equal(text('jsonl', []), '');
 });
 
 test('get-event returns the record exactly and the derived fields', async () => {

@@ -44,22 +44,53 @@ export function renderTable(columns: string[], rows: unknown[][], maxWidth = 60)
 
 /** Writes tabular data in the chosen format. */
 export function printRows(columns: string[], rows: unknown[][], format: OutputFormat): void {
-  const out = process.stdout;
-  switch (format) {
-    case 'table':
-      out.write(renderTable(columns, rows) + '\n');
-      break;
-    case 'json':
-      out.write(JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, plain(r[i])]))), null, 2) + '\n');
-      break;
-    case 'jsonl':
-      for (const r of rows) out.write(JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, plain(r[i])]))) + '\n');
-      break;
-    case 'csv':
-      out.write(columns.map(csvCell).join(',') + '\n');
-      for (const r of rows) out.write(r.map(csvCell).join(',') + '\n');
-      break;
+  if (format === 'table') {
+    process.stdout.write(renderTable(columns, rows) + '\n');
+    return;
   }
+  const w = rowWriter(format);
+  w.columns(columns);
+  w.rows(rows);
+  w.end();
+}
+
+/** Writes rows as they come (formats that need no look at all of them first). */
+export interface RowWriter {
+  columns(columns: string[]): void;
+  rows(rows: unknown[][]): void;
+  end(): void;
+}
+
+/**
+ * A RowWriter for JSON (the same text as one JSON.stringify of the whole array, indented by
+ * two), JSON Lines or CSV, writing to `out`.
+ */
+export function rowWriter(format: Exclude<OutputFormat, 'table'>, out: { write(s: string): unknown } = process.stdout): RowWriter {
+  let cols: string[] = [];
+  let first = true;
+  const object = (r: unknown[]) => Object.fromEntries(cols.map((c, i) => [c, plain(r[i])]));
+  return {
+    columns(c) {
+      cols = c;
+      if (format === 'csv') out.write(c.map(csvCell).join(',') + '\n');
+    },
+    rows(rows) {
+      if (rows.length === 0) return;
+      let text = '';
+      for (const r of rows) {
+        if (format === 'jsonl') text += JSON.stringify(object(r)) + '\n';
+        else if (format === 'csv') text += r.map(csvCell).join(',') + '\n';
+        else {
+          text += (first ? '[\n  ' : ',\n  ') + JSON.stringify(object(r), null, 2).replaceAll('\n', '\n  ');
+          first = false;
+        }
+      }
+      out.write(text);
+    },
+    end() {
+      if (format === 'json') out.write(first ? '[]\n' : '\n]\n');
+    },
+  };
 }
 
 /** Writes one JSON document. */

@@ -2,10 +2,10 @@
  * Read commands: lookup-events, get-event, query, summary.
  */
 import { Store } from '../store/db.js';
-import { eventJson, getStoredEvent, lookupEvents, runSql, summarize } from '../store/events.js';
+import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize } from '../store/events.js';
 import { parseLookupAttributes, parseTime, type LookupRequest } from '../query/lookup.js';
 import { AitrailError } from '../model/errors.js';
-import { pickFormat, printJson, printRows, renderTable } from './output.js';
+import { pickFormat, printJson, printRows, renderTable, rowWriter } from './output.js';
 import type { Command } from './main.js';
 
 const STORE = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -95,15 +95,32 @@ export const queryCommand: Command = {
   summary: 'run read-only SQL over the `events` and `cloudtrail_logs` views',
   usage: `aitrail query "SQL" [--output table|json|jsonl|csv] [--max-rows N] [--data-dir DIR]
 
+  --max-rows: at most N rows (default 10,000; 0: every row). json, jsonl and csv are written as
+  they are read, so an export of any size is never held in memory.
+
   Views: events (aitrail's typed columns + record JSON), cloudtrail_logs (Athena's CloudTrail table),
   rejects, ingested_objects. See docs/sql.md.`,
   options: { ...STORE, output: { type: 'string' }, 'max-rows': { type: 'string' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new AitrailError('USAGE', 'query takes one SQL string (quote it)');
-    const maxRows = values['max-rows'] ? Number(values['max-rows']) : 10_000;
-    const res = await withReadStore(values, (s) => runSql(s, positionals[0]!, maxRows));
-    printRows(res.columns, res.rows, pickFormat(values.output as string | undefined));
-    if (res.truncated) process.stderr.write(`(results cut at ${maxRows} rows; use --max-rows)\n`);
+    const raw = values['max-rows'] as string | undefined;
+    const maxRows = raw === undefined ? 10_000 : Number(raw);
+    if (!Number.isSafeInteger(maxRows) || maxRows < 0) throw new AitrailError('USAGE', `--max-rows must be a whole number, 0 for every row, not '${raw}'`);
+    const format = pickFormat(values.output as string | undefined);
+    let truncated: boolean;
+    if (format === 'table') {
+      // A table's columns are as wide as their widest cell: every row is read first.
+      const res = await withReadStore(values, (s) => runSql(s, positionals[0]!, maxRows || Number.MAX_SAFE_INTEGER - 1));
+      printRows(res.columns, res.rows, format);
+      truncated = res.truncated;
+    } else {
+      // Written as DuckDB gives them: an export of any size is never held whole.
+      const w = rowWriter(format);
+      const res = await withReadStore(values, (s) => streamSql(s, positionals[0]!, maxRows, (c) => w.columns(c), (r) => w.rows(r)));
+      w.end();
+      truncated = res.truncated;
+    }
+    if (truncated) process.stderr.write(`(results cut at ${maxRows} rows; use --max-rows, 0 for every row)\n`);
     return 0;
   },
 };

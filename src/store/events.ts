@@ -6,7 +6,7 @@ import { parseStoredJson, storedRecord } from '../model/stored-json.js';
 import { buildLookupQuery, encodeNextToken, type LookupRequest } from '../query/lookup.js';
 import { sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
-import { listValue } from '@duckdb/node-api';
+import { listValue, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { isOutOfMemory, type Row, type Store } from './db.js';
 
 export type { LookupEvent, LookupResponse } from '../model/api.js';
@@ -216,8 +216,8 @@ export interface SqlOptions {
   signal?: AbortSignal;
 }
 
-/** Runs one read-only statement, returning at most `maxRows` rows. */
-export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: SqlOptions = {}): Promise<SqlResult> {
+/** Checks that `sql` is one read-only statement (and, with `opts.guard`, reads only what it may) and prepares it. */
+async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise<DuckDBPreparedStatement> {
   if (opts.guard) {
     const tree = JSON.parse(String((await store.one('SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j', [sql]))!.j)) as { error?: boolean; error_message?: string };
     if (tree.error) {
@@ -245,6 +245,18 @@ export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: 
   if (!READ_TYPES.has(kind)) {
     throw new AitrailError('QUERY_NOT_READ_ONLY', `only read-only queries are allowed (this statement is ${kind})`);
   }
+  return prepared;
+}
+
+/** A failed query's error, in words a user can act on. */
+function queryError(e: unknown): AitrailError {
+  const err = new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+  return outOfMemory(err) ?? err;
+}
+
+/** Runs one read-only statement, returning at most `maxRows` rows. */
+export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: SqlOptions = {}): Promise<SqlResult> {
+  const prepared = await prepareRead(store, sql, opts);
   let reader;
   let why: 'timeout' | 'cancel' | undefined;
   const timer = opts.timeoutMs ? setTimeout(() => ((why = 'timeout'), store.interrupt()), opts.timeoutMs) : undefined;
@@ -255,8 +267,7 @@ export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: 
   } catch (e) {
     if (why === 'timeout') throw new AitrailError('QUERY_TIMEOUT', `the query ran longer than ${opts.timeoutMs} ms and was stopped`, { cause: e });
     if (why === 'cancel') throw new AitrailError('QUERY_CANCELLED', 'the query was cancelled', { cause: e });
-    const err = new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
-    throw outOfMemory(err) ?? err;
+    throw queryError(e);
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
@@ -268,6 +279,48 @@ export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: 
     rows: rows.slice(0, maxRows),
     truncated: rows.length > maxRows,
   };
+}
+
+/**
+ * Runs one read-only statement and hands its rows to `onRows` a chunk (at most 2,048 rows) at a
+ * time, `maxRows` in all (0: every row), after `onColumns` has its column names: a result of any
+ * size (an export of a month of records) is never held whole, here or in DuckDB. Says how many
+ * rows were handed on and whether more were left out.
+ */
+export async function streamSql(
+  store: Store,
+  sql: string,
+  maxRows: number,
+  onColumns: (columns: string[]) => void | Promise<void>,
+  onRows: (rows: unknown[][]) => void | Promise<void>,
+): Promise<{ rows: number; truncated: boolean }> {
+  const prepared = await prepareRead(store, sql, {});
+  let sent = 0;
+  // What the callbacks throw (a closed pipe, say) is theirs, not the query's.
+  let theirs: unknown;
+  const call = async (fn: () => void | Promise<void>) => {
+    try {
+      await fn();
+    } catch (e) {
+      theirs = e;
+      throw e;
+    }
+  };
+  try {
+    const result = await prepared.stream();
+    await call(() => onColumns(result.columnNames()));
+    for await (const chunk of result.yieldRowsJs()) {
+      const room = maxRows > 0 ? maxRows - sent : chunk.length;
+      if (room <= 0) return { rows: sent, truncated: chunk.length > 0 };
+      const rows = (chunk.length > room ? chunk.slice(0, room) : chunk).map((r) => r.map(plain));
+      sent += rows.length;
+      await call(() => onRows(rows));
+      if (chunk.length > room) return { rows: sent, truncated: true };
+    }
+  } catch (e) {
+    throw e === theirs || e instanceof AitrailError ? e : queryError(e);
+  }
+  return { rows: sent, truncated: false };
 }
 
 // node-api reports statement types as enum numbers; map the ones we allow to names.
