@@ -206,10 +206,10 @@ export async function ingestObjects(
   // the WAL and then again. On 1M events, 192 MB batches peaked at ~870 MiB RSS and 384 MB ones at
   // ~940 MiB, in about the same time; staged JSON Lines in 20 MB batches took 1.8 times as long.
   const batchBytes = opts.batchBytes ?? (Number(process.env.AITRAIL_BATCH_BYTES) || 192 * 1024 * 1024);
-  // A streamed file's records are staged a group at a time (one write each), parts cut between groups.
   // The size at which a batch of delivery files is cut (see loadFast).
   let fastLimit = batchBytes;
   let fastFits = 0;
+  // A streamed file's records are staged a group at a time (one write each), parts cut between groups.
   const groupChars = Math.min(1024 * 1024, Math.ceil(batchBytes / 8));
   const concurrency = opts.concurrency ?? FETCH_CONCURRENCY;
   // Above this size a file is not read whole (see loadLarge): CloudTrail's own files are far smaller.

@@ -281,7 +281,8 @@ export class Store {
    * to compress it, and one that runs out of memory invalidates the database (every statement
    * after it fails, and the next open replays the WAL into memory and fails the same way): 335 MiB
    * of large records could not be checkpointed under ingest's 366 MiB limit, and could under 381.
-   * The limit is raised for the checkpoint alone when held rows leave it less than a half.
+   * The limit is raised for the checkpoint alone to 1.25 times what is held and 128 MiB more, when
+   * it is lower than that.
    */
   async checkpoint(): Promise<void> {
     const row = await this.one(`SELECT current_setting('memory_limit') AS lim`);
