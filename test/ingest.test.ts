@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { ingestObjects } from '../src/ingest/pipeline.js';
+import { skipReason } from '../src/ingest/sources.js';
 import { record, tempDir, rmDir, writeDelivery, deliveryKey, writeRaw } from './helpers/fixtures.js';
 
 async function withStore<T>(fn: (store: Store, dir: string) => Promise<T>, memoryLimit?: string): Promise<T> {
@@ -694,6 +695,52 @@ test('a typed field holding something other than a string is flagged, so readers
     assert.equal((JSON.parse(String(rec!.record)) as { userIdentity: { invokedBy: unknown } }).userIdentity.invokedBy, null);
   } finally {
     await store.close();
+    rmDir(dir);
+  }
+});
+
+test('a local folder with a time range: date folders outside it and digest folders are not read; the files kept are those the key dates keep', async () => {
+  const dir = tempDir();
+  try {
+    const logs = `${dir}/logs`;
+    const keys: string[] = [];
+    const days = ['2025-12-31', '2026-01-01', '2026-01-02', '2026-01-03', '2026-03-01'];
+    for (const account of ['AWSLogs/111122223333', 'AWSLogs/o-abc123def4/444455556666']) {
+      const id = account.split('/').pop()!;
+      for (const day of days) {
+        keys.push(`${account}/CloudTrail/us-east-1/${day.replaceAll('-', '/')}/${deliveryKey(id, 'us-east-1', new Date(`${day}T12:05:00Z`), `L${keys.length}`).split('/').pop()!}`);
+        keys.push(`${account}/CloudTrail-Digest/us-east-1/${day.replaceAll('-', '/')}/${id}_CloudTrail-Digest_us-east-1_t_us-east-1_${day.replaceAll('-', '')}T130000Z.json.gz`);
+      }
+    }
+    // No full date in the key: read whatever the range.
+    keys.push('AWSLogs/exports/2026/01/monthly.json', 'AWSLogs/exports/2026/yearly.json');
+    for (const [i, k] of keys.entries()) writeDelivery(logs, k, [record({ eventID: `l-${i}` })], k.endsWith('.gz'));
+    const ranges: [string, string | undefined, string | undefined, number][] = [
+      ['New Year', '2026-01-01T00:00:00Z', '2026-01-01T23:59:59Z', 4],
+      ['from March', '2026-03-01T00:00:00Z', undefined, 2],
+      ['a day with no folder', '2026-02-10T00:00:00Z', '2026-02-10T23:59:59Z', 0],
+    ];
+    for (const [name, from, to, delivery] of ranges) {
+      const range = { ...(from ? { start: new Date(from) } : {}), ...(to ? { end: new Date(to) } : {}) };
+      const store = await Store.open({ dataDir: `${dir}/${name}` });
+      try {
+        const s = await ingest(store, [logs], { startTime: range.start, endTime: range.end });
+        const read = (await store.all(`SELECT uri FROM ingested_objects ORDER BY uri`)).map((r) => String(r.uri).slice(logs.length + 1));
+        const expected = keys.filter((k) => skipReason(k, false, range) === undefined).sort();
+        assert.deepEqual(read, expected, name);
+        assert.equal(s.filesRead, delivery + 2, name);
+        // Files outside the range, and digests, are never even listed.
+        assert.deepEqual([s.filesSkipped['outside-time-range'], s.filesSkipped.digest], [0, 0], name);
+      } finally {
+        await store.close();
+      }
+    }
+    // Without a range, every folder is read and digests are counted as skipped.
+    await withStore(async (store) => {
+      const s = await ingest(store, [logs]);
+      assert.deepEqual([s.filesRead, s.filesSkipped.digest], [days.length * 2 + 2, days.length * 2]);
+    });
+  } finally {
     rmDir(dir);
   }
 });

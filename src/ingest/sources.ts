@@ -122,6 +122,9 @@ export async function listLocal(
   // of 58,000 delivery files take 2.5 s instead of a fraction of one. Symbolic links are followed
   // (a folder of links to the real logs is common); each real folder is walked once, so a link
   // back up the tree ends there.
+  // With a time range, date folders outside it and digest folders are not read at all (as on
+  // S3): a local copy of a trail bucket holds 288 files a day per account and region.
+  const pruning = range && (range.start || range.end) ? range : undefined;
   const walked = new Set<string>();
   const walk = (dir: string): void => {
     const real = realpathSync(dir);
@@ -133,7 +136,7 @@ export async function listLocal(
       const link = ent.isSymbolicLink();
       const target = link ? statOrUndefined(p) : undefined;
       if (ent.isDirectory() || target?.isDirectory()) {
-        walk(p);
+        if (!pruning || folderPlan(`${p.slice(root.length + 1)}/`, pruning) !== 'skip') walk(p);
         continue;
       }
       // A link to nothing is listed as a file: reading it then reports it as unreadable.
@@ -184,7 +187,8 @@ export function makeS3Client(endpointUrl?: string, region?: string): S3Client {
 }
 
 /**
- * How a folder (an S3 prefix ending in `/`) is listed when a time range is given: skipped when
+ * How a folder (an S3 prefix ending in `/`, or a local folder's path under the source given, with
+ * a `/` after it) is listed when a time range is given: skipped when
  * skipReason would skip every key under it (a digest folder, or a date folder `YYYY/MM/DD/`
  * outside the range), listed whole once keys under it have their date, else one level at a time.
  * Year and month folders are always looked into: a file directly in one has no date and is read.
