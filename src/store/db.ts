@@ -277,17 +277,18 @@ export class Store {
   }
 
   /**
-   * Checkpoints with room for what is held in memory. A checkpoint reads every held row at once
+   * Checkpoints with room for what is held in memory (`held`, when the caller has just measured
+   * it). A checkpoint reads every held row at once
    * to compress it, and one that runs out of memory invalidates the database (every statement
    * after it fails, and the next open replays the WAL into memory and fails the same way): 335 MiB
    * of large records could not be checkpointed under ingest's 366 MiB limit, and could under 381.
    * The limit is raised for the checkpoint alone to 1.25 times what is held and 128 MiB more, when
    * it is lower than that.
    */
-  async checkpoint(): Promise<void> {
+  async checkpoint(held?: number): Promise<void> {
     const row = await this.one(`SELECT current_setting('memory_limit') AS lim`);
     const limit = parseBytes(String(row?.lim ?? ''));
-    const held = await this.heldInMemory();
+    held ??= await this.heldInMemory();
     const need = Math.ceil((held * 1.25 + 128 * 2 ** 20) / 2 ** 20);
     if (limit <= 0 || need * 2 ** 20 <= limit) {
       await this.run('CHECKPOINT');
@@ -309,8 +310,9 @@ export class Store {
   async relieveMemory(share = 0.25): Promise<boolean> {
     const row = await this.one(`SELECT current_setting('memory_limit') AS lim`);
     const limit = parseBytes(String(row?.lim ?? ''));
-    if (limit <= 0 || (await this.heldInMemory()) <= limit * share) return false;
-    await this.checkpoint();
+    const held = await this.heldInMemory();
+    if (limit <= 0 || held <= limit * share) return false;
+    await this.checkpoint(held);
     return true;
   }
 
