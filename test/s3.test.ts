@@ -86,7 +86,8 @@ test('a prefix of more than one listing page (1,000 keys) is walked folder by fo
     const digestNotes = (await s3.fillFolders('big-trail')).filter((f) => f.includes('/CloudTrail-Digest/')).length;
     const front = await s3Front(s3, { delayMs: 20 });
     try {
-      const first = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: front.endpoint });
+      const heard: [string, number][] = [];
+      const first = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: front.endpoint, onListing: (src, n) => heard.push([src, n]) });
       assert.deepEqual([first.filesRead, first.eventsAdded, first.rejected, first.filesSkipped.digest], [1150, 1150, 0, 23 + digestNotes]);
       const ids = await store.one(`SELECT count(DISTINCT eventId) AS n, min(eventId) AS lo, max(eventId) AS hi FROM events`);
       assert.deepEqual([Number(ids!.n), ids!.lo, ids!.hi], [1150, 'page-0', 'page-999']);
@@ -98,6 +99,11 @@ test('a prefix of more than one listing page (1,000 keys) is walked folder by fo
       assert.ok(l.some((x) => x.page && x.prefix === 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/'), 'a year folder of more than a page');
       assert.ok(!l.some((x) => /\/2026\/./.test(x.prefix)), 'year folders listed whole');
       assert.ok(front.mostListingsAtOnce() > 1, `listings side by side (${front.mostListingsAtOnce()} at most)`);
+      // Listing progress: a count after every page, growing to every key listed (logs, digests,
+      // notes); the first page's keys are not counted, as the walk lists them again.
+      assert.ok(heard.length > 5 && heard.every(([src]) => src === 's3://big-trail/AWSLogs/'), `${heard.length} reports`);
+      assert.ok(heard.every(([, n], i) => i === 0 || n >= heard[i - 1]![1]), 'growing');
+      assert.equal(heard.at(-1)![1], first.filesSeen);
       const again = await ingest(store, ['s3://big-trail/AWSLogs/'], { endpointUrl: front.endpoint });
       assert.deepEqual([again.filesRead, again.filesUnchanged, again.eventsAdded], [0, 1150, 0]);
     } finally {

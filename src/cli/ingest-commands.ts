@@ -48,7 +48,7 @@ function progressPrinter(): ((p: IngestProgress) => void) | undefined {
   return (p) => {
     const s = (Date.now() - started) / 1000;
     process.stderr.write(
-      `\r${p.filesDone}/${p.filesTotal} files, ${p.eventsAdded.toLocaleString('en-US')} events added, ${(p.bytesRead / 1e6).toFixed(1)} MB, ${Math.round(p.eventsAdded / Math.max(s, 0.001)).toLocaleString('en-US')} events/s   `,
+      `\r\x1b[K${p.filesDone}/${p.filesTotal} files, ${p.eventsAdded.toLocaleString('en-US')} events added, ${(p.bytesRead / 1e6).toFixed(1)} MB, ${Math.round(p.eventsAdded / Math.max(s, 0.001)).toLocaleString('en-US')} events/s   `,
     );
   };
 }
@@ -108,6 +108,7 @@ export const ingestCommand: Command = {
         endpointUrl: values['endpoint-url'] as string | undefined,
         region: values.region as string | undefined,
         onProgress: progressPrinter(),
+        onListing: process.stderr.isTTY ? (src, n) => process.stderr.write(`\r\x1b[Klisting ${src}: ${n.toLocaleString('en-US')} keys`) : undefined,
       });
       // Trails keep a filtered, verifiable copy of what was ingested.
       await pumpTrails(store);

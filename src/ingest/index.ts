@@ -16,6 +16,8 @@ export interface IngestRunOptions extends IngestOptions {
   endpointUrl?: string;
   region?: string;
   stdin?: NodeJS.ReadableStream;
+  /** Hears, while an S3 source is listed, how many keys have been listed so far. */
+  onListing?: (source: string, keys: number) => void;
 }
 
 /** Whether a path names a pipe, socket or device (read once, like stdin) rather than a file or folder. */
@@ -45,7 +47,7 @@ export async function ingest(store: Store, sources: string[], opts: IngestRunOpt
       objects.push(await spoolStdin(store.tmpDir(`stdin-${process.pid}`), opts.stdin));
     } else if (src.startsWith('s3://')) {
       s3 ??= makeS3Client(opts.endpointUrl, opts.region);
-      objects.push(...(await listS3(s3, src, onSkip, range)));
+      objects.push(...(await listS3(s3, src, onSkip, range, opts.onListing && ((n) => opts.onListing!(src, n)))));
     } else if (isPipe(src)) {
       pipeDir ??= store.tmpDir(`pipe-${process.pid}`);
       objects.push(await spoolStdin(pipeDir, createReadStream(src), 'pipe'));

@@ -214,17 +214,21 @@ const LIST_CONCURRENCY = 16;
  * more than 1,000 keys, or any with a time range, is walked folder by folder (`/`-delimited),
  * several listings at once; with a range, date folders outside it, and digest folders, are never
  * listed: a trail bucket holds 288 files a day per account and region, and reading one day of a
- * year's logs must not page through the whole year.
+ * year's logs must not page through the whole year. `onListed` hears the count of keys listed
+ * so far after every page (a bucket of a million keys takes a minute to list).
  */
 export async function listS3(
   client: S3Client,
   uri: string,
   onSkip: (uri: string, reason: SkipReason) => void,
   range?: { start?: Date; end?: Date },
+  onListed?: (keys: number) => void,
 ): Promise<InputObject[]> {
   const { bucket, prefix } = parseS3Uri(uri);
   const out: InputObject[] = [];
+  let listed = 0;
   const take = (obj: _Object) => {
+    listed++;
     const key = obj.Key!;
     const objUri = `s3://${bucket}/${key}`;
     const reason = skipReason(key, key === prefix, range);
@@ -268,6 +272,7 @@ export async function listS3(
     do {
       const page = await send(p, token, delimited);
       for (const obj of page.Contents ?? []) take(obj);
+      onListed?.(listed);
       for (const cp of page.CommonPrefixes ?? []) if (cp.Prefix) folders.push(cp.Prefix);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -305,7 +310,10 @@ export async function listS3(
     // and no more requests than pages where a folder holds few files. Digest folders are listed
     // too (their files are counted as skipped, as ever).
     const first = await send(prefix, undefined, false);
-    if (!first.IsTruncated) for (const obj of first.Contents ?? []) take(obj);
+    if (!first.IsTruncated) {
+      for (const obj of first.Contents ?? []) take(obj);
+      onListed?.(listed);
+    }
     else await walk((f) => (YEAR_FOLDER.test(f) || dayOf(f) !== undefined ? 'whole' : 'descend'));
   }
   return sortByKey(out, (o) => deliveryOrderKey(o.uri));
