@@ -227,3 +227,29 @@ test('lookup-events, get-event and findings list: eventTime wildcards, JSON attr
     rmDir(dir);
   }
 });
+
+test('a reader that stops early (`aitrail query … | head`) ends the command quietly, with exit 0', async () => {
+  const dir = tempDir();
+  try {
+    const data = `${dir}/data`;
+    writeDelivery(`${dir}/logs`, 'one.json.gz', [record({ eventID: 'a' })]);
+    assert.equal(cli(['ingest', `${dir}/logs`, '--data-dir', data]).code, 0);
+    const r = await new Promise<{ code: number | null; first: string; err: string }>((resolve) => {
+      const p = spawn(process.execPath, [bin, 'query', 'SELECT * FROM range(5000000)', '--data-dir', data, '--output', 'jsonl', '--max-rows', '0']);
+      let first = '';
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      // Take the first chunk, then close the pipe as `head` does.
+      p.stdout.once('data', (d) => {
+        first = String(d);
+        p.stdout.destroy();
+      });
+      p.on('close', (code) => resolve({ code, first, err }));
+    });
+    assert.match(r.first, /^\{"range":0\}\n/);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.err, /EPIPE|Error/);
+  } finally {
+    rmDir(dir);
+  }
+});
