@@ -54,14 +54,20 @@ function dayInRange(day: number, range: { start?: Date; end?: Date }): boolean {
   return !((range.start && day + DAY_MS <= range.start.getTime()) || (range.end && day - DAY_MS > range.end.getTime()));
 }
 
+/** `range` when it has a start or an end (then keys are chosen by their date), else undefined. */
+function bounded(range?: { start?: Date; end?: Date }): { start?: Date; end?: Date } | undefined {
+  return range && (range.start || range.end) ? range : undefined;
+}
+
 /** Decides whether a found key is skipped, by its name and (optionally) its date folder. */
 export function skipReason(key: string, explicit: boolean, range?: { start?: Date; end?: Date }): SkipReason | undefined {
   if (key.endsWith('/')) return 'folder-marker';
   if (DIGEST_FOLDER.test(key) || /_CloudTrail-Digest_/.test(basename(key))) return 'digest';
   if (!explicit && !LOG_NAME.test(basename(key))) return 'not-a-log-file';
-  if (range && (range.start || range.end)) {
+  const r = bounded(range);
+  if (r) {
     const day = dayOf(key);
-    if (day !== undefined && !dayInRange(day, range)) return 'outside-time-range';
+    if (day !== undefined && !dayInRange(day, r)) return 'outside-time-range';
   }
   return undefined;
 }
@@ -124,7 +130,7 @@ export async function listLocal(
   // back up the tree ends there.
   // With a time range, date folders outside it and digest folders are not read at all (as on
   // S3): a local copy of a trail bucket holds 288 files a day per account and region.
-  const pruning = range && (range.start || range.end) ? range : undefined;
+  const pruning = bounded(range);
   const walked = new Set<string>();
   const walk = (dir: string): void => {
     const real = realpathSync(dir);
@@ -265,14 +271,17 @@ export async function listS3(
       throw new AitrailError('INGEST_SOURCE', `cannot list ${uri}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
     }
   };
+  const takePage = (page: { Contents?: _Object[] }) => {
+    for (const obj of page.Contents ?? []) take(obj);
+    onListed?.(listed);
+  };
   /** Lists everything under `p` (or one level of it, `delimited`), page by page; returns its subfolders. */
   const list = async (p: string, delimited: boolean): Promise<string[]> => {
     const folders: string[] = [];
     let token: string | undefined;
     do {
       const page = await send(p, token, delimited);
-      for (const obj of page.Contents ?? []) take(obj);
-      onListed?.(listed);
+      takePage(page);
       for (const cp of page.CommonPrefixes ?? []) if (cp.Prefix) folders.push(cp.Prefix);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -299,7 +308,7 @@ export async function listS3(
       if (running.size > 0) await Promise.race(running);
     }
   };
-  const pruning = range && (range.start || range.end) ? range : undefined;
+  const pruning = bounded(range);
   if (pruning) {
     await walk((f) => folderPlan(f, pruning));
   } else {
@@ -310,10 +319,7 @@ export async function listS3(
     // and no more requests than pages where a folder holds few files. Digest folders are listed
     // too (their files are counted as skipped, as ever).
     const first = await send(prefix, undefined, false);
-    if (!first.IsTruncated) {
-      for (const obj of first.Contents ?? []) take(obj);
-      onListed?.(listed);
-    }
+    if (!first.IsTruncated) takePage(first);
     else await walk((f) => (YEAR_FOLDER.test(f) || dayOf(f) !== undefined ? 'whole' : 'descend'));
   }
   return sortByKey(out, (o) => deliveryOrderKey(o.uri));
