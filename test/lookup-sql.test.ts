@@ -73,6 +73,11 @@ test('lookup-events: each attribute key, and several at once (AND)', async () =>
   assert.deepEqual(await ids('ResourceType', 'AWS::S3::Bucket'), ['e3']);
   assert.deepEqual(await ids('ResourceName', 'acme-ml-training-data'), ['e3']);
   assert.deepEqual(await ids('ResourceName', 'arn:aws:s3:::acme-ml-training-data/a.csv'), ['e3']);
+  // The name after an ARN's last '/' or ':', never part of one or a piece of its path.
+  assert.deepEqual(await ids('ResourceName', 'a.csv'), ['e3']);
+  assert.deepEqual(await ids('ResourceName', 'training-data'), []);
+  assert.deepEqual(await ids('ResourceName', 'acme-ml-training-data/a.csv'), []);
+  assert.deepEqual(await ids('ResourceName', 'arn:aws:s3:::acme-ml-training-data/a'), []);
   assert.deepEqual(await ids('EventSource', 'ec2.amazonaws.com'), ['e9', 'e8']);
   assert.deepEqual(await ids('AccessKeyId', 'AKIABOB'), ['e4']);
   const both = await lookupEvents(store, {

