@@ -199,7 +199,7 @@ test('lookup-events, get-event and findings list: eventTime wildcards, JSON attr
     assert.deepEqual(ids('--lookup-attributes', attrs(['EventName', 'GetObject'], ['EventId', 'g2'])), []);
     assert.deepEqual(ids('--lookup-attributes', attrs(['EventName', 'GetObject'], ['EventId', 'g1'])), ['g1']);
     usage(['lookup-events', '--data-dir', data, '--lookup-attributes', '{bad'], /^aitrail lookup-events: --lookup-attributes '\{bad' is not valid JSON: /);
-    usage(['lookup-events', '--data-dir', data, '--output', 'xml'], /--output must be table, json, jsonl or csv, not 'xml'/);
+    usage(['lookup-events', '--data-dir', data, '--output', 'xml'], /--output must be json, text, table, jsonl or csv, not 'xml'/);
 
     // get-event: the stored text itself, not a parsed and rewritten copy.
     const stored = JSON.parse(cli(['query', `SELECT CAST(record AS VARCHAR) AS r FROM events WHERE eventId = 'g1'`, '--data-dir', data, '--output', 'json']).out)[0].r;
@@ -249,6 +249,92 @@ test('a reader that stops early (`aitrail query … | head`) ends the command qu
     assert.match(r.first, /^\{"range":0\}\n/);
     assert.equal(r.code, 0, r.err);
     assert.doesNotMatch(r.err, /EPIPE|Error/);
+  } finally {
+    rmDir(dir);
+  }
+});
+
+test('lookup-events pages as the AWS CLI does: every event by default, --max-items and --starting-token, --page-size, --query and --output text', () => {
+  const dir = tempDir();
+  try {
+    const data = `${dir}/data`;
+    // Seven events a minute apart; one has no access key (an AWS service's call).
+    const recs = Array.from({ length: 7 }, (_, i) => record({ eventID: `p${i}`, eventTime: `2026-11-01T10:0${i}:00Z`, eventName: i % 2 ? 'Converse' : 'InvokeModel' }));
+    delete (recs[3]!.userIdentity as Record<string, unknown>).accessKeyId;
+    writeDelivery(`${dir}/logs`, 'a.json.gz', recs);
+    assert.equal(cli(['ingest', `${dir}/logs`, '--data-dir', data]).code, 0);
+    const run = (...args: string[]) => {
+      const r = cli(['lookup-events', '--data-dir', data, ...args]);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
+      return r;
+    };
+    const newestFirst = ['p6', 'p5', 'p4', 'p3', 'p2', 'p1', 'p0'];
+
+    // No paging option: every matching event, no NextToken, in the response's JSON shape.
+    const all = run();
+    const whole = JSON.parse(all.out);
+    assert.deepEqual(whole.Events.map((e: { EventId: string }) => e.EventId), newestFirst);
+    assert.equal(whole.NextToken, undefined);
+    assert.equal(all.out, JSON.stringify(whole, null, 2) + '\n');
+    // Pages of two are fetched one after another: the same answer, byte for byte.
+    assert.equal(run('--page-size', '2').out, all.out);
+
+    // --max-items stops there and gives a token that --starting-token continues from, without gaps or repeats.
+    const seen: string[] = [];
+    let token: string | undefined;
+    for (let i = 0; i < 3; i++) {
+      const page = JSON.parse(run('--max-items', '3', '--page-size', '2', ...(token ? ['--starting-token', token] : [])).out);
+      seen.push(...page.Events.map((e: { EventId: string }) => e.EventId));
+      token = page.NextToken;
+    }
+    assert.deepEqual(seen, newestFirst);
+    assert.equal(token, undefined);
+
+    // The API's own options still ask for one page.
+    const one = JSON.parse(run('--max-results', '2').out);
+    assert.deepEqual(one.Events.map((e: { EventId: string }) => e.EventId), ['p6', 'p5']);
+    const two = JSON.parse(run('--max-results', '2', '--next-token', one.NextToken).out);
+    assert.deepEqual(two.Events.map((e: { EventId: string }) => e.EventId), ['p4', 'p3']);
+    assert.equal(JSON.parse(run('--no-paginate').out).Events.length, 7);
+
+    // --query: JMESPath over the whole answer, printed as JSON, text or JSON Lines.
+    assert.deepEqual(JSON.parse(run('--query', 'Events[].EventId').out), newestFirst);
+    assert.equal(run('--query', "Events[?EventName=='Converse'].[EventId, EventName]", '--output', 'text').out, 'p5\tConverse\np3\tConverse\np1\tConverse\n');
+    assert.equal(run('--query', 'length(Events)', '--output', 'text').out, '7\n');
+    assert.equal(run('--query', 'Events[:2].{id: EventId}', '--output', 'jsonl').out, '{"id":"p6"}\n{"id":"p5"}\n');
+
+    // --output text: one EVENTS line per event with its scalar members in key order (empty where
+    // it has none), a RESOURCES line per resource; with a NextToken, the token comes first.
+    const text = run('--output', 'text').out.split('\n').filter(Boolean);
+    assert.equal(text.length, 7);
+    text.forEach((line, i) => {
+      const e = whole.Events[i];
+      assert.deepEqual(line.split('\t'), ['EVENTS', e.AccessKeyId ?? '', e.CloudTrailEvent, e.EventId, e.EventName, e.EventSource, e.EventTime, e.ReadOnly, e.Username]);
+    });
+    assert.equal(text[3]!.split('\t')[1], '');
+    const cut = run('--output', 'text', '--max-items', '1').out.split('\n');
+    assert.equal(cut[0], JSON.parse(run('--max-items', '1').out).NextToken);
+    assert.match(cut[1]!, /^EVENTS\tASIA\w+\t\{/);
+
+    // The two kinds of paging options do not mix; bad values and expressions are usage errors.
+    for (const [args, message] of [
+      [['--max-items', '2', '--max-results', '2'], /--max-items cannot be used with --max-results/],
+      [['--starting-token', 'x', '--no-paginate'], /--starting-token cannot be used with --no-paginate/],
+      [['--page-size', '0'], /--page-size must be a whole number of at least 1, not '0'/],
+      [['--max-items', 'ten'], /--max-items must be a whole number of at least 1, not 'ten'/],
+      [['--query', 'Events[?'], /--query 'Events\[\?' is not a JMESPath expression/],
+      [['--query', 'Events', '--output', 'csv'], /--query's result is printed as json, text or jsonl, not csv/],
+    ] as [string[], RegExp][]) {
+      const r = cli(['lookup-events', '--data-dir', data, ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, message);
+      assert.equal(r.out, '');
+    }
+    // A token made for other parameters is refused, and nothing is printed before the error.
+    const wrong = cli(['lookup-events', '--data-dir', data, '--starting-token', one.NextToken, '--filter', 'eventName=Converse']);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.err, /InvalidNextTokenException/);
+    assert.equal(wrong.out, '');
   } finally {
     rmDir(dir);
   }

@@ -3,9 +3,11 @@
  */
 import { Store } from '../store/db.js';
 import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize } from '../store/events.js';
-import { parseLookupAttributes, parseTime, type LookupRequest } from '../query/lookup.js';
+import { parseLookupAttributes, parseTime, validateLookup, type LookupRequest } from '../query/lookup.js';
+import type { LookupEvent, LookupResponse } from '../model/api.js';
+import { compileQuery, formatText } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
-import { pickFormat, printJson, printRows, renderTable, rowWriter } from './output.js';
+import { pickFormat, printJson, printRows, renderTable, rowWriter, type OutputFormat } from './output.js';
 import type { Command } from './main.js';
 
 const STORE = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -19,17 +21,43 @@ async function withReadStore<T>(values: Record<string, unknown>, fn: (s: Store) 
   }
 }
 
+/** A whole number of at least 1 for `--name`, or a usage error naming it. */
+function positive(values: Record<string, unknown>, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new AitrailError('USAGE', `--${name} must be a whole number of at least 1, not '${String(raw)}'`);
+  return n;
+}
+
+/** Waits until stdout has taken what was written (a slow reader, such as a pager, sets the pace). */
+async function drained(): Promise<void> {
+  if (process.stdout.writableNeedDrain) await new Promise((r) => process.stdout.once('drain', r));
+}
+
+/** Pages of a lookup fetched one after another, as the AWS CLI's paginator does. */
+const CLI_PAGE_SIZE = 1000;
+
 /** `aitrail lookup-events`: the AWS CLI's options and output shape, without its limits. */
 export const lookupCommand: Command = {
   summary: 'search events like `aws cloudtrail lookup-events`, newest first',
   usage: `aitrail lookup-events [--lookup-attributes AttributeKey=KEY,AttributeValue=VALUE]... [--start-time T] [--end-time T]
-       [--max-results N] [--next-token TOKEN] [--event-category insight] [--filter FIELD=VALUE]... [--output json|table|jsonl|csv]
+       [--max-items N] [--starting-token TOKEN] [--page-size N] | [--max-results N] [--next-token TOKEN] [--no-paginate]
+       [--event-category insight] [--filter FIELD=VALUE]... [--query JMESPATH] [--output json|text|table|jsonl|csv]
 
   Attribute keys: EventId EventName ReadOnly Username ResourceType ResourceName EventSource AccessKeyId.
   --lookup-attributes also takes JSON: one attribute or a list ('[{"AttributeKey":"EventName","AttributeValue":"X"},…]').
   Several attributes and --filter options are ANDed. --filter takes any column or record path,
   with * wildcards and != (e.g. aiActivity=inference, errorCode=AccessDenied*, requestParameters.modelId=anthropic.*);
-  eventTime is matched as the record writes it (eventTime=2026-11-01T10*); --start-time/--end-time select a range.`,
+  eventTime is matched as the record writes it (eventTime=2026-11-01T10*); --start-time/--end-time select a range.
+
+  Pages, as in the AWS CLI: by default every matching event is printed (read ${CLI_PAGE_SIZE.toLocaleString('en-US')} at a time, or
+  --page-size); --max-items N stops after N and prints a NextToken to pass as --starting-token.
+  --max-results, --next-token or --no-paginate ask for one page of the API instead (50 events unless
+  --max-results says otherwise; no upper limit here), with the NextToken of the next page.
+  --query applies a JMESPath expression to the whole answer ({"Events": […], "NextToken": …}), as the
+  AWS CLI does (e.g. --query 'Events[].[EventTime,EventName,Username]' --output text).
+  --output text is the AWS CLI's tab-separated format; a member an event has no value for prints empty.`,
   options: {
     ...STORE,
     'lookup-attributes': { type: 'string', multiple: true },
@@ -37,8 +65,13 @@ export const lookupCommand: Command = {
     'end-time': { type: 'string' },
     'max-results': { type: 'string' },
     'next-token': { type: 'string' },
+    'no-paginate': { type: 'boolean' },
+    'max-items': { type: 'string' },
+    'starting-token': { type: 'string' },
+    'page-size': { type: 'string' },
     'event-category': { type: 'string' },
     filter: { type: 'string', multiple: true },
+    query: { type: 'string' },
     output: { type: 'string' },
   },
   async run(values) {
@@ -48,6 +81,13 @@ export const lookupCommand: Command = {
     };
     if (values['start-time']) req.StartTime = parseTime(String(values['start-time']), '--start-time');
     if (values['end-time']) req.EndTime = parseTime(String(values['end-time']), '--end-time');
+    // The API's own paging options ask for one page; the CLI's walk through all of them. As in the
+    // AWS CLI, the two kinds do not mix.
+    const onePage = ['max-results', 'next-token', 'no-paginate'].filter((k) => values[k] !== undefined);
+    const paging = ['max-items', 'starting-token', 'page-size'].filter((k) => values[k] !== undefined);
+    if (onePage.length && paging.length) {
+      throw new AitrailError('USAGE', `--${paging[0]} cannot be used with --${onePage[0]}: --max-results, --next-token and --no-paginate ask for one page, --max-items, --starting-token and --page-size walk through pages`);
+    }
     if (values['max-results'] !== undefined) {
       const n = Number(values['max-results']);
       if (!Number.isInteger(n)) throw new AitrailError('InvalidMaxResultsException', `--max-results must be an integer, not '${values['max-results']}'`);
@@ -55,18 +95,106 @@ export const lookupCommand: Command = {
     }
     if (values['next-token']) req.NextToken = String(values['next-token']);
     if (values['event-category']) req.EventCategory = values['event-category'] as 'insight';
-    const format = values.output ? pickFormat(String(values.output)) : 'json';
-    const res = await withReadStore(values, (s) => lookupEvents(s, req));
-    if (format === 'json') {
-      printJson(res);
-    } else {
-      const cols = ['EventTime', 'EventName', 'EventSource', 'Username', 'ReadOnly', 'AccessKeyId', 'EventId'];
-      printRows(cols, res.Events.map((e) => cols.map((c) => e[c as keyof typeof e])), format);
-      if (res.NextToken && format === 'table') process.stderr.write(`NextToken: ${res.NextToken}\n`);
+    const maxItems = positive(values, 'max-items');
+    const pageSize = positive(values, 'page-size') ?? CLI_PAGE_SIZE;
+    const query = values.query !== undefined ? compileQuery(String(values.query)) : undefined;
+    const format = values.output ? pickLookupFormat(String(values.output)) : 'json';
+    if (query && format !== 'json' && format !== 'text' && format !== 'jsonl') {
+      throw new AitrailError('USAGE', `--query's result is printed as json, text or jsonl, not ${format}`);
+    }
+    validateLookup(req);
+    const out = lookupWriter(format, { whole: query !== undefined || (format === 'text' && (onePage.length > 0 || maxItems !== undefined)) });
+    await withReadStore(values, async (s) => {
+      if (onePage.length) {
+        const res = await lookupEvents(s, req);
+        out.events(res.Events);
+        return out.end(res.NextToken);
+      }
+      let token = values['starting-token'] !== undefined ? String(values['starting-token']) : undefined;
+      let left = maxItems ?? Infinity;
+      for (;;) {
+        const res = await lookupEvents(s, { ...req, MaxResults: Math.min(pageSize, left), NextToken: token });
+        out.events(res.Events);
+        await drained();
+        left -= res.Events.length;
+        token = res.NextToken;
+        if (!token || left <= 0) return out.end(token);
+      }
+    });
+    if (out.whole) {
+      const res: LookupResponse = { Events: out.whole.events };
+      if (out.whole.token) res.NextToken = out.whole.token;
+      const value = query ? query(res) : res;
+      if (format === 'text') process.stdout.write(formatText(value, query ? {} : { nullMember: '' }));
+      else if (format === 'jsonl') process.stdout.write((Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(v) + '\n').join(''));
+      else printJson(value);
     }
     return 0;
   },
 };
+
+type LookupFormat = OutputFormat | 'text';
+
+function pickLookupFormat(s: string): LookupFormat {
+  if (s === 'text') return 'text';
+  if (!['json', 'table', 'jsonl', 'csv'].includes(s)) throw new AitrailError('USAGE', `--output must be json, text, table, jsonl or csv, not '${s}'`);
+  return pickFormat(s);
+}
+
+/**
+ * Writes a lookup's events as pages arrive: JSON in the response's shape (the same text as one
+ * JSON.stringify of the whole response), text, a table, JSON Lines or CSV rows. With `whole`,
+ * the events are kept for one answer at the end instead (for --query, and text with a NextToken,
+ * which the CLI prints first).
+ */
+function lookupWriter(format: LookupFormat, opts: { whole: boolean }) {
+  const cols = ['EventTime', 'EventName', 'EventSource', 'Username', 'ReadOnly', 'AccessKeyId', 'EventId'];
+  const whole = opts.whole ? { events: [] as LookupEvent[], token: undefined as string | undefined } : undefined;
+  const rows = format === 'json' || format === 'text' || format === 'table' ? undefined : rowWriter(format);
+  const table: unknown[][] = [];
+  let first = true;
+  let started = false;
+  // Nothing is written before the first page is in: an error (no store, a bad token) leaves stdout empty.
+  const start = () => {
+    if (started) return;
+    started = true;
+    if (whole) return;
+    if (rows) rows.columns(cols);
+    else if (format === 'json') process.stdout.write('{\n  "Events": [');
+  };
+  return {
+    whole,
+    events(events: LookupEvent[]) {
+      start();
+      if (whole) whole.events.push(...events);
+      else if (format === 'json') {
+        let text = '';
+        for (const e of events) {
+          text += (first ? '\n    ' : ',\n    ') + JSON.stringify(e, null, 2).replaceAll('\n', '\n    ');
+          first = false;
+        }
+        process.stdout.write(text);
+      } else if (format === 'text') {
+        // Every event has the same members (null where it has no value), so each page's columns
+        // are those of the whole answer.
+        process.stdout.write(formatText({ Events: events }, { nullMember: '' }));
+      } else if (format === 'table') {
+        table.push(...events.map((e) => cols.map((c) => e[c as keyof LookupEvent])));
+      } else rows!.rows(events.map((e) => cols.map((c) => e[c as keyof LookupEvent])));
+    },
+    end(token: string | undefined) {
+      start();
+      if (whole) {
+        whole.token = token;
+        return;
+      }
+      if (format === 'json') process.stdout.write(`${first ? ']' : '\n  ]'}${token ? `,\n  "NextToken": ${JSON.stringify(token)}` : ''}\n}\n`);
+      else if (format === 'table') process.stdout.write(renderTable(cols, table) + '\n');
+      else rows?.end();
+      if (token && format !== 'json') process.stderr.write(`NextToken: ${token}\n`);
+    },
+  };
+}
 
 /** `aitrail get-event ID`: one event, its record exactly as stored, and aitrail's fields. */
 export const getEventCommand: Command = {
