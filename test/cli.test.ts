@@ -261,6 +261,7 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     // Seven events a minute apart; one has no access key (an AWS service's call).
     const recs = Array.from({ length: 7 }, (_, i) => record({ eventID: `p${i}`, eventTime: `2026-11-01T10:0${i}:00Z`, eventName: i % 2 ? 'Converse' : 'InvokeModel' }));
     delete (recs[3]!.userIdentity as Record<string, unknown>).accessKeyId;
+    recs[2]!.awsRegion = 'eu-west-1';
     writeDelivery(`${dir}/logs`, 'a.json.gz', recs);
     assert.equal(cli(['ingest', `${dir}/logs`, '--data-dir', data]).code, 0);
     const run = (...args: string[]) => {
@@ -316,6 +317,10 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     assert.equal(cut[0], JSON.parse(run('--max-items', '1').out).NextToken);
     assert.match(cut[1]!, /^EVENTS\tASIA\w+\t\{/);
 
+    // --region: the events recorded there, as that Region's Event history shows them.
+    assert.deepEqual(JSON.parse(run('--region', 'eu-west-1', '--query', 'Events[].EventId').out), ['p2']);
+    assert.deepEqual(JSON.parse(run('--region', 'us-east-1', '--query', 'Events[].EventId').out), newestFirst.filter((id) => id !== 'p2'));
+
     // The two kinds of paging options do not mix; bad values and expressions are usage errors.
     for (const [args, message] of [
       [['--max-items', '2', '--max-results', '2'], /--max-items cannot be used with --max-results/],
@@ -324,6 +329,7 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
       [['--max-items', 'ten'], /--max-items must be a whole number of at least 1, not 'ten'/],
       [['--query', 'Events[?'], /--query 'Events\[\?' is not a JMESPath expression/],
       [['--query', 'Events', '--output', 'csv'], /--query's result is printed as json, text or jsonl, not csv/],
+      [['--region', 'eu-*'], /--region must be a Region name such as us-east-1, not 'eu-\*'/],
     ] as [string[], RegExp][]) {
       const r = cli(['lookup-events', '--data-dir', data, ...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);

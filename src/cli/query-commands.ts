@@ -43,7 +43,7 @@ export const lookupCommand: Command = {
   summary: 'search events like `aws cloudtrail lookup-events`, newest first',
   usage: `aitrail lookup-events [--lookup-attributes AttributeKey=KEY,AttributeValue=VALUE]... [--start-time T] [--end-time T]
        [--max-items N] [--starting-token TOKEN] [--page-size N] | [--max-results N] [--next-token TOKEN] [--no-paginate]
-       [--event-category insight] [--filter FIELD=VALUE]... [--query JMESPATH] [--output json|text|table|jsonl|csv]
+       [--event-category insight] [--region REGION] [--filter FIELD=VALUE]... [--query JMESPATH] [--output json|text|table|jsonl|csv]
 
   Attribute keys: EventId EventName ReadOnly Username ResourceType ResourceName EventSource AccessKeyId.
   --lookup-attributes also takes JSON: one attribute or a list ('[{"AttributeKey":"EventName","AttributeValue":"X"},…]').
@@ -57,7 +57,9 @@ export const lookupCommand: Command = {
   --max-results says otherwise; no upper limit here), with the NextToken of the next page.
   --query applies a JMESPath expression to the whole answer ({"Events": […], "NextToken": …}), as the
   AWS CLI does (e.g. --query 'Events[].[EventTime,EventName,Username]' --output text).
-  --output text is the AWS CLI's tab-separated format; a member an event has no value for prints empty.`,
+  --output text is the AWS CLI's tab-separated format; a member an event has no value for prints empty.
+  --region REGION keeps the events recorded in that Region (awsRegion), the Event history AWS shows
+  there; without it, every Region's events are searched at once.`,
   options: {
     ...STORE,
     'lookup-attributes': { type: 'string', multiple: true },
@@ -71,6 +73,7 @@ export const lookupCommand: Command = {
     'page-size': { type: 'string' },
     'event-category': { type: 'string' },
     filter: { type: 'string', multiple: true },
+    region: { type: 'string' },
     query: { type: 'string' },
     output: { type: 'string' },
   },
@@ -79,6 +82,12 @@ export const lookupCommand: Command = {
       LookupAttributes: ((values['lookup-attributes'] as string[] | undefined) ?? []).flatMap(parseLookupAttributes),
       Filters: (values.filter as string[] | undefined) ?? [],
     };
+    if (values.region !== undefined) {
+      const region = String(values.region);
+      // A Region name never holds a wildcard or an operator; one that does is a mistake, not a pattern.
+      if (!/^[a-z0-9-]+$/.test(region)) throw new AitrailError('USAGE', `--region must be a Region name such as us-east-1, not '${region}'`);
+      req.Filters!.push(`awsRegion=${region}`);
+    }
     if (values['start-time']) req.StartTime = parseTime(String(values['start-time']), '--start-time');
     if (values['end-time']) req.EndTime = parseTime(String(values['end-time']), '--end-time');
     // The API's own paging options ask for one page; the CLI's walk through all of them. As in the
