@@ -93,6 +93,33 @@ test('one push holding an event twice stores it once, and flags a different reco
     assert.deepEqual([plain.result.added, plain.result.conflicts, plain.outcomes[0]!.status, plain.outcomes[0]!.eventId], [1, 0, 'stored', 'fresh-9']);
   }));
 
+test('a push spread over weeks finds its duplicates and conflicts among stored events of the whole range, with and without eventIDs', () =>
+  withAccess(async ({ store, access }) => {
+    const day = 86_400_000;
+    const at = (i: number) => new Date(Date.UTC(2026, 9, 1) + Math.floor((i * 28 * day) / 3000)).toISOString().replace(/\.\d+Z$/, 'Z');
+    // 3,000 stored events over 28 days, every tenth without an eventID (its key is its record's hash).
+    const stored = Array.from({ length: 3000 }, (_, i) => {
+      const r = record({ eventID: `wide-${i}`, eventTime: at(i), requestParameters: { n: i } });
+      if (i % 10 === 0) delete r.eventID;
+      return r;
+    });
+    for (let i = 0; i < stored.length; i += 500) await access.push('push:wide', stored.slice(i, i + 500).map((r) => JSON.stringify(r)));
+    await store.checkpoint();
+    const texts = [
+      JSON.stringify(stored[5]), // a duplicate near the start of the range
+      JSON.stringify(stored[2995]), // and near its end
+      JSON.stringify(stored[1500]), // a duplicate of an event without an eventID
+      JSON.stringify({ ...stored[1501], errorCode: 'AccessDenied' }), // other content under a stored eventID
+      JSON.stringify(record({ eventID: 'wide-new', eventTime: at(2000) })),
+      JSON.stringify({ ...stored[1510], requestParameters: { n: -1 } }), // no eventID and new content: a new event
+    ];
+    const out = await access.push('push:wide', texts);
+    assert.deepEqual(out.map((o) => o.status), ['duplicate', 'duplicate', 'duplicate', 'stored', 'stored', 'stored']);
+    const flagged = await store.all(`SELECT eventId, errorCode FROM event_store WHERE list_contains(flags, 'eventid-conflict')`);
+    assert.deepEqual(flagged.map((r) => [r.eventId, r.errorCode]), [['wide-1501', 'AccessDenied']]);
+    assert.equal(Number((await store.one('SELECT count(*) AS n FROM event_store'))!.n), 3003);
+  }));
+
 test('a logging trail that has nothing new to deliver leaves the caches of every time window valid', () =>
   withAccess(async ({ dir, store, access }) => {
     const { createTrail } = await import('../src/trail/ops.js');

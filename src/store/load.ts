@@ -215,9 +215,14 @@ function decidedSelect(S: string, bounds: 'params' | 'staged' = 'params', stored
   const lo = bounds === 'params' ? 'make_timestamp(CAST($lo AS BIGINT))' : `(SELECT min(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
   const hi = bounds === 'params' ? 'make_timestamp(CAST($hi AS BIGINT))' : `(SELECT max(eventTime) FROM ${S} WHERE rejectCode IS NULL)`;
   // Records are read only for the candidates: a batch's keys are all its rows, its texts much more.
+  // The stored rows whose key is in the batch are found first by their keys alone (`hits`), and
+  // only their records read: filtered in the same scan, every record in the time range was
+  // decompressed first (a push of 100 new events spread over 28 days, on 1.1M stored events:
+  // 500–770 ms → 70–240 ms; an ingest batch, whose range holds mostly its own rows, as before).
   return `WITH valid AS (SELECT sourceId, idx, ${keyOf('s')} AS k FROM ${S} s WHERE rejectCode IS NULL),
-    stored AS (SELECT ${keyOf('e')} AS k, coalesce(e.record, e.recordLarge) AS record FROM event_store e
+    hits AS (SELECT e.rowid AS rid FROM event_store e
       WHERE e.eventTime BETWEEN ${lo} AND ${hi} AND ${storedFilter} AND ${keyOf('e')} IN (SELECT k FROM valid)),
+    stored AS (SELECT ${keyOf('e')} AS k, coalesce(e.record, e.recordLarge) AS record FROM event_store e WHERE e.rowid IN (SELECT rid FROM hits)),
     multi AS (SELECT k FROM valid GROUP BY k HAVING count(*) > 1),
     seen AS (SELECT sourceId, idx, k FROM valid v WHERE v.k IN (SELECT k FROM multi) OR v.k IN (SELECT k FROM stored)),
     cand AS (
