@@ -109,5 +109,19 @@ test('NextToken round-trips only with the same parameters', () => {
 test('times: ISO 8601, dates, epoch seconds; nonsense is a usage error', () => {
   assert.equal(parseTime('2026-11-01T00:00:00Z', 'x').toISOString(), '2026-11-01T00:00:00.000Z');
   assert.equal(parseTime('1700000000', 'x').toISOString(), '2023-11-14T22:13:20.000Z');
+  // Without a zone, UTC whatever the machine's zone (the skeleton's "1970-01-01T00:00:00" too).
+  const tz = process.env.TZ;
+  process.env.TZ = 'America/New_York';
+  try {
+    assert.equal(new Date('2026-11-01T10:00:00').toISOString(), '2026-11-01T15:00:00.000Z', 'the zone took effect');
+    assert.equal(parseTime('2026-11-01T10:00:00', 'x').toISOString(), '2026-11-01T10:00:00.000Z');
+    assert.equal(parseTime('2026-11-01 10:00', 'x').toISOString(), '2026-11-01T10:00:00.000Z');
+    assert.equal(parseTime('2026-11-01T10:00:00.5', 'x').toISOString(), '2026-11-01T10:00:00.500Z');
+    assert.equal(parseTime('2026-11-01T10:00:00+02:00', 'x').toISOString(), '2026-11-01T08:00:00.000Z');
+    assert.equal(parseTime('2026-11-01', 'x').toISOString(), '2026-11-01T00:00:00.000Z');
+  } finally {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  }
   assert.equal(code(() => parseTime('yesterday-ish', '--start-time')), 'USAGE');
 });

@@ -293,10 +293,17 @@ export function sqlTime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '').replace(/^\+0*(?=\d{4})/, '').replace(/^-0*(?=\d{4})/, '-');
 }
 
-/** Parses a CLI/API time: ISO 8601, a date, or epoch seconds (as the AWS CLI accepts). */
+/**
+ * Parses a CLI/API time: ISO 8601, a date, or epoch seconds (as the AWS CLI accepts). A date and
+ * time without a zone is UTC, as CloudTrail's times are (JavaScript would read it as local time,
+ * so the same command would select other events on a machine set to another zone).
+ */
 export function parseTime(s: string, what: string): Date {
   const trimmed = s.trim();
-  const d = /^\d+(\.\d+)?$/.test(trimmed) ? new Date(Number(trimmed) * 1000) : new Date(trimmed);
+  const zoneless = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$/.exec(trimmed);
+  const d = /^\d+(\.\d+)?$/.test(trimmed)
+    ? new Date(Number(trimmed) * 1000)
+    : new Date(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : trimmed);
   if (Number.isNaN(d.getTime())) throw new AitrailError('USAGE', `${what} '${s}' is not a time (expected ISO 8601, e.g. 2026-11-01T00:00:00Z, or epoch seconds)`);
   return d;
 }

@@ -12,7 +12,7 @@ import { join, normalize, extname } from 'node:path';
 import { AitrailError, choices, isAitrailError } from '../model/errors.js';
 import { can, RoleSchema, type Permission } from '../model/auth.js';
 import { FindingSchema, FindingStatusSchema, SeveritySchema } from '../model/findings.js';
-import { LOOKUP_ATTRIBUTE_KEYS } from '../query/lookup.js';
+import { LOOKUP_ATTRIBUTE_KEYS, parseTime } from '../query/lookup.js';
 import { eventJson, getStoredEvent, LookupCache, lookupEvents, runSql } from '../store/events.js';
 import { dashboardStats } from '../store/stats.js';
 import { addSuppression, activeSuppressions, getFinding, listFindings, setFindingStatus, ruleSettings, setRuleEnabled } from '../store/findings.js';
@@ -95,7 +95,9 @@ const FindingSummarySchema = FindingSchema.omit({ eventIds: true });
 
 function toDate(v: string | number | undefined, what: string): Date | undefined {
   if (v === undefined) return undefined;
-  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(v);
+  // Text is read as the CLI reads it: a date and time without a zone is UTC, not the server's zone.
+  if (typeof v === 'string') return parseTime(v, what);
+  const d = new Date(v * 1000);
   if (Number.isNaN(d.getTime())) throw new AitrailError('USAGE', `${what} is not a time: ${v}`);
   return d;
 }
