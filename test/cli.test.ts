@@ -321,6 +321,19 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     assert.deepEqual(JSON.parse(run('--region', 'eu-west-1', '--query', 'Events[].EventId').out), ['p2']);
     assert.deepEqual(JSON.parse(run('--region', 'us-east-1', '--query', 'Events[].EventId').out), newestFirst.filter((id) => id !== 'p2'));
 
+    // --cli-input-json: the request as JSON (text or file://), options on the command line winning.
+    const request = { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'Converse' }], MaxResults: 2, StartTime: '2026-11-01T10:02:00' };
+    const asJson = JSON.parse(run('--cli-input-json', JSON.stringify(request)).out);
+    // One page (MaxResults asks for one), Converse only, from 10:02 UTC (a time without a zone is UTC).
+    assert.deepEqual(asJson.Events.map((e: { EventId: string }) => e.EventId), ['p5', 'p3']);
+    assert.ok(asJson.NextToken === undefined);
+    writeRaw(dir, 'request.json', JSON.stringify({ ...request, StartTime: '2026-11-01T10:00:00Z' }));
+    const fromFile = JSON.parse(run('--cli-input-json', `file://${dir}/request.json`, '--max-results', '1').out);
+    assert.deepEqual(fromFile.Events.map((e: { EventId: string }) => e.EventId), ['p5']);
+    assert.ok(fromFile.NextToken);
+    const skeleton = JSON.parse(run('--generate-cli-skeleton').out);
+    assert.deepEqual(Object.keys(skeleton), ['LookupAttributes', 'StartTime', 'EndTime', 'EventCategory', 'MaxResults', 'NextToken']);
+
     // The two kinds of paging options do not mix; bad values and expressions are usage errors.
     for (const [args, message] of [
       [['--max-items', '2', '--max-results', '2'], /--max-items cannot be used with --max-results/],
@@ -330,6 +343,11 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
       [['--query', 'Events[?'], /--query 'Events\[\?' is not a JMESPath expression/],
       [['--query', 'Events', '--output', 'csv'], /--query's result is printed as json, text or jsonl, not csv/],
       [['--region', 'eu-*'], /--region must be a Region name such as us-east-1, not 'eu-\*'/],
+      [['--cli-input-json', '{"Nope": 1}'], /--cli-input-json: unknown parameter "Nope", must be one of: LookupAttributes, StartTime/],
+      [['--cli-input-json', '{"MaxResults": "2"}'], /--cli-input-json: MaxResults must be a number, not "2"/],
+      [['--cli-input-json', '[1]'], /--cli-input-json must be a JSON object/],
+      [['--cli-input-json', `file://${dir}/missing.json`], /--cli-input-json: cannot read .*missing\.json: ENOENT/],
+      [['stray'], /lookup-events takes options only, not 'stray'/],
     ] as [string[], RegExp][]) {
       const r = cli(['lookup-events', '--data-dir', data, ...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);

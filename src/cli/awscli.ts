@@ -1,8 +1,9 @@
 /**
- * The AWS CLI's output options, for commands that answer as an AWS API does: `--query` (a
- * JMESPath expression, the same language and library family the CLI uses) and `--output text`
- * (the CLI's tab-separated format), so that command lines written for `aws cloudtrail …` work here.
+ * The AWS CLI's own options, for commands that answer as an AWS API does: `--query` (a JMESPath
+ * expression, the same language the CLI uses), `--output text` (the CLI's tab-separated format)
+ * and `--cli-input-json`, so that command lines written for `aws cloudtrail …` work here.
  */
+import { readFileSync } from 'node:fs';
 import jmespath from 'jmespath';
 import { AitrailError } from '../model/errors.js';
 
@@ -103,3 +104,27 @@ export function formatText(value: unknown, opts: TextOptions = {}): string {
   write(value);
   return out.join('');
 }
+
+/**
+ * The value of `--cli-input-json`: JSON text, or `file://PATH` to read it from a file, as the
+ * AWS CLI takes it. It must be an object; `what` names the option in errors.
+ */
+export function readCliInput(arg: string, what = '--cli-input-json'): Record<string, unknown> {
+  let text = arg;
+  if (arg.startsWith('file://')) {
+    try {
+      text = readFileSync(arg.slice('file://'.length), 'utf8');
+    } catch (e) {
+      throw new AitrailError('USAGE', `${what}: cannot read ${arg.slice('file://'.length)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new AitrailError('USAGE', `${what} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(value)) throw new AitrailError('USAGE', `${what} must be a JSON object of the request's parameters`);
+  return value;
+}
+

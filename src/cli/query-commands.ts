@@ -5,7 +5,7 @@ import { Store } from '../store/db.js';
 import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize } from '../store/events.js';
 import { parseLookupAttributes, parseTime, validateLookup, type LookupRequest } from '../query/lookup.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
-import { compileQuery, formatText } from './awscli.js';
+import { compileQuery, formatText, readCliInput } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
 import { pickFormat, printJson, printRows, renderTable, rowWriter, type OutputFormat } from './output.js';
 import type { Command } from './main.js';
@@ -19,6 +19,59 @@ async function withReadStore<T>(values: Record<string, unknown>, fn: (s: Store) 
   } finally {
     await store.close();
   }
+}
+
+/** What `aws cloudtrail lookup-events --generate-cli-skeleton` writes: each parameter with a placeholder. */
+const LOOKUP_SKELETON = {
+  LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: '' }],
+  StartTime: '1970-01-01T00:00:00',
+  EndTime: '1970-01-01T00:00:00',
+  EventCategory: 'insight',
+  MaxResults: 0,
+  NextToken: '',
+};
+
+/** The option each LookupEvents request parameter of `--cli-input-json` stands for. */
+const LOOKUP_INPUT: Record<string, string> = {
+  LookupAttributes: 'lookup-attributes',
+  StartTime: 'start-time',
+  EndTime: 'end-time',
+  EventCategory: 'event-category',
+  MaxResults: 'max-results',
+  NextToken: 'next-token',
+  Filters: 'filter',
+};
+
+/**
+ * A `--cli-input-json` request as the options it stands for (times as ISO 8601 text or epoch
+ * seconds, as the API takes them), checked as the options are, naming the parameter at fault.
+ */
+function lookupInput(arg: string): Record<string, unknown> {
+  const input = readCliInput(arg);
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(input)) {
+    const option = LOOKUP_INPUT[key];
+    if (!option) throw new AitrailError('USAGE', `--cli-input-json: unknown parameter "${key}", must be one of: ${Object.keys(LOOKUP_INPUT).join(', ')}`);
+    if (v === null) continue;
+    const bad = (what: string) => new AitrailError('USAGE', `--cli-input-json: ${key} must be ${what}, not ${JSON.stringify(v)}`);
+    if (key === 'LookupAttributes') {
+      if (!Array.isArray(v)) throw bad('a list of {"AttributeKey": …, "AttributeValue": …}');
+      out[option] = [JSON.stringify(v)];
+    } else if (key === 'Filters') {
+      if (!Array.isArray(v) || !v.every((f) => typeof f === 'string')) throw bad('a list of FIELD=VALUE strings');
+      out[option] = v;
+    } else if (key === 'StartTime' || key === 'EndTime') {
+      if (typeof v !== 'string' && typeof v !== 'number') throw bad('a time (ISO 8601 text or epoch seconds)');
+      out[option] = String(v);
+    } else if (key === 'MaxResults') {
+      if (typeof v !== 'number') throw bad('a number');
+      out[option] = String(v);
+    } else {
+      if (typeof v !== 'string') throw bad('a string');
+      out[option] = v;
+    }
+  }
+  return out;
 }
 
 /** A whole number of at least 1 for `--name`, or a usage error naming it. */
@@ -44,6 +97,7 @@ export const lookupCommand: Command = {
   usage: `aitrail lookup-events [--lookup-attributes AttributeKey=KEY,AttributeValue=VALUE]... [--start-time T] [--end-time T]
        [--max-items N] [--starting-token TOKEN] [--page-size N] | [--max-results N] [--next-token TOKEN] [--no-paginate]
        [--event-category insight] [--region REGION] [--filter FIELD=VALUE]... [--query JMESPATH] [--output json|text|table|jsonl|csv]
+       [--cli-input-json JSON|file://PATH] [--generate-cli-skeleton]
 
   Attribute keys: EventId EventName ReadOnly Username ResourceType ResourceName EventSource AccessKeyId.
   --lookup-attributes also takes JSON: one attribute or a list ('[{"AttributeKey":"EventName","AttributeValue":"X"},…]').
@@ -59,7 +113,10 @@ export const lookupCommand: Command = {
   AWS CLI does (e.g. --query 'Events[].[EventTime,EventName,Username]' --output text).
   --output text is the AWS CLI's tab-separated format; a member an event has no value for prints empty.
   --region REGION keeps the events recorded in that Region (awsRegion), the Event history AWS shows
-  there; without it, every Region's events are searched at once.`,
+  there; without it, every Region's events are searched at once.
+  --cli-input-json takes the request as JSON (LookupAttributes, StartTime, EndTime, EventCategory,
+  MaxResults, NextToken, and aitrail's Filters), options given on the command line taking precedence;
+  --generate-cli-skeleton prints such a request to fill in.`,
   options: {
     ...STORE,
     'lookup-attributes': { type: 'string', multiple: true },
@@ -76,8 +133,21 @@ export const lookupCommand: Command = {
     region: { type: 'string' },
     query: { type: 'string' },
     output: { type: 'string' },
+    'cli-input-json': { type: 'string' },
+    'generate-cli-skeleton': { type: 'boolean' },
   },
-  async run(values) {
+  async run(values, positionals) {
+    if (values['generate-cli-skeleton']) {
+      if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'input')) {
+        throw new AitrailError('USAGE', `--generate-cli-skeleton writes the request's skeleton ('input'), not '${positionals.join(' ')}'`);
+      }
+      process.stdout.write(JSON.stringify(LOOKUP_SKELETON, null, 4) + '\n');
+      return 0;
+    }
+    if (positionals.length) throw new AitrailError('USAGE', `lookup-events takes options only, not '${positionals[0]}'`);
+    // The request as JSON, as the AWS CLI reads it; each option given on the command line wins.
+    const input = values['cli-input-json'] !== undefined ? lookupInput(String(values['cli-input-json'])) : {};
+    values = { ...input, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) };
     const req: LookupRequest = {
       LookupAttributes: ((values['lookup-attributes'] as string[] | undefined) ?? []).flatMap(parseLookupAttributes),
       Filters: (values.filter as string[] | undefined) ?? [],
