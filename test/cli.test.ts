@@ -331,6 +331,8 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     const fromFile = JSON.parse(run('--cli-input-json', `file://${dir}/request.json`, '--max-results', '1').out);
     assert.deepEqual(fromFile.Events.map((e: { EventId: string }) => e.EventId), ['p5']);
     assert.ok(fromFile.NextToken);
+    // An empty list of attributes is no attribute, as in the API.
+    assert.equal(JSON.parse(run('--cli-input-json', '{"LookupAttributes": [], "NextToken": null}').out).Events.length, 7);
     const skeleton = JSON.parse(run('--generate-cli-skeleton').out);
     assert.deepEqual(Object.keys(skeleton), ['LookupAttributes', 'StartTime', 'EndTime', 'EventCategory', 'MaxResults', 'NextToken']);
 

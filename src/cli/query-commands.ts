@@ -56,7 +56,7 @@ function lookupInput(arg: string): Record<string, unknown> {
     const bad = (what: string) => new AitrailError('USAGE', `--cli-input-json: ${key} must be ${what}, not ${JSON.stringify(v)}`);
     if (key === 'LookupAttributes') {
       if (!Array.isArray(v)) throw bad('a list of {"AttributeKey": …, "AttributeValue": …}');
-      out[option] = [JSON.stringify(v)];
+      if (v.length) out[option] = [JSON.stringify(v)];
     } else if (key === 'Filters') {
       if (!Array.isArray(v) || !v.every((f) => typeof f === 'string')) throw bad('a list of FIELD=VALUE strings');
       out[option] = v;
