@@ -35,11 +35,9 @@ function scalar(v: unknown, nullAs = 'None'): string {
   return String(v);
 }
 
-/** Python's repr of a float (1.0, 1e-05, 1e+16). */
+/** Python's repr of a float's exponent has two digits at least (1e-07, where JavaScript writes 1e-7). */
 function pyFloat(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  const s = String(v);
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(v).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

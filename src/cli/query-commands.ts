@@ -5,7 +5,7 @@ import { Store } from '../store/db.js';
 import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize } from '../store/events.js';
 import { parseLookupAttributes, parseTime, validateLookup, type LookupRequest } from '../query/lookup.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
-import { compileQuery, formatText, readCliInput } from './awscli.js';
+import { compileQuery, formatText, readCliInput, type Query } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
 import { pickFormat, printJson, printRows, renderTable, rowWriter, type OutputFormat } from './output.js';
 import type { Command } from './main.js';
@@ -182,32 +182,20 @@ export const lookupCommand: Command = {
       throw new AitrailError('USAGE', `--query's result is printed as json, text or jsonl, not ${format}`);
     }
     validateLookup(req);
-    const out = lookupWriter(format, { whole: query !== undefined || (format === 'text' && (onePage.length > 0 || maxItems !== undefined)) });
+    const out = lookupWriter(format, { query, whole: query !== undefined || (format === 'text' && (onePage.length > 0 || maxItems !== undefined)) });
     await withReadStore(values, async (s) => {
-      if (onePage.length) {
-        const res = await lookupEvents(s, req);
-        out.events(res.Events);
-        return out.end(res.NextToken);
-      }
+      // One page of the API, or the CLI's walk through pages.
       let token = values['starting-token'] !== undefined ? String(values['starting-token']) : undefined;
       let left = maxItems ?? Infinity;
       for (;;) {
-        const res = await lookupEvents(s, { ...req, MaxResults: Math.min(pageSize, left), NextToken: token });
+        const res = await lookupEvents(s, onePage.length ? req : { ...req, MaxResults: Math.min(pageSize, left), NextToken: token });
         out.events(res.Events);
         await drained();
         left -= res.Events.length;
         token = res.NextToken;
-        if (!token || left <= 0) return out.end(token);
+        if (onePage.length || !token || left <= 0) return out.end(token);
       }
     });
-    if (out.whole) {
-      const res: LookupResponse = { Events: out.whole.events };
-      if (out.whole.token) res.NextToken = out.whole.token;
-      const value = query ? query(res) : res;
-      if (format === 'text') process.stdout.write(formatText(value, query ? {} : { nullMember: '' }));
-      else if (format === 'jsonl') process.stdout.write((Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(v) + '\n').join(''));
-      else printJson(value);
-    }
     return 0;
   },
 };
@@ -223,12 +211,12 @@ function pickLookupFormat(s: string): LookupFormat {
 /**
  * Writes a lookup's events as pages arrive: JSON in the response's shape (the same text as one
  * JSON.stringify of the whole response), text, a table, JSON Lines or CSV rows. With `whole`,
- * the events are kept for one answer at the end instead (for --query, and text with a NextToken,
+ * the events are kept for one answer at the end instead (for `query`, and text with a NextToken,
  * which the CLI prints first).
  */
-function lookupWriter(format: LookupFormat, opts: { whole: boolean }) {
+function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Query }) {
   const cols = ['EventTime', 'EventName', 'EventSource', 'Username', 'ReadOnly', 'AccessKeyId', 'EventId'];
-  const whole = opts.whole ? { events: [] as LookupEvent[], token: undefined as string | undefined } : undefined;
+  const whole = opts.whole ? ([] as LookupEvent[]) : undefined;
   const rows = format === 'json' || format === 'text' || format === 'table' ? undefined : rowWriter(format);
   const table: unknown[][] = [];
   let first = true;
@@ -241,11 +229,18 @@ function lookupWriter(format: LookupFormat, opts: { whole: boolean }) {
     if (rows) rows.columns(cols);
     else if (format === 'json') process.stdout.write('{\n  "Events": [');
   };
+  // The whole answer, or what --query makes of it, printed at the end.
+  const printWhole = (events: LookupEvent[], token: string | undefined) => {
+    const res: LookupResponse = token ? { Events: events, NextToken: token } : { Events: events };
+    const value = opts.query ? opts.query(res) : res;
+    if (format === 'text') process.stdout.write(formatText(value, opts.query ? {} : { nullMember: '' }));
+    else if (format === 'jsonl') process.stdout.write((Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(v) + '\n').join(''));
+    else printJson(value);
+  };
   return {
-    whole,
     events(events: LookupEvent[]) {
       start();
-      if (whole) whole.events.push(...events);
+      if (whole) whole.push(...events);
       else if (format === 'json') {
         let text = '';
         for (const e of events) {
@@ -263,10 +258,7 @@ function lookupWriter(format: LookupFormat, opts: { whole: boolean }) {
     },
     end(token: string | undefined) {
       start();
-      if (whole) {
-        whole.token = token;
-        return;
-      }
+      if (whole) return printWhole(whole, token);
       if (format === 'json') process.stdout.write(`${first ? ']' : '\n  ]'}${token ? `,\n  "NextToken": ${JSON.stringify(token)}` : ''}\n}\n`);
       else if (format === 'table') process.stdout.write(renderTable(cols, table) + '\n');
       else rows?.end();

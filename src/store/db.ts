@@ -277,18 +277,16 @@ export class Store {
   }
 
   /**
-   * Checkpoints with room for what is held in memory (`held`, when the caller has just measured
-   * it). A checkpoint reads every held row at once
-   * to compress it, and one that runs out of memory invalidates the database (every statement
+   * Checkpoints with room for what is held in memory (`measured`: what is held and the memory
+   * limit, when the caller has just read them). A checkpoint reads every held row at once to
+   * compress it, and one that runs out of memory invalidates the database (every statement
    * after it fails, and the next open replays the WAL into memory and fails the same way): 335 MiB
    * of large records could not be checkpointed under ingest's 366 MiB limit, and could under 381.
    * The limit is raised for the checkpoint alone to 1.25 times what is held and 128 MiB more, when
    * it is lower than that.
    */
-  async checkpoint(held?: number): Promise<void> {
-    const row = await this.one(`SELECT current_setting('memory_limit') AS lim`);
-    const limit = parseBytes(String(row?.lim ?? ''));
-    held ??= await this.heldInMemory();
+  async checkpoint(measured?: { held: number; limit: number }): Promise<void> {
+    const { held, limit } = measured ?? { held: await this.heldInMemory(), limit: await this.memoryLimit() };
     const need = Math.ceil((held * 1.25 + 128 * 2 ** 20) / 2 ** 20);
     if (limit <= 0 || need * 2 ** 20 <= limit) {
       await this.run('CHECKPOINT');
@@ -308,12 +306,17 @@ export class Store {
    * of memory); says whether it did.
    */
   async relieveMemory(share = 0.25): Promise<boolean> {
-    const row = await this.one(`SELECT current_setting('memory_limit') AS lim`);
-    const limit = parseBytes(String(row?.lim ?? ''));
+    const limit = await this.memoryLimit();
     const held = await this.heldInMemory();
     if (limit <= 0 || held <= limit * share) return false;
-    await this.checkpoint(held);
+    await this.checkpoint({ held, limit });
     return true;
+  }
+
+  /** DuckDB's memory limit in bytes (0 when it cannot be read). */
+  private async memoryLimit(): Promise<number> {
+    const row = await this.one(`SELECT current_setting('memory_limit') AS lim`);
+    return parseBytes(String(row?.lim ?? ''));
   }
 
   /**
