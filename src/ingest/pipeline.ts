@@ -720,7 +720,9 @@ export async function ingestObjects(
       slowBytes += f.plainBytes;
     }
   }
-  await startLoad(flushFast);
+  // The last batches: other containers are staged while the load under way runs (a load started
+  // for an empty batch of delivery files would wait for it first).
+  if (fast.length) await startLoad(flushFast);
   await flushSlow();
   await loading;
   await fsp.rm(tmp, { recursive: true, force: true });
