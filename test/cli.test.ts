@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { record, tempDir, rmDir, writeDelivery, writeRaw } from './helpers/fixtures.js';
 import { startServe } from './helpers/server.js';
 import { ingestMemoryLimit } from '../src/cli/ingest-commands.js';
+import { lookupResources } from '../src/store/events.js';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
 
@@ -335,6 +336,15 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     assert.equal(JSON.parse(run('--cli-input-json', '{"LookupAttributes": [], "NextToken": null}').out).Events.length, 7);
     const skeleton = JSON.parse(run('--generate-cli-skeleton').out);
     assert.deepEqual(Object.keys(skeleton), ['LookupAttributes', 'StartTime', 'EndTime', 'EventCategory', 'MaxResults', 'NextToken']);
+    assert.deepEqual(JSON.parse(run('--generate-cli-skeleton', 'input').out), skeleton);
+    // The response's skeleton has the members of a real answer, in the same order.
+    const shape = JSON.parse(run('--generate-cli-skeleton', 'output').out);
+    const answer = JSON.parse(run('--max-items', '1').out);
+    assert.deepEqual(Object.keys(shape), Object.keys(answer));
+    assert.deepEqual(Object.keys(shape.Events[0]), Object.keys(answer.Events[0]));
+    const resources = lookupResources(JSON.stringify({ resources: [{ type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::b' }] }));
+    assert.deepEqual(Object.keys(shape.Events[0].Resources[0]), Object.keys(resources[0]!));
+    assert.match(cli(['lookup-events', '--generate-cli-skeleton', 'yaml']).err, /skeleton \('input'\) or the response's \('output'\), not 'yaml'/);
 
     // The two kinds of paging options do not mix; bad values and expressions are usage errors.
     for (const [args, message] of [

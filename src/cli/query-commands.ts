@@ -31,6 +31,27 @@ const LOOKUP_SKELETON = {
   NextToken: '',
 };
 
+/**
+ * What `aws cloudtrail lookup-events --generate-cli-skeleton output` writes: the response's shape,
+ * each member with a placeholder of its type.
+ */
+const LOOKUP_OUTPUT_SKELETON = {
+  Events: [
+    {
+      EventId: '',
+      EventName: '',
+      ReadOnly: '',
+      AccessKeyId: '',
+      EventTime: '1970-01-01T00:00:00',
+      EventSource: '',
+      Username: '',
+      Resources: [{ ResourceType: '', ResourceName: '' }],
+      CloudTrailEvent: '',
+    },
+  ],
+  NextToken: '',
+};
+
 /** The option each LookupEvents request parameter of `--cli-input-json` stands for. */
 const LOOKUP_INPUT: Record<string, string> = {
   LookupAttributes: 'lookup-attributes',
@@ -97,7 +118,7 @@ export const lookupCommand: Command = {
   usage: `aitrail lookup-events [--lookup-attributes AttributeKey=KEY,AttributeValue=VALUE]... [--start-time T] [--end-time T]
        [--max-items N] [--starting-token TOKEN] [--page-size N] | [--max-results N] [--next-token TOKEN] [--no-paginate]
        [--event-category insight] [--region REGION] [--filter FIELD=VALUE]... [--query JMESPATH] [--output json|text|table|jsonl|csv]
-       [--cli-input-json JSON|file://PATH] [--generate-cli-skeleton]
+       [--cli-input-json JSON|file://PATH] [--generate-cli-skeleton [input|output]]
 
   Attribute keys: EventId EventName ReadOnly Username ResourceType ResourceName EventSource AccessKeyId.
   --lookup-attributes also takes JSON: one attribute or a list ('[{"AttributeKey":"EventName","AttributeValue":"X"},…]').
@@ -116,7 +137,7 @@ export const lookupCommand: Command = {
   there; without it, every Region's events are searched at once.
   --cli-input-json takes the request as JSON (LookupAttributes, StartTime, EndTime, EventCategory,
   MaxResults, NextToken, and aitrail's Filters), options given on the command line taking precedence;
-  --generate-cli-skeleton prints such a request to fill in.`,
+  --generate-cli-skeleton prints such a request to fill in (with 'output': the response's shape).`,
   options: {
     ...STORE,
     'lookup-attributes': { type: 'string', multiple: true },
@@ -138,10 +159,12 @@ export const lookupCommand: Command = {
   },
   async run(values, positionals) {
     if (values['generate-cli-skeleton']) {
-      if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'input')) {
-        throw new AitrailError('USAGE', `--generate-cli-skeleton writes the request's skeleton ('input'), not '${positionals.join(' ')}'`);
+      // As in the AWS CLI: the request's skeleton ('input', the default) or the response's ('output').
+      const which = positionals.length === 1 ? positionals[0] : positionals.length ? '' : 'input';
+      if (which !== 'input' && which !== 'output') {
+        throw new AitrailError('USAGE', `--generate-cli-skeleton writes the request's skeleton ('input') or the response's ('output'), not '${positionals.join(' ')}'`);
       }
-      process.stdout.write(JSON.stringify(LOOKUP_SKELETON, null, 4) + '\n');
+      process.stdout.write(JSON.stringify(which === 'input' ? LOOKUP_SKELETON : LOOKUP_OUTPUT_SKELETON, null, 4) + '\n');
       return 0;
     }
     if (positionals.length) throw new AitrailError('USAGE', `lookup-events takes options only, not '${positionals[0]}'`);
