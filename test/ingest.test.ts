@@ -744,3 +744,60 @@ test('a local folder with a time range: date folders outside it and digest folde
     rmDir(dir);
   }
 });
+
+test('batches follow the size of the records: they grow while records are small, and stay small while records average over 16 kB', async () => {
+  await withStore(async (store, dir) => {
+    // Delivery files and JSON Lines files, each of 32 records of about 1 kB (small) or of 2 records
+    // of about 20 kB (large): about 40 kB either way. A batch starts at `largeRecordBatchBytes`.
+    const pad = (n: number) => ({ requestParameters: { note: 'x'.repeat(n) } });
+    let t = 0;
+    const records = (large: boolean) =>
+      Array.from({ length: large ? 2 : 32 }, () => record({ eventTime: new Date(Date.UTC(2026, 10, 1) + 1000 * t++).toISOString(), ...pad(large ? 20_000 : 200) }));
+    for (let i = 0; i < 30; i++) {
+      writeDelivery(`${dir}/small`, `f${String(i).padStart(2, '0')}.json`, records(false), false);
+      writeDelivery(`${dir}/large`, `f${String(i).padStart(2, '0')}.json`, records(true), false);
+      writeRaw(`${dir}/small-lines`, `f${String(i).padStart(2, '0')}.jsonl`, records(false).map((r) => JSON.stringify(r)).join('\n') + '\n');
+      writeRaw(`${dir}/large-lines`, `f${String(i).padStart(2, '0')}.jsonl`, records(true).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    }
+    // Files per batch, from the progress reported after each.
+    const batches = async (folder: string) => {
+      const steps: number[] = [];
+      let done = 0;
+      const s = await ingest(store, [`${dir}/${folder}`], {
+        batchBytes: 1_000_000,
+        largeRecordBatchBytes: 60_000,
+        onProgress: (p) => {
+          steps.push(p.filesDone - done);
+          done = p.filesDone;
+        },
+      });
+      assert.equal(s.rejected, 0, folder);
+      assert.equal(s.filesRead, 30, folder);
+      return steps;
+    };
+    for (const kind of ['', '-lines']) {
+      const small = await batches(`small${kind}`);
+      const large = await batches(`large${kind}`);
+      // Small records: the first batch holds one file (a second would pass 60 kB); batches double
+      // once a load has shown the size of the records (delivery files: 1, 1, 3, 6, 12, 7).
+      assert.equal(small[0], 1, `small${kind}: ${small}`);
+      assert.ok(small.length <= 6 && Math.max(...small) >= 8, `small${kind}: ${small}`);
+      // Large records: every batch holds one file, as the first did.
+      assert.deepEqual(large, Array.from({ length: 30 }, () => 1), `large${kind}`);
+    }
+    // A file streamed in parts: of 1 MB (the whole file) for small records; for large ones, of a
+    // group or two of staged records (an eighth of the batch size, 125 kB, here).
+    writeRaw(`${dir}/big-small`, 'all.jsonl', Array.from({ length: 20 }, () => records(false).map((r) => JSON.stringify(r)).join('\n')).join('\n') + '\n');
+    writeRaw(`${dir}/big-large`, 'all.jsonl', Array.from({ length: 20 }, () => records(true).map((r) => JSON.stringify(r)).join('\n')).join('\n') + '\n');
+    const parts = async (folder: string) => {
+      let n = 0;
+      const s = await ingest(store, [`${dir}/${folder}`], { batchBytes: 1_000_000, largeRecordBatchBytes: 60_000, largeFileBytes: 100_000, onProgress: () => n++ });
+      assert.equal(s.eventsAdded, folder === 'big-small' ? 640 : 40);
+      return n;
+    };
+    assert.equal(await parts('big-small'), 1);
+    const largeParts = await parts('big-large');
+    assert.ok(largeParts >= 5, `${largeParts} parts`);
+    assert.equal(await count(store), 30 * 32 * 2 + 30 * 2 * 2 + 640 + 40);
+  });
+});

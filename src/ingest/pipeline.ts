@@ -27,6 +27,8 @@ export interface IngestOptions {
   concurrency?: number;
   /** Files larger than this (bytes, compressed or not) are streamed rather than read whole. */
   largeFileBytes?: number;
+  /** Uncompressed bytes of the first batch and of batches of records averaging over 16 kB (at most batchBytes; 16 MB). */
+  largeRecordBatchBytes?: number;
   onProgress?: (p: IngestProgress) => void;
 }
 
@@ -93,6 +95,9 @@ interface Fetched {
 }
 
 const MAX_PROBLEMS = 200;
+/** Records averaging more than this (bytes of JSON) are loaded in batches of LARGE_RECORD_BATCH_BYTES. */
+const LARGE_RECORD_BYTES = 16 * 1024;
+const LARGE_RECORD_BATCH_BYTES = 16 * 1024 * 1024;
 
 /** Creates an empty summary. */
 export function emptySummary(): IngestSummary {
@@ -209,6 +214,16 @@ export async function ingestObjects(
   // The size at which a batch of delivery files is cut (see loadFast).
   let fastLimit = batchBytes;
   let fastFits = 0;
+  // The batch size the records call for, in any container. DuckDB works on chunks of 2,048 rows,
+  // and the copies of a chunk's strings its statement makes are outside its memory limit: with
+  // records of 200 kB, batches of 50 MB peaked at about 1.05 GiB, batches of 16 MB at about 0.8.
+  // So the first batch is small (which also starts DuckDB sooner), each after doubles while the
+  // records are of the usual size, and records averaging more than 16 kB keep batches at 16 MB.
+  const largeBatch = Math.max(1, Math.min(batchBytes, opts.largeRecordBatchBytes ?? LARGE_RECORD_BATCH_BYTES));
+  let sizeLimit = largeBatch;
+  const noteRecordSize = (bytes: number, records: number) => {
+    sizeLimit = records > 0 && bytes / records > LARGE_RECORD_BYTES ? largeBatch : Math.min(batchBytes, sizeLimit * 2);
+  };
   // A streamed file's records are staged a group at a time (one write each), parts cut between groups.
   const groupChars = Math.min(1024 * 1024, Math.ceil(batchBytes / 8));
   const concurrency = opts.concurrency ?? FETCH_CONCURRENCY;
@@ -299,13 +314,15 @@ export async function ingestObjects(
               FROM read_json([${bundles.paths.map(sqlString).join(', ')}], columns = {"${sourceKey}": 'INTEGER', "${dataKey}": 'STRUCT("Records" JSON[])'},
                 format = 'unstructured', maximum_object_size = ${Math.min(maxObj, 2 ** 31 - 1)}))`;
     try {
-      await store.transaction(async () => {
+      const res = await store.transaction(async () => {
         const res = await loadDirect(store, rel, uris, cfg);
         await writeManifest(batch, res, new Map());
         addProblems(res, uris);
         account(res, batch);
+        return res;
       });
       if (++fastFits >= 8) fastLimit = Math.min(batchBytes, fastLimit * 2);
+      noteRecordSize(batch.reduce((a, f) => a + f.plainBytes, 0), res.records);
       return true;
     } catch (e) {
       // Some file in the batch is damaged (or DuckDB ran short of memory): smaller batches, and
@@ -379,6 +396,13 @@ export async function ingestObjects(
     return {
       get bytes() {
         return records.bytes + rejects.bytes;
+      },
+      /** Records staged, and their bytes: how large they are decides the size of the batches. */
+      get records() {
+        return records.lines;
+      },
+      get recordBytes() {
+        return records.bytes;
       },
       /** How many records were staged on trust, unparsed (ReadOptions.trustRecords). */
       trusted: 0,
@@ -559,10 +583,11 @@ export async function ingestObjects(
     let loadingPart: Promise<void> = Promise.resolve();
     for await (const items of inGroups(streamItems(f.path, f.gzip), groupChars)) {
       await stage.items(f, items, keep, fileRejects);
-      if (stage.bytes >= batchBytes) {
+      if (stage.bytes >= (stage.recordBytes > LARGE_RECORD_BYTES * stage.records ? largeBatch : batchBytes)) {
         const done = stage;
         await loadingPart;
-        loadingPart = loadPart(done, false);
+        // What a part leaves in memory (its records over 4 kB, say) is checkpointed out before the next.
+        loadingPart = loadPart(done, false).then(async () => void (await store.relieveMemory()));
         loadingPart.catch(() => undefined);
         stage = newStage(`${f.sourceId}-${++part}`);
       }
@@ -578,9 +603,6 @@ export async function ingestObjects(
   let slow: Fetched[] = [];
   let fastBytes = 0;
   let slowBytes = 0;
-  // The first batch of other containers is staged before anything loads: it starts at a quarter
-  // of the size, and each batch after doubles, so that DuckDB starts loading sooner.
-  let slowLimit = Math.max(1, Math.floor(batchBytes / 4));
   const flushFast = async () => {
     if (fast.length === 0) return;
     const batch = fast;
@@ -632,6 +654,7 @@ export async function ingestObjects(
     slow = [];
     slowBytes = 0;
     const staged = await stageSlow(batch);
+    noteRecordSize(staged.stage.recordBytes, staged.stage.records);
     await startLoad(async () => {
       try {
         await loadChecked(staged);
@@ -705,17 +728,14 @@ export async function ingestObjects(
         }
       });
     } else if (f.fast) {
-      if (fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > fastLimit)) await startLoad(flushFast);
+      if (fast.length > 0 && (fast.length >= batchFiles || fastBytes + f.plainBytes > Math.min(fastLimit, sizeLimit))) await startLoad(flushFast);
       (bundler ??= new BundleWriter(tmp, `bundle-${f.sourceId}`)).add(f);
       // The bytes read while probing are in the bundle now.
       delete f.data;
       fast.push(f);
       fastBytes += f.plainBytes;
     } else {
-      if (slow.length >= batchFiles || slowBytes + f.plainBytes > slowLimit) {
-        await flushSlow();
-        slowLimit = Math.min(batchBytes, slowLimit * 2);
-      }
+      if (slow.length >= batchFiles || slowBytes + f.plainBytes > sizeLimit) await flushSlow();
       slow.push(f);
       slowBytes += f.plainBytes;
     }
