@@ -21,8 +21,8 @@ function cliAsync(args: string[]): Promise<{ code: number | null; out: string; e
   });
 }
 
-function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env: { ...process.env, AITRAIL_DATA_DIR: '' } });
+function cli(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env: { ...process.env, AITRAIL_DATA_DIR: '', ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -371,6 +371,36 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     assert.equal(wrong.code, 1);
     assert.match(wrong.err, /InvalidNextTokenException/);
     assert.equal(wrong.out, '');
+  } finally {
+    rmDir(dir);
+  }
+});
+
+test('query: one that runs out of memory before writing anything runs again with four times the memory', () => {
+  const dir = tempDir();
+  try {
+    const data = `${dir}/data`;
+    // 400 records of about 50 kB (Glue tables): Athena's requestparameters over them needs between
+    // 128 and 256 MB of DuckDB's memory, far more than the 20 MB of records.
+    const columns = (k: number) => Array.from({ length: 500 }, (_, j) => ({ name: `c${j}_${k}`, type: 'string', comment: 'x'.repeat(60) }));
+    for (let f = 0; f < 40; f++) {
+      const recs = Array.from({ length: 10 }, (_, i) =>
+        record({ eventSource: 'glue.amazonaws.com', eventName: 'CreateTable', requestParameters: { tableInput: { columns: columns(f * 10 + i) } } }));
+      writeDelivery(`${dir}/logs`, `f${f}.json.gz`, recs);
+    }
+    assert.equal(cli(['ingest', `${dir}/logs`, '--data-dir', data]).code, 0);
+    const sql = "SELECT count(json_extract_scalar(requestparameters, '$.tableInput.columns[0].name')) AS n FROM cloudtrail_logs";
+    // 96 MB is too little, and 384 MB (the second run's) enough: each output gives the answer.
+    for (const [output, expected] of [['csv', 'n\n400\n'], ['jsonl', '{"n":400}\n'], ['table', 'n\n---\n400\n']]) {
+      const r = cli(['query', sql, '--data-dir', data, '--output', output!], undefined, { AITRAIL_MEMORY_LIMIT: '96MB' });
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, expected);
+    }
+    // Too little even with four times as much: the error says so, once.
+    const r = cli(['query', sql, '--data-dir', data, '--output', 'csv'], undefined, { AITRAIL_MEMORY_LIMIT: '16MB' });
+    assert.notEqual(r.code, 0);
+    assert.equal(r.out, '');
+    assert.match(r.err, /the query needed more memory than the store allows \(6\d\.\d MiB/);
   } finally {
     rmDir(dir);
   }

@@ -331,6 +331,11 @@ export class Store {
     } catch (e) {
       if (!isOutOfMemory(e)) throw e;
     }
+    return this.withMoreMemory(factor, fn);
+  }
+
+  /** Runs `fn` with the memory limit multiplied by `factor` and one thread, then restores both. */
+  async withMoreMemory<T>(factor: number, fn: () => Promise<T>): Promise<T> {
     const row = await this.one(`SELECT current_setting('memory_limit') AS lim, current_setting('threads') AS threads`);
     const limit = parseBytes(String(row?.lim ?? ''));
     if (limit <= 0) return fn();
