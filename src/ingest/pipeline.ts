@@ -217,8 +217,9 @@ export async function ingestObjects(
   // The batch size the records call for, in any container. DuckDB works on chunks of 2,048 rows,
   // and the copies of a chunk's strings its statement makes are outside its memory limit: with
   // records of 200 kB, batches of 50 MB peaked at about 1.05 GiB, batches of 16 MB at about 0.8.
-  // So the first batch is small (which also starts DuckDB sooner), each after doubles while the
-  // records are of the usual size, and records averaging more than 16 kB keep batches at 16 MB.
+  // So the first batch is small, each after doubles while the records are of the usual size, and
+  // records averaging more than 16 kB keep batches at 16 MB. (On 1M records of 1.6 kB that costs
+  // nothing measurable: DuckDB starts sooner, and the small batches' rows are checkpointed once.)
   const largeBatch = Math.max(1, Math.min(batchBytes, opts.largeRecordBatchBytes ?? LARGE_RECORD_BATCH_BYTES));
   let sizeLimit = largeBatch;
   const noteRecordSize = (bytes: number, records: number) => {
