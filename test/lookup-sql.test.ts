@@ -168,6 +168,34 @@ test('SQL: the events view and Athena-style queries on cloudtrail_logs', async (
   assert.doesNotMatch(text, /record|DELIM/i);
 });
 
+test('SQL: Athena (Trino) functions DuckDB lacks or spells otherwise', async () => {
+  const one = async (sql: string) => (await runSql(store, `SELECT ${sql} AS v FROM cloudtrail_logs WHERE eventid = 'e3'`)).rows[0]![0];
+  // replace with two arguments removes; with three it is DuckDB's own.
+  assert.equal(await one(`replace(resources[1].arn, 'arn:aws:s3:::')`), 'acme-ml-training-data/a.csv');
+  assert.equal(await one(`replace(eventname, 'Put', 'Get')`), 'GetObject');
+  // date_add with a unit, as Trino writes it; DuckDB's (date, interval) still works.
+  assert.equal(await one(`date_add('day', -30, from_iso8601_timestamp(eventtime))`), '2026-10-02T00:03:00.000Z');
+  assert.equal(await one(`date_add('hour', 2, from_iso8601_timestamp(eventtime))`), '2026-11-01T02:03:00.000Z');
+  assert.equal(await one(`date_add(from_iso8601_timestamp(eventtime), INTERVAL 1 DAY)`), '2026-11-02T00:03:00.000Z');
+  // date_format: MySQL's letters (%i minutes, %s seconds, %M month name, %W weekday, %T, %r, %% a percent sign).
+  assert.equal(await one(`date_format(from_iso8601_timestamp(eventtime), '%Y/%m/%d %H:%i:%s %% %M %W %T %r %c/%e %k %l %h %j')`),
+    '2026/11/01 00:03:00 % November Sunday 00:03:00 12:03:00 AM 11/1 0 12 12 305');
+  assert.equal(await one(`date_format(from_iso8601_timestamp(eventtime), '%%i')`), '%i');
+  assert.equal(await one(`array_join(list_transform(resources, r -> r.type), ',')`), 'AWS::S3::Object,AWS::S3::Bucket');
+  assert.equal(await one(`json_format(json_parse(requestparameters))`), '{"bucketName":"acme-ml-training-data","key":"a.csv"}');
+  assert.equal(await one(`day_of_week(from_iso8601_timestamp(eventtime))`), 7);
+  assert.equal(await one(`day_of_year(from_iso8601_date('2026-02-01'))`), 32);
+  assert.equal(await one(`url_extract_host('https://' || tlsdetails.clientprovidedhostheader || '/a.csv?x=1')`), 'acme-ml-training-data.s3.us-east-1.amazonaws.com');
+  assert.equal(await one(`url_extract_host('not a url')`), null);
+  assert.equal(await one(`codepoint('A')`), 65);
+  assert.equal(await one(`is_nan(CAST('NaN' AS DOUBLE))`), true);
+  const p = await runSql(store, `SELECT approx_percentile(x, 0.5) AS v FROM range(101) t(x)`);
+  assert.equal(p.rows[0]![0], 50);
+  // A member of a JSON text column, as some published queries write it: the error says how instead.
+  await assert.rejects(runSql(store, `SELECT requestParameters.bucketName FROM cloudtrail_logs`),
+    /requestparameters is JSON text, as in Athena's CloudTrail table: write json_extract_scalar\(requestparameters, '\$\.bucketName'\)/);
+});
+
 test('SQL is read-only, one statement, and errors are readable', async () => {
   await assert.rejects(runSql(store, `DELETE FROM event_store`), { code: 'QUERY_NOT_READ_ONLY' });
   await assert.rejects(runSql(store, `CREATE TABLE x AS SELECT 1`), { code: 'QUERY_NOT_READ_ONLY' });

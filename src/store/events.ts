@@ -238,7 +238,7 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
   try {
     prepared = await extracted.prepare(0);
   } catch (e) {
-    throw new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+    throw queryError(e);
   }
   const typeName = String(prepared.statementType);
   const kind = typeName in STATEMENT_NAMES ? STATEMENT_NAMES[typeName]! : typeName;
@@ -250,7 +250,12 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
 
 /** A failed query's error, in words a user can act on. */
 function queryError(e: unknown): AitrailError {
-  const err = new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+  let msg = cleanDuckError(e);
+  // `requestparameters.bucketName`: these columns are JSON text, as in Athena's table (which
+  // refuses that too); say how to reach into them.
+  const member = /Cannot extract field '([^']+)' from expression "(requestparameters|responseelements|additionaleventdata|serviceeventdetails)"/.exec(msg);
+  if (member) msg += `\n${member[2]} is JSON text, as in Athena's CloudTrail table: write json_extract_scalar(${member[2]}, '$.${member[1]}')`;
+  const err = new AitrailError('QUERY_INVALID', msg, { cause: e });
   return outOfMemory(err) ?? err;
 }
 
