@@ -4,6 +4,7 @@ import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { lookupEvents, runSql, streamSql, getEvent, getStoredEvent, eventJson, LookupCache } from '../src/store/events.js';
 import { rowWriter } from '../src/cli/output.js';
+import { GALLERY } from '../web/src/gallery.js';
 import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
 
 let dir: string;
@@ -194,6 +195,42 @@ test('SQL: Athena (Trino) functions DuckDB lacks or spells otherwise', async () 
   // A member of a JSON text column, as some published queries write it: the error says how instead.
   await assert.rejects(runSql(store, `SELECT requestParameters.bucketName FROM cloudtrail_logs`),
     /requestparameters is JSON text, as in Athena's CloudTrail table: write json_extract_scalar\(requestparameters, '\$\.bucketName'\)/);
+});
+
+test('SQL: cloudtrail_lake has CloudTrail Lake\'s schema, so Lake queries run on it', async () => {
+  const types = await runSql(store, `SELECT column_name, column_type FROM (DESCRIBE cloudtrail_lake)`);
+  const ty = Object.fromEntries(types.rows.map((r) => [r[0], String(r[1])]));
+  assert.equal(ty.eventtime, 'TIMESTAMP');
+  assert.equal(ty.readonly, 'BOOLEAN');
+  assert.equal(ty.managementevent, 'BOOLEAN');
+  assert.equal(ty.requestparameters, 'MAP(VARCHAR, VARCHAR)');
+  assert.match(ty.resources!, /^STRUCT\(accountid VARCHAR, "type" VARCHAR, arn VARCHAR, arnprefix VARCHAR\)\[\]$/);
+  assert.match(ty.useridentity!, /sessioncontext STRUCT\(attributes STRUCT\(creationdate TIMESTAMP, mfaauthenticated VARCHAR\)/);
+  // A Lake sample as published, its data store id replaced: times compare with string literals,
+  // maps and arrays are read with element_at, nested values are their JSON text.
+  const r = await runSql(store, `SELECT eventName, element_at(requestParameters, 'bucketName') AS bucket, element_at(resources, 1).arn AS first,
+      userIdentity.sessioncontext.attributes.creationdate AS created, readOnly, tlsDetails.tlsversion
+    FROM cloudtrail_lake WHERE eventTime > '2026-11-01 00:02:00' AND eventTime < '2026-11-01 00:04:00' AND eventSource = 's3.amazonaws.com'`);
+  assert.deepEqual(r.rows, [['PutObject', 'acme-ml-training-data', 'arn:aws:s3:::acme-ml-training-data/a.csv', '2026-11-01T08:00:00.000Z', false, 'TLSv1.3']]);
+  const nested = await runSql(store, `SELECT element_at(requestparameters, 'resourceConfig') AS rc, json_extract_scalar(element_at(requestparameters, 'resourceConfig'), '$.instanceType') AS it
+    FROM cloudtrail_lake WHERE eventid = 'e7'`);
+  assert.deepEqual(nested.rows, [['{"instanceType":"ml.p4d.24xlarge"}', 'ml.p4d.24xlarge']]);
+  // eventjson is the record as stored; element_at still reads JSON text (cloudtrail_logs).
+  const whole = await runSql(store, `SELECT l.eventjson = e.record, element_at(a.requestparameters, 'key') FROM cloudtrail_lake l JOIN events e ON e.eventId = l.eventid
+    JOIN cloudtrail_logs a ON a.eventid = l.eventid WHERE l.eventid = 'e3'`);
+  assert.deepEqual(whole.rows, [[true, 'a.csv']]);
+  assert.deepEqual((await runSql(store, `SELECT json_array_get('[1,{"a":2},3]', 1) AS a, json_array_get('[1,2,3]', -1) AS b, json_array_get('[1]', 5) AS c`)).rows,
+    [['{"a":2}', '3', null]]);
+});
+
+test('every query of the console\'s gallery runs, through the API\'s checks', async () => {
+  for (const q of GALLERY) {
+    const r = await runSql(store, q.sql, 100, { guard: true });
+    assert.ok(r.columns.length > 0, q.name);
+  }
+  // The Lake example finds the fixtures' Bedrock calls.
+  const lake = await runSql(store, GALLERY.find((q) => q.sql.includes('cloudtrail_lake'))!.sql, 100, { guard: true });
+  assert.ok(lake.rows.some((r) => r[1] === 'InvokeModel' && r[2] === 'anthropic.claude-3-haiku-20240307-v1:0' && r[3] === 2), JSON.stringify(lake.rows));
 });
 
 test('SQL is read-only, one statement, and errors are readable', async () => {

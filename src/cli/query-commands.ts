@@ -321,7 +321,7 @@ export const queryCommand: Command = {
   they are read, so an export of any size is never held in memory.
 
   Views: events (aitrail's typed columns + record JSON), cloudtrail_logs (Athena's CloudTrail table),
-  rejects, ingested_objects. See docs/sql.md.`,
+  cloudtrail_lake (CloudTrail Lake's schema), rejects, ingested_objects. See docs/sql.md.`,
   options: { ...STORE, output: { type: 'string' }, 'max-rows': { type: 'string' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new AitrailError('USAGE', 'query takes one SQL string (quote it)');

@@ -5,7 +5,7 @@
  */
 
 /** Relations the API's SQL may read. */
-export const ALLOWED_RELATIONS = new Set(['events', 'cloudtrail_logs', 'findings', 'rejects', 'ingested_objects', 'suppressions', 'saved_queries']);
+export const ALLOWED_RELATIONS = new Set(['events', 'cloudtrail_logs', 'cloudtrail_lake', 'findings', 'rejects', 'ingested_objects', 'suppressions', 'saved_queries']);
 /** Table functions the API's SQL may call. */
 export const ALLOWED_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest', 'json_each', 'json_tree']);
 /** Scalar functions refused (they reveal the server's environment). */

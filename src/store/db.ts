@@ -68,6 +68,11 @@ async function connectTo(instance: DuckDBInstance): Promise<DuckDBConnection> {
   const conn = await instance.connect();
   await conn.run(`USE ${CATALOG}`);
   await conn.run("SET TimeZone = 'UTC'");
+  // Trino's element_at on JSON text (cloudtrail_logs' requestparameters), maps and arrays
+  // (cloudtrail_lake's requestparameters and resources), the form picked by the argument's type.
+  // Typed macro parameters cannot be stored in the store's format (v1.2.0), so it is a temporary
+  // macro of each connection, ahead of the stored one (JSON text and maps only) in the search path.
+  await conn.run(`CREATE OR REPLACE TEMP MACRO element_at(m VARCHAR, k) AS json_extract_string(m, '$.' || k), (m, k) AS m[k]`);
   return conn;
 }
 

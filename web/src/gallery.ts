@@ -140,6 +140,18 @@ ORDER BY calls DESC
 LIMIT 100`,
   },
   {
+    name: 'CloudTrail Lake: Bedrock calls by principal (cloudtrail_lake)',
+    description: 'A CloudTrail Lake query, its data store id replaced by cloudtrail_lake.',
+    sql: `SELECT userIdentity.arn, eventName, element_at(requestParameters, 'modelId') AS model,
+       COUNT(*) AS apiCount
+FROM cloudtrail_lake
+WHERE eventSource = 'bedrock.amazonaws.com'
+  AND eventTime > '2020-01-01 00:00:00'
+GROUP BY 1, 2, 3
+ORDER BY apiCount DESC
+LIMIT 100`,
+  },
+  {
     name: 'Open findings by rule',
     description: 'What detections found and is still open.',
     sql: `SELECT ruleId, severity, count(*) AS findings, sum(eventCount) AS events,
