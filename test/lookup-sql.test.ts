@@ -221,6 +221,14 @@ test('SQL: cloudtrail_lake has CloudTrail Lake\'s schema, so Lake queries run on
   assert.deepEqual(whole.rows, [[true, 'a.csv']]);
   assert.deepEqual((await runSql(store, `SELECT json_array_get('[1,{"a":2},3]', 1) AS a, json_array_get('[1,2,3]', -1) AS b, json_array_get('[1]', 5) AS c`)).rows,
     [['{"a":2}', '3', null]]);
+  // A Lake query pasted with its data store id (or a sample's placeholder) says which view to use, in the CLI and the API.
+  for (const from of ['5e2676f8-9fce-46ef-8142-3e36a94e6691', '$EDS_ID', '<EDS ID>', 'event_data_store_ID']) {
+    for (const guard of [false, true]) {
+      await assert.rejects(runSql(store, `SELECT eventName FROM ${from} WHERE eventTime > '2026-01-01 00:00:00'`, 10, { guard }),
+        (e: Error) => e.message.includes(`${from} looks like a CloudTrail Lake event data store: Lake queries run on the cloudtrail_lake view`) || assert.fail(`${from}, guard ${guard}: ${e.message}`));
+    }
+  }
+  await assert.rejects(runSql(store, `SELECT nope FROM events`), (e: Error) => !e.message.includes('CloudTrail Lake') || assert.fail(e.message));
 });
 
 test('every query of the console\'s gallery runs, through the API\'s checks', async () => {

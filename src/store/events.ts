@@ -222,23 +222,23 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
     const tree = JSON.parse(String((await store.one('SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j', [sql]))!.j)) as { error?: boolean; error_message?: string };
     if (tree.error) {
       const msg = String(tree.error_message ?? 'invalid SQL');
-      throw new AitrailError(/only SELECT/i.test(msg) ? 'QUERY_NOT_READ_ONLY' : 'QUERY_INVALID', /only SELECT/i.test(msg) ? 'only read-only queries are allowed' : msg);
+      throw new AitrailError(/only SELECT/i.test(msg) ? 'QUERY_NOT_READ_ONLY' : 'QUERY_INVALID', /only SELECT/i.test(msg) ? 'only read-only queries are allowed' : msg + lakeHint(sql));
     }
     const bad = sqlViolations(tree);
-    if (bad.length) throw new AitrailError('QUERY_FORBIDDEN', bad.join('; '));
+    if (bad.length) throw new AitrailError('QUERY_FORBIDDEN', bad.join('; ') + lakeHint(sql));
   }
   let extracted;
   try {
     extracted = await store.conn.extractStatements(sql);
   } catch (e) {
-    throw new AitrailError('QUERY_INVALID', cleanDuckError(e), { cause: e });
+    throw queryError(e, sql);
   }
   if (extracted.count !== 1) throw new AitrailError('QUERY_INVALID', `expected exactly one SQL statement, found ${extracted.count}`);
   let prepared;
   try {
     prepared = await extracted.prepare(0);
   } catch (e) {
-    throw queryError(e);
+    throw queryError(e, sql);
   }
   const typeName = String(prepared.statementType);
   const kind = typeName in STATEMENT_NAMES ? STATEMENT_NAMES[typeName]! : typeName;
@@ -249,8 +249,17 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
 }
 
 /** A failed query's error, in words a user can act on. */
-function queryError(e: unknown): AitrailError {
-  let msg = cleanDuckError(e);
+/**
+ * A CloudTrail Lake query names its event data store by id (`FROM 5e2676f8-…`, or a sample's
+ * `$EDS_ID`, `<EDS ID>`): say which view stands for it.
+ */
+function lakeHint(sql: string | undefined): string {
+  const id = /\bFROM\s+("?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"?|\$EDS_ID\b|<[^<>]*>|"?event_data_store_id"?|"?arn:aws[\w-]*:cloudtrail:[^\s"]*"?)/i.exec(sql ?? '');
+  return id ? `\n${id[1]} looks like a CloudTrail Lake event data store: Lake queries run on the cloudtrail_lake view (FROM cloudtrail_lake)` : '';
+}
+
+function queryError(e: unknown, sql?: string): AitrailError {
+  let msg = cleanDuckError(e) + lakeHint(sql);
   // `requestparameters.bucketName`: these columns are JSON text, as in Athena's table (which
   // refuses that too); say how to reach into them.
   const member = /Cannot extract field '([^']+)' from expression "(requestparameters|responseelements|additionaleventdata|serviceeventdetails)"/.exec(msg);
