@@ -59,6 +59,8 @@ export interface RowWriter {
   columns(columns: string[]): void;
   rows(rows: unknown[][]): void;
   end(): void;
+  /** Whether anything has been written yet (a CSV header is written with the first rows, or at the end). */
+  readonly written: boolean;
 }
 
 /**
@@ -68,14 +70,19 @@ export interface RowWriter {
 export function rowWriter(format: Exclude<OutputFormat, 'table'>, out: { write(s: string): unknown } = process.stdout): RowWriter {
   let cols: string[] = [];
   let first = true;
+  let written = false;
   const object = (r: unknown[]) => Object.fromEntries(cols.map((c, i) => [c, plain(r[i])]));
+  const header = () => {
+    if (!written && format === 'csv') out.write(cols.map(csvCell).join(',') + '\n');
+    written = true;
+  };
   return {
     columns(c) {
       cols = c;
-      if (format === 'csv') out.write(c.map(csvCell).join(',') + '\n');
     },
     rows(rows) {
       if (rows.length === 0) return;
+      header();
       let text = '';
       for (const r of rows) {
         if (format === 'jsonl') text += JSON.stringify(object(r)) + '\n';
@@ -88,7 +95,11 @@ export function rowWriter(format: Exclude<OutputFormat, 'table'>, out: { write(s
       out.write(text);
     },
     end() {
+      header();
       if (format === 'json') out.write(first ? '[]\n' : '\n]\n');
+    },
+    get written() {
+      return written;
     },
   };
 }

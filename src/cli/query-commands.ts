@@ -1,7 +1,7 @@
 /**
  * Read commands: lookup-events, get-event, query, summary.
  */
-import { isOutOfMemory, Store } from '../store/db.js';
+import { Store } from '../store/db.js';
 import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize } from '../store/events.js';
 import { parseLookupAttributes, parseTime, validateLookup, type LookupRequest } from '../query/lookup.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
@@ -330,27 +330,22 @@ export const queryCommand: Command = {
     if (!Number.isSafeInteger(maxRows) || maxRows < 0) throw new AitrailError('USAGE', `--max-rows must be a whole number, 0 for every row, not '${raw}'`);
     const format = pickFormat(values.output as string | undefined);
     const sql = positionals[0]!;
+    // A query that runs out of memory before it has written anything runs once more with four
+    // times the memory and one thread: this process is the store's only user, and columns computed
+    // from large records (cloudtrail_logs' requestparameters over 200 kB Glue tables, say) take far
+    // more than the records themselves, DuckDB holding 2,048 rows of them at once.
     let truncated: boolean;
     if (format === 'table') {
       // A table's columns are as wide as their widest cell: every row is read first.
-      const res = await withReadStore(values, (s) => withRoom(s, () => runSql(s, sql, maxRows || Number.MAX_SAFE_INTEGER - 1)));
+      const res = await withReadStore(values, (s) => s.retryWithMoreMemory(4, () => runSql(s, sql, maxRows || Number.MAX_SAFE_INTEGER - 1)));
       printRows(res.columns, res.rows, format);
       truncated = res.truncated;
     } else {
-      // Written as DuckDB gives them: an export of any size is never held whole. Nothing is
-      // written before the first rows (a CSV header neither), so a query that runs out of memory
-      // before them can run again.
+      // Written as DuckDB gives them: an export of any size is never held whole.
       const w = rowWriter(format);
-      let columns: string[] = [];
-      let started = false;
-      const start = () => {
-        if (!started) w.columns(columns);
-        started = true;
-      };
       const res = await withReadStore(values, (s) =>
-        withRoom(s, () => streamSql(s, sql, maxRows, (c) => void (columns = c), (r) => (start(), w.rows(r))), () => !started),
+        s.retryWithMoreMemory(4, () => streamSql(s, sql, maxRows, (c) => w.columns(c), (r) => w.rows(r)), () => !w.written),
       );
-      start();
       w.end();
       truncated = res.truncated;
     }
@@ -358,21 +353,6 @@ export const queryCommand: Command = {
     return 0;
   },
 };
-
-/**
- * Runs a query; when it runs out of memory (and `again` says it may: it wrote nothing yet), runs
- * it once more with four times the memory and one thread. This process is the store's only user,
- * and columns computed from large records (cloudtrail_logs' requestparameters over 200 kB Glue
- * tables, say) take far more than the records themselves: DuckDB holds 2,048 rows of them at once.
- */
-async function withRoom<T>(s: Store, fn: () => Promise<T>, again: () => boolean = () => true): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (!isOutOfMemory(e) || !again()) throw e;
-  }
-  return s.withMoreMemory(4, fn);
-}
 
 /** Prints the lake summary (also used by `npm start`). */
 export function printSummary(sum: Record<string, unknown>): void {

@@ -221,9 +221,10 @@ export async function ingestObjects(
   // records averaging more than 16 kB keep batches at 16 MB. (On 1M records of 1.6 kB that costs
   // nothing measurable: DuckDB starts sooner, and the small batches' rows are checkpointed once.)
   const largeBatch = Math.max(1, Math.min(batchBytes, opts.largeRecordBatchBytes ?? LARGE_RECORD_BATCH_BYTES));
+  const largeRecords = (bytes: number, records: number) => records > 0 && bytes / records > LARGE_RECORD_BYTES;
   let sizeLimit = largeBatch;
   const noteRecordSize = (bytes: number, records: number) => {
-    sizeLimit = records > 0 && bytes / records > LARGE_RECORD_BYTES ? largeBatch : Math.min(batchBytes, sizeLimit * 2);
+    sizeLimit = largeRecords(bytes, records) ? largeBatch : Math.min(batchBytes, sizeLimit * 2);
   };
   // A streamed file's records are staged a group at a time (one write each), parts cut between groups.
   const groupChars = Math.min(1024 * 1024, Math.ceil(batchBytes / 8));
@@ -584,7 +585,7 @@ export async function ingestObjects(
     let loadingPart: Promise<void> = Promise.resolve();
     for await (const items of inGroups(streamItems(f.path, f.gzip), groupChars)) {
       await stage.items(f, items, keep, fileRejects);
-      if (stage.bytes >= (stage.recordBytes > LARGE_RECORD_BYTES * stage.records ? largeBatch : batchBytes)) {
+      if (stage.bytes >= (largeRecords(stage.recordBytes, stage.records) ? largeBatch : batchBytes)) {
         const done = stage;
         await loadingPart;
         // What a part leaves in memory (its records over 4 kB, say) is checkpointed out before the next.

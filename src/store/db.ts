@@ -328,19 +328,15 @@ export class Store {
    * Runs `fn`; when it runs DuckDB out of memory, runs it again, once, with the memory limit
    * multiplied by `factor` and one thread (each thread holds buffers of its own), then restores
    * both. For the rare work that needs more than the limit: a file of records of hundreds of
-   * kilobytes each, say. `fn` must leave nothing behind when it fails (a transaction, say).
+   * kilobytes each, say. `fn` must leave nothing behind when it fails (a transaction, say), or
+   * `again` must say whether running it again is safe (nothing written yet, say).
    */
-  async retryWithMoreMemory<T>(factor: number, fn: () => Promise<T>): Promise<T> {
+  async retryWithMoreMemory<T>(factor: number, fn: () => Promise<T>, again: () => boolean = () => true): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      if (!isOutOfMemory(e)) throw e;
+      if (!isOutOfMemory(e) || !again()) throw e;
     }
-    return this.withMoreMemory(factor, fn);
-  }
-
-  /** Runs `fn` with the memory limit multiplied by `factor` and one thread, then restores both. */
-  async withMoreMemory<T>(factor: number, fn: () => Promise<T>): Promise<T> {
     const row = await this.one(`SELECT current_setting('memory_limit') AS lim, current_setting('threads') AS threads`);
     const limit = parseBytes(String(row?.lim ?? ''));
     if (limit <= 0) return fn();

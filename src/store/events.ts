@@ -248,7 +248,6 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
   return prepared;
 }
 
-/** A failed query's error, in words a user can act on. */
 /**
  * A CloudTrail Lake query names its event data store by id (`FROM 5e2676f8-…`, or a sample's
  * `$EDS_ID`, `<EDS ID>`): say which view stands for it.
@@ -258,6 +257,7 @@ function lakeHint(sql: string | undefined): string {
   return id ? `\n${id[1]} looks like a CloudTrail Lake event data store: Lake queries run on the cloudtrail_lake view (FROM cloudtrail_lake)` : '';
 }
 
+/** A failed query's error, in words a user can act on (`sql`, when the statement is at hand). */
 function queryError(e: unknown, sql?: string): AitrailError {
   let msg = cleanDuckError(e) + lakeHint(sql);
   // `requestparameters.bucketName`: these columns are JSON text, as in Athena's table (which
