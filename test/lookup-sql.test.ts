@@ -197,6 +197,61 @@ test('SQL: Athena (Trino) functions DuckDB lacks or spells otherwise', async () 
     /requestparameters is JSON text, as in Athena's CloudTrail table: write json_extract_scalar\(requestparameters, '\$\.bucketName'\)/);
 });
 
+test('SQL: Trino calls no macro can stand for (date_parse, parse_datetime, format_datetime, transform, any_match) are rewritten', async () => {
+  const one = async (sql: string, opts = {}) => (await runSql(store, `SELECT ${sql} AS v FROM cloudtrail_logs WHERE eventid = 'e3'`, 10, opts)).rows[0]![0];
+  for (const opts of [{}, { guard: true }]) {
+    assert.equal(await one(`date_parse(eventtime, '%Y-%m-%dT%H:%i:%sZ')`, opts), '2026-11-01T00:03:00.000Z');
+    assert.equal(await one(`date_parse('11/1/26 3:04 PM', '%c/%e/%y %l:%i %p')`, opts), '2026-11-01T15:04:00.000Z');
+    assert.equal(await one(`parse_datetime(eventtime, 'yyyy-MM-dd''T''HH:mm:ss''Z''')`, opts), '2026-11-01T00:03:00.000Z');
+    assert.equal(await one(`format_datetime(from_iso8601_timestamp(eventtime), 'EEE d MMM yyyy h:mm a ''(UTC)''')`, opts), 'Sun 1 Nov 2026 12:03 AM (UTC)');
+    assert.deepEqual(await one(`transform(resources, r -> r.type)`, opts), ['AWS::S3::Object', 'AWS::S3::Bucket']);
+    assert.equal(await one(`any_match(resources, r -> r.type = 'AWS::S3::Bucket')`, opts), true);
+    assert.equal(await one(`all_match(resources, r -> r.type = 'AWS::S3::Bucket')`, opts), false);
+    assert.equal(await one(`none_match(resources, r -> r.arn LIKE '%other%')`, opts), true);
+  }
+  // As a filter, several in one statement, and the columns keep their names.
+  const r = await runSql(store, `SELECT eventid, transform(resources, r -> r.arn) AS arns FROM cloudtrail_logs
+    WHERE date_parse(eventtime, '%Y-%m-%dT%H:%i:%sZ') BETWEEN date_parse('2026-11-01 00:02', '%Y-%m-%d %H:%i') AND date_parse('2026-11-01 00:03', '%Y-%m-%d %H:%i')
+      AND any_match(resources, x -> x.type LIKE 'AWS::S3::%') ORDER BY eventid`, 10, { guard: true });
+  assert.deepEqual(r.columns, ['eventid', 'arns']);
+  assert.deepEqual(r.rows, [['e3', ['arn:aws:s3:::acme-ml-training-data/a.csv', 'arn:aws:s3:::acme-ml-training-data']]]);
+  // The rewritten statement goes through the API's checks like any other.
+  await assert.rejects(runSql(store, `SELECT date_parse(eventtime, '%Y') FROM event_store`, 10, { guard: true }), { code: 'QUERY_FORBIDDEN' });
+  // A letter with no counterpart, and a format that is not a literal, say so.
+  await assert.rejects(runSql(store, `SELECT date_parse(eventtime, '%Y %U') FROM cloudtrail_logs`), (e: Error & { code?: string }) =>
+    e.code === 'QUERY_INVALID' && /format letter %U is not supported/.test(e.message));
+  await assert.rejects(runSql(store, `SELECT date_parse(eventtime, eventname) FROM cloudtrail_logs`), (e: Error & { code?: string }) =>
+    e.code === 'QUERY_INVALID' && /date_parse is rewritten to DuckDB's strptime when its format is a string literal/.test(e.message));
+  // A value that does not match the format fails as in Athena.
+  await assert.rejects(runSql(store, `SELECT date_parse(eventtime, '%Y/%m/%d') FROM cloudtrail_logs`), { code: 'QUERY_INVALID' });
+});
+
+test('SQL: more Trino functions under their Athena names', async () => {
+  const v = async (sql: string) => (await runSql(store, `SELECT ${sql} AS v`)).rows[0]![0];
+  assert.deepEqual(await v(`regexp_split('a,b,,c', ',')`), ['a', 'b', '', 'c']);
+  assert.deepEqual([await v(`array_max([3, 1, 5])`), await v(`array_min([3, 1, 5])`)], [5, 1]);
+  assert.deepEqual(await v(`array_remove([1, 2, 1, 3], 1)`), [2, 3]);
+  assert.deepEqual(await v(`array_union([3, 1, 3], [2, 1, 4])`), [3, 1, 2, 4]);
+  assert.deepEqual(await v(`array_except([1, 2, 2, 3], [3])`), [1, 2]);
+  assert.equal(await v(`arrays_overlap([1, 2], [2, 5])`), true);
+  assert.deepEqual([await v(`slice([1, 2, 3, 4, 5], 2, 2)`), await v(`slice([1, 2, 3, 4, 5], -2, 2)`)], [[2, 3], [4, 5]]);
+  assert.equal(await v(`url_extract_path('https://x.example/a/b?c=1')`), '/a/b');
+  assert.equal(await v(`url_extract_parameter('https://x.example/a?c=1&d=x%20y&e', 'd')`), 'x y');
+  assert.equal(await v(`url_extract_parameter('https://x.example/a?c=1&e', 'e')`), '');
+  assert.equal(await v(`url_extract_parameter('https://x.example/a?c=1', 'z')`), null);
+  assert.deepEqual([await v(`dow(DATE '2026-11-01')`), await v(`doy(DATE '2026-02-01')`), await v(`yow(DATE '2024-12-30')`), await v(`year_of_week(DATE '2024-12-30')`)], [7, 32, 2025, 2025]);
+  assert.equal(await v(`CAST(last_day_of_month(DATE '2024-02-10') AS VARCHAR)`), '2024-02-29');
+  assert.deepEqual([await v(`is_finite(infinity())`), await v(`is_nan(nan())`)], [false, true]);
+  assert.deepEqual([await v(`levenshtein_distance('kitten', 'sitting')`), await v(`hamming_distance('abc', 'abd')`)], [3, 1]);
+  assert.equal(await v(`CAST(with_timezone(TIMESTAMP '2026-11-01 10:00', 'America/New_York') AS VARCHAR)`).then((x) => String(x).slice(0, 16)), await v(`CAST(TIMESTAMPTZ '2026-11-01 15:00:00+00' AS VARCHAR)`).then((x) => String(x).slice(0, 16)));
+  assert.equal(await v(`CAST(at_timezone(TIMESTAMPTZ '2026-11-01 10:00:00+00', 'Asia/Tokyo') AS VARCHAR)`), '2026-11-01 19:00:00');
+  assert.equal(await v(`CAST(from_iso8601_timestamp_nanos('2026-11-01T00:00:00.123456789Z') AS VARCHAR)`).then((x) => String(x).slice(0, 23)), '2026-11-01 00:00:00.123');
+  const agg = await runSql(store, `SELECT every(readonly = 'true') AS e, map_agg(eventid, eventname) AS m FROM cloudtrail_logs WHERE eventid IN ('e1', 'e3')`);
+  assert.equal(agg.rows[0]![0], false);
+  const m = agg.rows[0]![1] as { key: string; value: string }[];
+  assert.deepEqual([...m].sort((a, b) => a.key.localeCompare(b.key)), [{ key: 'e1', value: 'InvokeModel' }, { key: 'e3', value: 'PutObject' }]);
+});
+
 test('SQL: cloudtrail_lake has CloudTrail Lake\'s schema, so Lake queries run on it', async () => {
   const types = await runSql(store, `SELECT column_name, column_type FROM (DESCRIBE cloudtrail_lake)`);
   const ty = Object.fromEntries(types.rows.map((r) => [r[0], String(r[1])]));
@@ -389,6 +444,11 @@ test('the example queries in docs/sql.md run', async () => {
   assert.deepEqual(reads.rows, []);
   const calls = await runSql(store, statements[0]!.replace('current_date - INTERVAL 7 DAY', "DATE '2026-10-01'"));
   assert.deepEqual(calls.rows[0], ['arn:aws:sts::111122223333:assumed-role/DataScientist/alice', 'InvokeModel', 2, 1]);
+  // The fixtures' Bedrock calls fall in the hour after midnight on 1 November: counted without the rewritten functions.
+  const bedrock = await runSql(store, `SELECT count(*) FROM cloudtrail_logs WHERE eventsource = 'bedrock.amazonaws.com' AND eventtime LIKE '2026-11-01T00:%'
+    AND NOT coalesce(list_bool_or(list_transform(resources, r -> r.arn LIKE '%foundation-model%')), FALSE)`);
+  assert.ok(Number(bedrock.rows[0]![0]) >= 3);
+  assert.deepEqual((await runSql(store, statements[2]!)).rows, [['2026-11-01T00:00:00.000Z', bedrock.rows[0]![0]]]);
 });
 
 test('a query that runs the store out of memory says so in words a user can act on', async () => {

@@ -4,6 +4,7 @@
 import { AitrailError, isAitrailError } from '../model/errors.js';
 import { parseStoredJson, storedRecord } from '../model/stored-json.js';
 import { buildLookupQuery, encodeNextToken, type LookupRequest } from '../query/lookup.js';
+import { mayNeedTrinoRewrite, rewriteTrinoCalls } from '../query/trino.js';
 import { sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
 import { listValue, type DuckDBPreparedStatement } from '@duckdb/node-api';
@@ -218,8 +219,29 @@ export interface SqlOptions {
 
 /** Checks that `sql` is one read-only statement (and, with `opts.guard`, reads only what it may) and prepares it. */
 async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise<DuckDBPreparedStatement> {
+  const parse = async (text: string) =>
+    JSON.parse(String((await store.one('SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j', [text]))!.j)) as { error?: boolean; error_message?: string };
+  let parsed: { error?: boolean; error_message?: string } | undefined;
+  if (mayNeedTrinoRewrite(sql)) {
+    // Trino calls no macro can stand for are rewritten in the parsed statement, which DuckDB
+    // then writes back as SQL; a statement it cannot parse is left for the checks below.
+    parsed = await parse(sql);
+    if (!parsed.error) {
+      const { tree, rewritten } = rewriteTrinoCalls(parsed);
+      if (rewritten.length) {
+        // Should DuckDB fail to write the tree back, the query runs as written and fails on the
+        // unknown function with a hint (queryError).
+        const back = await store.one('SELECT json_deserialize_sql(CAST(? AS JSON)) AS s', [JSON.stringify(tree)]).catch(() => undefined);
+        if (back) {
+          sql = String(back.s);
+          // The checks below read the statement that runs: the text DuckDB wrote, parsed again.
+          parsed = undefined;
+        }
+      }
+    }
+  }
   if (opts.guard) {
-    const tree = JSON.parse(String((await store.one('SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j', [sql]))!.j)) as { error?: boolean; error_message?: string };
+    const tree = parsed ?? (await parse(sql));
     if (tree.error) {
       const msg = String(tree.error_message ?? 'invalid SQL');
       throw new AitrailError(/only SELECT/i.test(msg) ? 'QUERY_NOT_READ_ONLY' : 'QUERY_INVALID', /only SELECT/i.test(msg) ? 'only read-only queries are allowed' : msg + lakeHint(sql));
@@ -262,6 +284,8 @@ function queryError(e: unknown, sql?: string): AitrailError {
   let msg = cleanDuckError(e) + lakeHint(sql);
   // `requestparameters.bucketName`: these columns are JSON text, as in Athena's table (which
   // refuses that too); say how to reach into them.
+  const fn = /Scalar Function with name (date_parse|parse_datetime|format_datetime) does not exist/i.exec(msg);
+  if (fn) msg += `\n${fn[1]} is rewritten to DuckDB's ${fn[1] === 'format_datetime' ? 'strftime' : 'strptime'} when its format is a string literal; write the format as one`;
   const member = /Cannot extract field '([^']+)' from expression "(requestparameters|responseelements|additionaleventdata|serviceeventdetails)"/.exec(msg);
   if (member) msg += `\n${member[2]} is JSON text, as in Athena's CloudTrail table: write json_extract_scalar(${member[2]}, '$.${member[1]}')`;
   const err = new AitrailError('QUERY_INVALID', msg, { cause: e });

@@ -1,0 +1,206 @@
+/**
+ * Trino (Athena) calls that no macro can stand for, rewritten in a parsed statement (DuckDB's
+ * json_serialize_sql tree) into DuckDB's own:
+ * - `date_parse(s, 'MySQL format')` → `strptime(s, 'C format')`;
+ * - `parse_datetime(s, 'Joda pattern')` → `strptime(s, …)`, `format_datetime(t, 'Joda pattern')`
+ *   → `strftime(t, …)`;
+ * - `transform(a, x -> …)` → `list_transform`, `filter` is DuckDB's own;
+ * - `any_match`, `all_match`, `none_match(a, x -> …)` → a count of `list_filter`'s result.
+ * DuckDB reads a parsing format only as a constant and a macro cannot take a lambda, hence a
+ * rewrite of the tree, not of the query's text. A format that is not a string literal is left as
+ * written (DuckDB then names the function as unknown). Pure: the caller obtains the tree.
+ */
+import { AitrailError } from '../model/errors.js';
+
+/** Names of the functions rewritten here (lower case). */
+export const TRINO_REWRITTEN = ['date_parse', 'parse_datetime', 'format_datetime', 'transform', 'any_match', 'all_match', 'none_match'] as const;
+
+/** Whether a query's text may call one of them (a cheap test before asking for the tree). */
+export function mayNeedTrinoRewrite(sql: string): boolean {
+  return /\b(date_parse|parse_datetime|format_datetime|transform|any_match|all_match|none_match)\s*\(/i.test(sql);
+}
+
+/** MySQL's format letters (Trino's date_parse and date_format) in C's, for parsing. */
+const MYSQL_LETTERS: Record<string, string> = {
+  a: '%a', b: '%b', c: '%m', d: '%d', e: '%d', f: '%f', H: '%H', h: '%I', I: '%I', i: '%M', j: '%j', k: '%H', l: '%I',
+  M: '%B', m: '%m', p: '%p', r: '%I:%M:%S %p', S: '%S', s: '%S', T: '%H:%M:%S', W: '%A', w: '%w', Y: '%Y', y: '%y', '%': '%%',
+};
+
+/** A MySQL format (`%Y-%m-%d %H:%i:%s`) as strptime's (`%Y-%m-%d %H:%M:%S`). */
+export function mysqlToStrptime(format: string): string {
+  let out = '';
+  for (let i = 0; i < format.length; i++) {
+    const ch = format[i]!;
+    if (ch !== '%') {
+      out += ch;
+      continue;
+    }
+    const letter = format[i + 1];
+    const c = letter === undefined ? undefined : MYSQL_LETTERS[letter];
+    if (c === undefined) {
+      throw new AitrailError(
+        'QUERY_INVALID',
+        letter === undefined
+          ? `date_parse: the format ${JSON.stringify(format)} ends with a lone %`
+          : `date_parse: the format letter %${letter} is not supported (supported: ${Object.keys(MYSQL_LETTERS).map((l) => '%' + l).join(' ')})`,
+      );
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/**
+ * A Joda pattern (Trino's parse_datetime and format_datetime: `yyyy-MM-dd HH:mm:ss.SSS`) as a C
+ * format. `parse`: for strptime (which reads a number of one or two digits with `%m` alike);
+ * otherwise for strftime, where a single letter means no padding.
+ */
+export function jodaToC(pattern: string, fn: string, parse: boolean): string {
+  const pad = (c: string, n: number) => (n >= 2 || parse ? `%${c}` : `%-${c}`);
+  const letters: Record<string, (n: number) => string> = {
+    y: (n) => (n === 2 ? '%y' : '%Y'),
+    Y: (n) => (n === 2 ? '%y' : '%Y'),
+    M: (n) => (n >= 4 ? '%B' : n === 3 ? '%b' : pad('m', n)),
+    d: (n) => pad('d', n),
+    H: (n) => pad('H', n),
+    h: (n) => pad('I', n),
+    m: (n) => pad('M', n),
+    s: (n) => pad('S', n),
+    S: (n) => (n <= 3 ? '%g' : n <= 6 ? '%f' : '%n'),
+    a: () => '%p',
+    E: (n) => (n >= 4 ? '%A' : '%a'),
+    D: (n) => (n >= 3 || parse ? '%j' : '%-j'),
+    e: () => '%u',
+    Z: () => '%z',
+    z: () => '%Z',
+  };
+  let out = '';
+  for (let i = 0; i < pattern.length; ) {
+    const ch = pattern[i]!;
+    if (ch === "'") {
+      // Quoted text, '' being one quote (inside quotes or out).
+      if (pattern[i + 1] === "'") {
+        out += "'";
+        i += 2;
+        continue;
+      }
+      let j = i + 1;
+      for (; j < pattern.length; j++) {
+        if (pattern[j] === "'" && pattern[j + 1] === "'") {
+          out += "'";
+          j++;
+        } else if (pattern[j] === "'") break;
+        else out += pattern[j] === '%' ? '%%' : pattern[j];
+      }
+      if (j >= pattern.length) throw new AitrailError('QUERY_INVALID', `${fn}: the pattern ${JSON.stringify(pattern)} has an unclosed quote`);
+      i = j + 1;
+      continue;
+    }
+    if (/[A-Za-z]/.test(ch)) {
+      let n = 1;
+      while (pattern[i + n] === ch) n++;
+      const to = letters[ch];
+      if (!to) {
+        throw new AitrailError('QUERY_INVALID', `${fn}: the pattern letter ${ch} is not supported (supported: ${Object.keys(letters).join(' ')}, and quoted text)`);
+      }
+      out += to(n);
+      i += n;
+      continue;
+    }
+    out += ch === '%' ? '%%' : ch;
+    i++;
+  }
+  return out;
+}
+
+type Node = Record<string, unknown>;
+
+const isFunction = (n: Node): boolean => n.class === 'FUNCTION' && typeof n.function_name === 'string';
+
+/** A string literal's value, or undefined. */
+function stringConstant(n: unknown): string | undefined {
+  if (!n || typeof n !== 'object') return undefined;
+  const o = n as { class?: string; value?: { type?: { id?: string }; is_null?: boolean; value?: unknown } };
+  if (o.class !== 'CONSTANT' || o.value?.is_null || o.value?.type?.id !== 'VARCHAR' || typeof o.value.value !== 'string') return undefined;
+  return o.value.value;
+}
+
+function withString(n: Node, value: string): Node {
+  const v = n.value as Node;
+  return { ...n, value: { ...v, value } };
+}
+
+/** A function call node like `like` (a call node of the tree), named `name`, with `children`. */
+function call(like: Node, name: string, children: unknown[], extra: Node = {}): Node {
+  return { ...like, alias: '', function_name: name, schema: '', catalog: '', children, is_operator: false, distinct: false, filter: null, ...extra };
+}
+
+function constant(like: Node, value: number): Node {
+  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', ...(Number.isSafeInteger(like.query_location) ? { query_location: like.query_location } : {}), value: { type: { id: 'BIGINT', type_info: null }, is_null: false, value } };
+}
+
+/** `a, x -> p` as a count comparison: any → len(list_filter(a, p)) > 0, and so on. */
+function matchCall(n: Node, name: string, kids: unknown[]): Node {
+  const filtered = call(n, 'list_filter', kids);
+  const count = call(n, 'len', [filtered]);
+  if (name === 'any_match') return call(n, '>', [count, constant(n, 0)], { is_operator: true });
+  if (name === 'none_match') return call(n, '=', [count, constant(n, 0)], { is_operator: true });
+  return call(n, '=', [count, call(n, 'len', [kids[0]])], { is_operator: true });
+}
+
+/** `matchCall` under the call's own alias (`AS x`), which the inner calls must not carry. */
+function aliased(n: Node, r: Node): Node {
+  return { ...r, alias: n.alias ?? '' };
+}
+
+/** One call rewritten, or undefined when it is not one of ours (or its format is not a literal). */
+function rewriteCall(n: Node): Node | undefined {
+  const name = String(n.function_name).toLowerCase();
+  const kids = Array.isArray(n.children) ? (n.children as unknown[]) : [];
+  if (n.schema && n.schema !== '') return undefined;
+  switch (name) {
+    case 'date_parse':
+    case 'parse_datetime':
+    case 'format_datetime': {
+      const fmt = kids.length === 2 ? stringConstant(kids[1]) : undefined;
+      if (fmt === undefined) return undefined;
+      const c = name === 'date_parse' ? mysqlToStrptime(fmt) : jodaToC(fmt, name, name === 'parse_datetime');
+      return { ...n, function_name: name === 'format_datetime' ? 'strftime' : 'strptime', children: [kids[0], withString(kids[1] as Node, c)] };
+    }
+    case 'transform':
+      return kids.length === 2 ? { ...n, function_name: 'list_transform' } : undefined;
+    case 'any_match':
+    case 'all_match':
+    case 'none_match':
+      return kids.length === 2 ? aliased(n, matchCall(n, name, kids)) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The tree with every such call rewritten (a new tree; the input is not changed), and the names
+ * of the functions rewritten (empty: nothing to do). Throws AitrailError('QUERY_INVALID') for a
+ * format letter that has no counterpart.
+ */
+export function rewriteTrinoCalls(tree: unknown): { tree: unknown; rewritten: string[] } {
+  const rewritten = new Set<string>();
+  const walk = (n: unknown): unknown => {
+    if (Array.isArray(n)) return n.map(walk);
+    if (!n || typeof n !== 'object') return n;
+    // A node without a place in the text holds 2^64-1 there, which JavaScript's numbers cannot
+    // carry back to DuckDB; the place is optional, so such values are left out.
+    const entries = Object.entries(n as Node).filter(([k, v]) => k !== 'query_location' || Number.isSafeInteger(v));
+    let o = Object.fromEntries(entries.map(([k, v]) => [k, walk(v)])) as Node;
+    if (isFunction(o)) {
+      const r = rewriteCall(o);
+      if (r) {
+        rewritten.add(String(o.function_name).toLowerCase());
+        o = r;
+      }
+    }
+    return o;
+  };
+  const out = walk(tree);
+  return { tree: out, rewritten: [...rewritten] };
+}
