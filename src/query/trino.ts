@@ -131,9 +131,13 @@ function withString(n: Node, value: string): Node {
   return { ...n, value: { ...v, value } };
 }
 
-/** A function call node like `like` (a call node of the tree), named `name`, with `children`. */
+/** A call of `name` with `children`, at the place of `like` in the text. */
 function call(like: Node, name: string, children: unknown[], extra: Node = {}): Node {
-  return { ...like, alias: '', function_name: name, schema: '', catalog: '', children, is_operator: false, distinct: false, filter: null, ...extra };
+  return {
+    class: 'FUNCTION', type: 'FUNCTION', alias: '', ...(Number.isSafeInteger(like.query_location) ? { query_location: like.query_location } : {}),
+    function_name: name, schema: '', children, filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: false,
+    is_operator: false, export_state: false, catalog: '', ...extra,
+  };
 }
 
 function constant(like: Node, value: number): Node {
@@ -203,4 +207,36 @@ export function rewriteTrinoCalls(tree: unknown): { tree: unknown; rewritten: st
   };
   const out = walk(tree);
   return { tree: out, rewritten: [...rewritten] };
+}
+
+/**
+ * Members of columns of JSON text (`requestParameters.bucketName`, `c.additionalEventData.x.y`)
+ * rewritten as `element_at` calls, which read JSON text and maps alike. `columns`: the names of
+ * such columns, lower case. A reference without an alias of its own is named after its last
+ * member in a select list, as Trino names a field.
+ */
+export function rewriteJsonMembers(tree: unknown, columns: readonly string[]): { tree: unknown; rewritten: string[] } {
+  const rewritten = new Set<string>();
+  const member = (n: Node, inSelect: boolean): Node | undefined => {
+    if (n.class !== 'COLUMN_REF' || !Array.isArray(n.column_names)) return undefined;
+    const names = n.column_names as string[];
+    // The column itself, or qualified by its table (and schema).
+    const at = names.findIndex((x, i) => i <= 2 && i < names.length - 1 && columns.includes(String(x).toLowerCase()));
+    if (at < 0) return undefined;
+    rewritten.add(names.slice(at).join('.'));
+    let out: Node = { ...n, alias: '', column_names: names.slice(0, at + 1) };
+    for (const m of names.slice(at + 1)) {
+      out = call(n, 'element_at', [out, { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: m } }]);
+    }
+    return { ...out, alias: n.alias || (inSelect ? names[names.length - 1] : '') };
+  };
+  const walk = (n: unknown, inSelect = false): unknown => {
+    if (Array.isArray(n)) return n.map((x) => walk(x, inSelect));
+    if (!n || typeof n !== 'object') return n;
+    const o = n as Node;
+    const r = member(o, inSelect);
+    if (r) return r;
+    return Object.fromEntries(Object.entries(o).filter(([k, v]) => k !== 'query_location' || Number.isSafeInteger(v)).map(([k, v]) => [k, walk(v, k === 'select_list')]));
+  };
+  return { tree: walk(tree), rewritten: [...rewritten] };
 }

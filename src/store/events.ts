@@ -4,7 +4,7 @@
 import { AitrailError, isAitrailError } from '../model/errors.js';
 import { parseStoredJson, storedRecord } from '../model/stored-json.js';
 import { buildLookupQuery, encodeNextToken, type LookupRequest } from '../query/lookup.js';
-import { mayNeedTrinoRewrite, rewriteTrinoCalls } from '../query/trino.js';
+import { mayNeedTrinoRewrite, rewriteJsonMembers, rewriteTrinoCalls } from '../query/trino.js';
 import { sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
 import { listValue, type DuckDBPreparedStatement } from '@duckdb/node-api';
@@ -217,50 +217,81 @@ export interface SqlOptions {
   signal?: AbortSignal;
 }
 
-/** Checks that `sql` is one read-only statement (and, with `opts.guard`, reads only what it may) and prepares it. */
-async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise<DuckDBPreparedStatement> {
-  const parse = async (text: string) =>
-    JSON.parse(String((await store.one('SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j', [text]))!.j)) as { error?: boolean; error_message?: string };
-  let parsed: { error?: boolean; error_message?: string } | undefined;
-  if (mayNeedTrinoRewrite(sql)) {
-    // Trino calls no macro can stand for are rewritten in the parsed statement, which DuckDB
-    // then writes back as SQL; a statement it cannot parse is left for the checks below.
-    parsed = await parse(sql);
-    if (!parsed.error) {
-      const { tree, rewritten } = rewriteTrinoCalls(parsed);
-      if (rewritten.length) {
-        // Should DuckDB fail to write the tree back, the query runs as written and fails on the
-        // unknown function with a hint (queryError).
-        const back = await store.one('SELECT json_deserialize_sql(CAST(? AS JSON)) AS s', [JSON.stringify(tree)]).catch(() => undefined);
-        if (back) {
-          sql = String(back.s);
-          // The checks below read the statement that runs: the text DuckDB wrote, parsed again.
-          parsed = undefined;
-        }
-      }
-    }
+type ParsedSql = { error?: boolean; error_message?: string };
+
+/** A statement's tree as DuckDB parses it (json_serialize_sql), or its parse error. */
+async function parseSql(store: Store, sql: string): Promise<ParsedSql> {
+  return JSON.parse(String((await store.one('SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j', [sql]))!.j)) as ParsedSql;
+}
+
+/** A tree written back as SQL by DuckDB, or undefined if it cannot be. */
+async function sqlOfTree(store: Store, tree: unknown): Promise<string | undefined> {
+  const back = await store.one('SELECT json_deserialize_sql(CAST(? AS JSON)) AS s', [JSON.stringify(tree)]).catch(() => undefined);
+  return back ? String(back.s) : undefined;
+}
+
+/** The API's checks of what a statement may read (`tree`: the statement parsed already). */
+async function guardSql(store: Store, sql: string, tree?: ParsedSql): Promise<void> {
+  tree ??= await parseSql(store, sql);
+  if (tree.error) {
+    const msg = String(tree.error_message ?? 'invalid SQL');
+    throw new AitrailError(/only SELECT/i.test(msg) ? 'QUERY_NOT_READ_ONLY' : 'QUERY_INVALID', /only SELECT/i.test(msg) ? 'only read-only queries are allowed' : msg + lakeHint(sql));
   }
-  if (opts.guard) {
-    const tree = parsed ?? (await parse(sql));
-    if (tree.error) {
-      const msg = String(tree.error_message ?? 'invalid SQL');
-      throw new AitrailError(/only SELECT/i.test(msg) ? 'QUERY_NOT_READ_ONLY' : 'QUERY_INVALID', /only SELECT/i.test(msg) ? 'only read-only queries are allowed' : msg + lakeHint(sql));
-    }
-    const bad = sqlViolations(tree);
-    if (bad.length) throw new AitrailError('QUERY_FORBIDDEN', bad.join('; ') + lakeHint(sql));
-  }
+  const bad = sqlViolations(tree);
+  if (bad.length) throw new AitrailError('QUERY_FORBIDDEN', bad.join('; ') + lakeHint(sql));
+}
+
+/** Prepares `sql`, which must be one statement (errors in the user's words, `asWritten` quoted in hints). */
+async function prepareOne(store: Store, sql: string, asWritten: string): Promise<DuckDBPreparedStatement> {
   let extracted;
   try {
     extracted = await store.conn.extractStatements(sql);
   } catch (e) {
-    throw queryError(e, sql);
+    throw queryError(e, asWritten);
   }
   if (extracted.count !== 1) throw new AitrailError('QUERY_INVALID', `expected exactly one SQL statement, found ${extracted.count}`);
-  let prepared;
   try {
-    prepared = await extracted.prepare(0);
+    return await extracted.prepare(0);
   } catch (e) {
-    throw queryError(e, sql);
+    throw queryError(e, asWritten);
+  }
+}
+
+/** Checks that `sql` is one read-only statement (and, with `opts.guard`, reads only what it may) and prepares it. */
+async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise<DuckDBPreparedStatement> {
+  const asWritten = sql;
+  let parsed: ParsedSql | undefined;
+  if (mayNeedTrinoRewrite(sql)) {
+    // Trino calls no macro can stand for are rewritten in the parsed statement, which DuckDB
+    // then writes back as SQL; a statement it cannot parse is left for the checks below. Should
+    // DuckDB fail to write the tree back, the query runs as written and fails on the unknown
+    // function with a hint (queryError).
+    parsed = await parseSql(store, sql);
+    if (!parsed.error) {
+      const { tree, rewritten } = rewriteTrinoCalls(parsed);
+      const back = rewritten.length ? await sqlOfTree(store, tree) : undefined;
+      if (back !== undefined) {
+        sql = back;
+        // The checks below read the statement that runs: the text DuckDB wrote, parsed again.
+        parsed = undefined;
+      }
+    }
+  }
+  if (opts.guard) await guardSql(store, sql, parsed);
+  let prepared: DuckDBPreparedStatement;
+  try {
+    prepared = await prepareOne(store, sql, asWritten);
+  } catch (e) {
+    // `requestParameters.bucketName` on a column of JSON text (Athena's table refuses it too, yet
+    // published playbooks write it): read as element_at(requestParameters, 'bucketName'). Only a
+    // statement DuckDB refused for that is rewritten, so no statement that runs changes meaning.
+    if (!(isAitrailError(e) && JSON_MEMBER_ERROR.test(e.message))) throw e;
+    const tree = await parseSql(store, sql);
+    const members = tree.error ? undefined : rewriteJsonMembers(tree, JSON_TEXT_COLUMNS);
+    const back = members?.rewritten.length ? await sqlOfTree(store, members.tree) : undefined;
+    if (back === undefined) throw e;
+    if (opts.guard) await guardSql(store, back);
+    prepared = await prepareOne(store, back, asWritten);
   }
   const typeName = String(prepared.statementType);
   const kind = typeName in STATEMENT_NAMES ? STATEMENT_NAMES[typeName]! : typeName;
@@ -269,6 +300,11 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
   }
   return prepared;
 }
+
+/** Columns of the views that hold JSON text (or, in cloudtrail_lake, maps of it). */
+const JSON_TEXT_COLUMNS = ['requestparameters', 'responseelements', 'additionaleventdata', 'serviceeventdetails'];
+/** DuckDB's error for a member of such a column (or of a map's value: cloudtrail_lake's nested values are JSON text). */
+const JSON_MEMBER_ERROR = /Cannot extract field '[^']+' from expression "(map_extract_value\()?(requestparameters|responseelements|additionaleventdata|serviceeventdetails)\b/i;
 
 /**
  * A CloudTrail Lake query names its event data store by id (`FROM 5e2676f8-…`, or a sample's
