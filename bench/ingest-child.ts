@@ -4,6 +4,7 @@
  * Usage: node dist/bench/ingest-child.js <logs-folder> <store-dir> [duckdb-memory-limit]
  */
 import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { Store } from '../src/store/db.js';
 import { ingest } from '../src/ingest/index.js';
 import { timeStatements, type SqlKindTime } from './sql-timer.js';
@@ -27,6 +28,14 @@ export interface IngestChildResult {
   systemCpuMs: number;
   /** Wall time inside DuckDB statements during ingest() and close, by statement kind. */
   sql: SqlKindTime[];
+  /** Memory as the run went on: at each tenth of the files done, the RSS then and the peak so far (bytes). */
+  memorySteps: { share: number; events: number; rssBytes: number; peakBytes: number }[];
+}
+
+/** This process's peak RSS so far (VmHWM), in bytes. */
+function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
 }
 
 async function main(): Promise<void> {
@@ -37,9 +46,11 @@ async function main(): Promise<void> {
   const sqlTimes = timeStatements(store);
   const t1 = performance.now();
   let nextReport = 0.1;
+  const memorySteps: IngestChildResult['memorySteps'] = [];
   const summary = await ingest(store, [logs], {
     onProgress: (p) => {
       if (p.filesTotal > 0 && p.filesDone / p.filesTotal >= nextReport) {
+        memorySteps.push({ share: Math.floor((p.filesDone / p.filesTotal) * 10) / 10, events: p.eventsAdded, rssBytes: process.memoryUsage.rss(), peakBytes: peakRss() });
         process.stderr.write(`  ingest: ${Math.round((p.filesDone / p.filesTotal) * 100)}% (${p.eventsAdded.toLocaleString('en-US')} events, ${((performance.now() - t1) / 1000).toFixed(1)} s)\n`);
         while (p.filesDone / p.filesTotal >= nextReport) nextReport += 0.1;
       }
@@ -64,6 +75,7 @@ async function main(): Promise<void> {
     userCpuMs: ru.userCPUTime / 1000,
     systemCpuMs: ru.systemCPUTime / 1000,
     sql: sqlTimes(),
+    memorySteps,
   };
   process.stdout.write(JSON.stringify(out) + '\n');
 }

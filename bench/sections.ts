@@ -268,10 +268,28 @@ export function ingestSection(r: CoreResults): ReportSection {
       `Peak RSS is the larger of the child's \`process.resourceUsage().maxRSS\` (${bytes(i.maxRssKiB * 1024, true)}) and VmHWM sampled from /proc every 100 ms (${bytes(i.sampledHwmBytes, true)}). ` +
         `Records ${int(i.records)}, added ${int(i.eventsAdded)}, duplicates ${int(i.duplicates)}, rejected ${int(i.rejected)}, files ${int(i.filesRead)}.`,
       '',
+      ...memoryStepLines(i),
       ...jsonlLines(r),
       ...s3Lines(r),
     ],
   };
+}
+
+/** Memory over the run: whether the peak grows with the share of the corpus ingested. */
+function memoryStepLines(i: CoreResults['ingest']): string[] {
+  const steps = i.memorySteps ?? [];
+  if (steps.length < 2) return [];
+  const half = steps.find((s) => s.share >= 0.5) ?? steps[0]!;
+  const last = steps[steps.length - 1]!;
+  return [
+    `**Memory as the corpus grows**: the child's RSS when each tenth of the files had been ingested, and its peak so far. The peak after all ${int(last.events)} events is ${ratio(last.peakBytes, half.peakBytes)} the peak after ${int(half.events)}.`,
+    '',
+    ...mdTable(
+      ['Files done', 'Events stored', 'RSS', 'Peak RSS so far'],
+      steps.map((s) => [`${Math.round(s.share * 100)} %`, int(s.events), bytes(s.rssBytes, true), bytes(s.peakBytes, true)]),
+      ['r', 'r', 'r', 'r'],
+    ),
+  ];
 }
 
 /** What the DuckDB peer is, and what it measured. */
