@@ -120,7 +120,9 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       WHEN es IS NULL THEN 'eventSource must be a string, found ' || ${jsonTypeName('tSource')}
       WHEN en IS NULL AND tName IS NULL THEN 'missing eventName'
       WHEN en IS NULL THEN 'eventName must be a string, found ' || ${jsonTypeName('tName')} END`;
-  const flags = `list_filter([
+  // Lists built without lambdas: DuckDB runs a lambda per list element, which cost about 7 % of
+  // a batch's CPU here. Flags hold no comma, so the set ones are joined (concat_ws skips NULLs) and split.
+  const flags = `coalesce(string_split(nullif(concat_ws(',',
       CASE WHEN tTime IS NULL AND ${v('"@timestamp"')} IS NOT NULL THEN 'eventTime-from-@timestamp' END,
       CASE WHEN tTime = 'VARCHAR' AND NOT ${CANONICAL_TIME('tstr')} THEN 'odd-eventTime-format' END,
       CASE WHEN ${v('readOnly')} NOT IN ('true', 'false') THEN 'odd-readOnly' END,
@@ -133,7 +135,9 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       CASE WHEN (${TEXT_SUSPECT}) AND list_contains(list_transform(json_extract(rec, [${TEXT_PATHS.map((p) => sqlString('$.' + p)).join(', ')}]),
           x -> x IS NULL OR left(CAST(x AS VARCHAR), 1) = '"'), FALSE) THEN 'odd-typed-field' END,
       CASE WHEN ${v('userIdentity.sessionContext.attributes.mfaAuthenticated')} NOT IN ('true', 'false') THEN 'odd-mfaAuthenticated' END
-    ], x -> x IS NOT NULL)`;
+    ), ''), ','), []::VARCHAR[])`;
+  /** The values of two paths that are set, as a list. */
+  const present = (a: string, b: string) => `CASE WHEN ${a} IS NULL AND ${b} IS NULL THEN []::VARCHAR[] WHEN ${b} IS NULL THEN [${a}] WHEN ${a} IS NULL THEN [${b}] ELSE [${a}, ${b}] END`;
   const ut = v('userIdentity.type');
   const arn = v('userIdentity.arn');
   const username = `nullif(CASE ${ut}
@@ -167,9 +171,9 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
     ${v('sessionCredentialFromConsole')} AS sessionCredentialFromConsole,
     ${username} AS username,
     CASE WHEN ${v('resources[2].ARN')} IS NOT NULL OR ${v('resources[2].type')} IS NOT NULL THEN json_extract_string(rec, '$.resources[*].type')
-      WHEN ${v('resources[0].ARN')} IS NOT NULL OR ${v('resources[0].type')} IS NOT NULL THEN list_filter([${v('resources[0].type')}, ${v('resources[1].type')}], x -> x IS NOT NULL) END AS resourceTypes,
+      WHEN ${v('resources[0].ARN')} IS NOT NULL OR ${v('resources[0].type')} IS NOT NULL THEN ${present(v('resources[0].type'), v('resources[1].type'))} END AS resourceTypes,
     CASE WHEN ${v('resources[2].ARN')} IS NOT NULL OR ${v('resources[2].type')} IS NOT NULL THEN json_extract_string(rec, '$.resources[*].ARN')
-      WHEN ${v('resources[0].ARN')} IS NOT NULL OR ${v('resources[0].type')} IS NOT NULL THEN list_filter([${v('resources[0].ARN')}, ${v('resources[1].ARN')}], x -> x IS NOT NULL) END AS resourceArns,
+      WHEN ${v('resources[0].ARN')} IS NOT NULL OR ${v('resources[0].type')} IS NOT NULL THEN ${present(v('resources[0].ARN'), v('resources[1].ARN'))} END AS resourceArns,
     nullif(split_part(cls, '|', 1), '') AS aiService, nullif(split_part(cls, '|', 2), '') AS aiActivity,
     ${modelIdSql("split_part(cls, '|', 1)", [
       v('requestParameters.modelId'), v('requestParameters.modelIdentifier'), v('requestParameters.baseModelIdentifier'),
