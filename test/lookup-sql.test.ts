@@ -231,6 +231,10 @@ test('SQL: Trino calls no macro can stand for (date_parse, parse_datetime, forma
       AND any_match(resources, x -> x.type LIKE 'AWS::S3::%') ORDER BY eventid`, 10, { guard: true });
   assert.deepEqual(r.columns, ['eventid', 'arns']);
   assert.deepEqual(r.rows, [['e3', ['arn:aws:s3:::acme-ml-training-data/a.csv', 'arn:aws:s3:::acme-ml-training-data']]]);
+  // Trino forms DuckDB reads as they are: UNNEST … WITH ORDINALITY, ROW and MAP constructors.
+  const ord = await runSql(store, `SELECT t.r.type, t.n FROM cloudtrail_logs CROSS JOIN UNNEST(resources) WITH ORDINALITY AS t(r, n) WHERE eventid = 'e3' ORDER BY t.n`);
+  assert.deepEqual(ord.rows, [['AWS::S3::Object', 1], ['AWS::S3::Bucket', 2]]);
+  assert.deepEqual((await runSql(store, `SELECT CAST(ROW(1, 'a') AS ROW(x INTEGER, y VARCHAR)) AS r, element_at(map(ARRAY['k'], ARRAY[2]), 'k') AS m`)).rows, [[{ x: 1, y: 'a' }, 2]]);
   // The rewritten statement goes through the API's checks like any other.
   await assert.rejects(runSql(store, `SELECT date_parse(eventtime, '%Y') FROM event_store`, 10, { guard: true }), { code: 'QUERY_FORBIDDEN' });
   // A letter with no counterpart, and a format that is not a literal, say so.
