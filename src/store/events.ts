@@ -318,10 +318,11 @@ function lakeHint(sql: string | undefined): string {
 /** A failed query's error, in words a user can act on (`sql`, when the statement is at hand). */
 function queryError(e: unknown, sql?: string): AitrailError {
   let msg = cleanDuckError(e) + lakeHint(sql);
-  // `requestparameters.bucketName`: these columns are JSON text, as in Athena's table (which
-  // refuses that too); say how to reach into them.
+  // A Trino date function left as written: its format was not a literal (see query/trino.ts).
   const fn = /Scalar Function with name (date_parse|parse_datetime|format_datetime) does not exist/i.exec(msg);
   if (fn) msg += `\n${fn[1]} is rewritten to DuckDB's ${fn[1] === 'format_datetime' ? 'strftime' : 'strptime'} when its format is a string literal; write the format as one`;
+  // `requestparameters.bucketName` that could not be read as element_at (prepareRead): these
+  // columns are JSON text, as in Athena's table (which refuses that too); say how to reach into them.
   const member = /Cannot extract field '([^']+)' from expression "(requestparameters|responseelements|additionaleventdata|serviceeventdetails)"/.exec(msg);
   if (member) msg += `\n${member[2]} is JSON text, as in Athena's CloudTrail table: write json_extract_scalar(${member[2]}, '$.${member[1]}')`;
   const err = new AitrailError('QUERY_INVALID', msg, { cause: e });
