@@ -204,6 +204,9 @@ test('SQL: members of JSON text columns, as published playbooks write them, read
     assert.deepEqual(r.columns, ['bucket', 'key', 'deep', 'objects']);
     assert.deepEqual(r.rows, [['acme-ml-training-data', 'a.csv', null, 1]]);
   }
+  // A key is found whatever its case (as a struct's fields are), the key as written first.
+  assert.deepEqual((await runSql(store, `SELECT requestparameters.bucketname, REQUESTPARAMETERS.KEY FROM cloudtrail_logs WHERE eventid = 'e3'`)).rows, [['acme-ml-training-data', 'a.csv']]);
+  assert.deepEqual((await runSql(store, `SELECT requestParameters.resourceconfig.INSTANCETYPE AS it FROM cloudtrail_logs WHERE eventid = 'e7'`)).rows, [['ml.p4d.24xlarge']]);
   // Nested members, and cloudtrail_lake's maps alike.
   assert.deepEqual((await runSql(store, `SELECT requestParameters.resourceConfig.instanceType FROM cloudtrail_logs WHERE eventid = 'e7'`)).rows, [['ml.p4d.24xlarge']]);
   assert.deepEqual((await runSql(store, `SELECT requestParameters.resourceConfig.instanceType AS it FROM cloudtrail_lake WHERE eventid = 'e7'`)).rows, [['ml.p4d.24xlarge']]);

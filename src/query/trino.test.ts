@@ -82,7 +82,7 @@ test('only text that may call one of them is parsed for the rewrite', () => {
   assert.equal(mayNeedTrinoRewrite(`SELECT list_transform(a, x -> x), date_format(t, '%Y')`), false);
 });
 
-test('members of JSON text columns become element_at calls, named after their last member in a select list', () => {
+test('members of JSON text columns become json_member calls, named after their last member in a select list', () => {
   const ref = (names: string[], alias = '') => ({ ...col(names[0]!), alias, column_names: names });
   const input = { error: false, statements: [{ node: { type: 'SELECT_NODE', select_list: [ref(['requestParameters', 'bucketName']), ref(['c', 'additionalEventData', 'a', 'b'], 'x'), ref(['useridentity', 'arn'])],
     where_clause: ref(['RequestParameters', 'key']) } }] };
@@ -90,18 +90,19 @@ test('members of JSON text columns become element_at calls, named after their la
   assert.deepEqual(rewritten.sort(), ['RequestParameters.key', 'additionalEventData.a.b', 'requestParameters.bucketName']);
   const node = (out as typeof input).statements[0]!.node as unknown as { select_list: Record<string, unknown>[]; where_clause: Record<string, unknown> };
   const [first, second, third] = node.select_list;
-  assert.equal(first!.function_name, 'element_at');
+  assert.equal(first!.function_name, 'json_member');
   assert.equal(first!.alias, 'bucketName');
   assert.deepEqual((first!.children as Record<string, unknown>[])[0]!.column_names, ['requestParameters']);
   assert.equal(((first!.children as Record<string, unknown>[])[1]!.value as { value: string }).value, 'bucketName');
-  // c.additionalEventData.a.b → element_at(element_at(c.additionalEventData, 'a'), 'b') AS x
+  // c.additionalEventData.a.b → json_member(json_member_json(c.additionalEventData, 'a'), 'b') AS x
   assert.equal(second!.alias, 'x');
   const inner = (second!.children as Record<string, unknown>[])[0]!;
-  assert.equal(inner.function_name, 'element_at');
+  assert.equal(second!.function_name, 'json_member');
+  assert.equal(inner.function_name, 'json_member_json');
   assert.equal(inner.alias, '');
   assert.deepEqual((inner.children as Record<string, unknown>[])[0]!.column_names, ['c', 'additionalEventData']);
   // Other columns' members, and a reference outside the select list (no alias there), as expected.
   assert.deepEqual(third!.column_names, ['useridentity', 'arn']);
-  assert.equal(node.where_clause.function_name, 'element_at');
+  assert.equal(node.where_clause.function_name, 'json_member');
   assert.equal(node.where_clause.alias, '');
 });

@@ -211,9 +211,11 @@ export function rewriteTrinoCalls(tree: unknown): { tree: unknown; rewritten: st
 
 /**
  * Members of columns of JSON text (`requestParameters.bucketName`, `c.additionalEventData.x.y`)
- * rewritten as `element_at` calls, which read JSON text and maps alike. `columns`: the names of
- * such columns, lower case. A reference without an alias of its own is named after its last
- * member in a select list, as Trino names a field.
+ * rewritten as calls of the store's `json_member` macros (store/db.ts), which read JSON text and
+ * maps alike and find a key whatever its case, as a struct's fields are found: the last member
+ * as text, the ones before as JSON. `columns`: the names of such columns, lower case. A
+ * reference without an alias of its own is named after its last member in a select list, as
+ * Trino names a field.
  */
 export function rewriteJsonMembers(tree: unknown, columns: readonly string[]): { tree: unknown; rewritten: string[] } {
   const rewritten = new Set<string>();
@@ -225,9 +227,11 @@ export function rewriteJsonMembers(tree: unknown, columns: readonly string[]): {
     if (at < 0) return undefined;
     rewritten.add(names.slice(at).join('.'));
     let out: Node = { ...n, alias: '', column_names: names.slice(0, at + 1) };
-    for (const m of names.slice(at + 1)) {
-      out = call(n, 'element_at', [out, { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: m } }]);
-    }
+    const members = names.slice(at + 1);
+    members.forEach((m, i) => {
+      const key = { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: m } };
+      out = call(n, i === members.length - 1 ? 'json_member' : 'json_member_json', [out, key]);
+    });
     return { ...out, alias: n.alias || (inSelect ? names[names.length - 1] : '') };
   };
   const walk = (n: unknown, inSelect = false): unknown => {

@@ -73,6 +73,15 @@ async function connectTo(instance: DuckDBInstance): Promise<DuckDBConnection> {
   // Typed macro parameters cannot be stored in the store's format (v1.2.0), so it is a temporary
   // macro of each connection, ahead of the stored one (JSON text and maps only) in the search path.
   await conn.run(`CREATE OR REPLACE TEMP MACRO element_at(m VARCHAR, k) AS json_extract_string(m, '$.' || k), (m, k) AS m[k]`);
+  // A member of JSON text or of a map, written `requestParameters.bucketName` (see query/trino.ts's
+  // rewriteJsonMembers): the key as written, else the first key equal to it but for case, as a
+  // struct's fields are found. `json_member_json` gives a member that is itself read into (as JSON).
+  // A key without `$` is one key to json_extract, whatever it holds.
+  const ci = (keys: string) => `list_filter(${keys}, x -> lower(x) = lower(k))[1]`;
+  await conn.run(`CREATE OR REPLACE TEMP MACRO json_member(m VARCHAR, k) AS coalesce(json_extract_string(m, k), json_extract_string(m, ${ci('json_keys(m)')})),
+    (m, k) AS coalesce(m[k], m[${ci('map_keys(m)')}])`);
+  await conn.run(`CREATE OR REPLACE TEMP MACRO json_member_json(m VARCHAR, k) AS coalesce(json_extract(m, k), json_extract(m, ${ci('json_keys(m)')})),
+    (m, k) AS coalesce(m[k], m[${ci('map_keys(m)')}])`);
   return conn;
 }
 

@@ -283,7 +283,7 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
     prepared = await prepareOne(store, sql, asWritten);
   } catch (e) {
     // `requestParameters.bucketName` on a column of JSON text (Athena's table refuses it too, yet
-    // published playbooks write it): read as element_at(requestParameters, 'bucketName'). Only a
+    // published playbooks write it): read as json_member(requestParameters, 'bucketName'). Only a
     // statement DuckDB refused for that is rewritten, so no statement that runs changes meaning.
     if (!(isAitrailError(e) && JSON_MEMBER_ERROR.test(e.message))) throw e;
     const tree = await parseSql(store, sql);
@@ -321,7 +321,7 @@ function queryError(e: unknown, sql?: string): AitrailError {
   // A Trino date function left as written: its format was not a literal (see query/trino.ts).
   const fn = /Scalar Function with name (date_parse|parse_datetime|format_datetime) does not exist/i.exec(msg);
   if (fn) msg += `\n${fn[1]} is rewritten to DuckDB's ${fn[1] === 'format_datetime' ? 'strftime' : 'strptime'} when its format is a string literal; write the format as one`;
-  // `requestparameters.bucketName` that could not be read as element_at (prepareRead): these
+  // `requestparameters.bucketName` that could not be read as json_member (prepareRead): these
   // columns are JSON text, as in Athena's table (which refuses that too); say how to reach into them.
   const member = /Cannot extract field '([^']+)' from expression "(requestparameters|responseelements|additionaleventdata|serviceeventdetails)"/.exec(msg);
   if (member) msg += `\n${member[2]} is JSON text, as in Athena's CloudTrail table: write json_extract_scalar(${member[2]}, '$.${member[1]}')`;
