@@ -315,6 +315,11 @@ test('every query of the console\'s gallery runs, through the API\'s checks', as
     assert.ok(r.columns.length > 0, q.name);
   }
   // The Lake example finds the fixtures' Bedrock calls.
+  // The playbook example, asked for writes instead of reads, finds the fixtures' PutObject to the training bucket.
+  const playbook = await runSql(store, GALLERY.find((q) => q.sql.includes('date_parse'))!.sql.replace(`eventname = 'GetObject'`, `eventname = 'PutObject'`), 100, { guard: true });
+  const e3 = (await runSql(store, `SELECT useridentity.arn, sourceipaddress FROM cloudtrail_logs WHERE eventid = 'e3'`)).rows[0]!;
+  assert.deepEqual(playbook.columns, ['principal', 'sourceipaddress', 'bucket', 'reads', 'bytes_out', 'last_read']);
+  assert.deepEqual(playbook.rows, [[e3[0], e3[1], 'acme-ml-training-data', 1, null, '2026-11-01T00:03:00.000Z']]);
   const lake = await runSql(store, GALLERY.find((q) => q.sql.includes('cloudtrail_lake'))!.sql, 100, { guard: true });
   assert.ok(lake.rows.some((r) => r[1] === 'InvokeModel' && r[2] === 'anthropic.claude-3-haiku-20240307-v1:0' && r[3] === 2), JSON.stringify(lake.rows));
 });

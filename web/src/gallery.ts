@@ -140,6 +140,21 @@ ORDER BY calls DESC
 LIMIT 100`,
   },
   {
+    name: 'Athena playbook: reads of training buckets (cloudtrail_logs)',
+    description: "As AWS's incident response playbooks write it: members of JSON text and date_parse work.",
+    sql: `SELECT useridentity.arn AS principal, sourceipaddress,
+       requestParameters.bucketName AS bucket,
+       count(*) AS reads,
+       sum(CAST(additionalEventData.bytesTransferredOut AS BIGINT)) AS bytes_out,
+       max(date_parse(eventtime, '%Y-%m-%dT%H:%i:%sZ')) AS last_read
+FROM cloudtrail_logs
+WHERE eventsource = 's3.amazonaws.com' AND eventname = 'GetObject'
+  AND requestParameters.bucketName LIKE '%training%'
+GROUP BY 1, 2, 3
+ORDER BY reads DESC
+LIMIT 100`,
+  },
+  {
     name: 'CloudTrail Lake: Bedrock calls by principal (cloudtrail_lake)',
     description: 'A CloudTrail Lake query, its data store id replaced by cloudtrail_lake.',
     sql: `SELECT userIdentity.arn, eventName, element_at(requestParameters, 'modelId') AS model,
