@@ -13,11 +13,12 @@
 import { AitrailError } from '../model/errors.js';
 
 /** Names of the functions rewritten here (lower case). */
-export const TRINO_REWRITTEN = ['date_parse', 'parse_datetime', 'format_datetime', 'transform', 'any_match', 'all_match', 'none_match'] as const;
+const TRINO_REWRITTEN = ['date_parse', 'parse_datetime', 'format_datetime', 'transform', 'any_match', 'all_match', 'none_match'];
+const MAY_CALL = new RegExp(`\\b(${TRINO_REWRITTEN.join('|')})\\s*\\(`, 'i');
 
 /** Whether a query's text may call one of them (a cheap test before asking for the tree). */
 export function mayNeedTrinoRewrite(sql: string): boolean {
-  return /\b(date_parse|parse_datetime|format_datetime|transform|any_match|all_match|none_match)\s*\(/i.test(sql);
+  return MAY_CALL.test(sql);
 }
 
 /** MySQL's format letters (Trino's date_parse and date_format) in C's, for parsing. */
@@ -116,7 +117,22 @@ export function jodaToC(pattern: string, fn: string, parse: boolean): string {
 
 type Node = Record<string, unknown>;
 
-const isFunction = (n: Node): boolean => n.class === 'FUNCTION' && typeof n.function_name === 'string';
+/**
+ * A copy of a tree in which each node, its children done first, is offered to `visit` (told
+ * whether it is an item of a select list), whose result stands in its place. A node without a
+ * place in the text holds 2^64-1 there, which JavaScript's numbers cannot carry back to DuckDB;
+ * the place is optional, so such values are left out.
+ */
+function mapTree(tree: unknown, visit: (n: Node, inSelect: boolean) => Node | undefined): unknown {
+  const walk = (n: unknown, inSelect: boolean): unknown => {
+    if (Array.isArray(n)) return n.map((x) => walk(x, inSelect));
+    if (!n || typeof n !== 'object') return n;
+    const entries = Object.entries(n as Node).filter(([k, v]) => k !== 'query_location' || Number.isSafeInteger(v));
+    const o = Object.fromEntries(entries.map(([k, v]) => [k, walk(v, k === 'select_list')])) as Node;
+    return visit(o, inSelect) ?? o;
+  };
+  return walk(tree, false);
+}
 
 /** A string literal's value, or undefined. */
 function stringConstant(n: unknown): string | undefined {
@@ -160,7 +176,8 @@ function aliased(n: Node, r: Node): Node {
 
 /** One call rewritten, or undefined when it is not one of ours (or its format is not a literal). */
 function rewriteCall(n: Node): Node | undefined {
-  const name = String(n.function_name).toLowerCase();
+  if (n.class !== 'FUNCTION' || typeof n.function_name !== 'string') return undefined;
+  const name = n.function_name.toLowerCase();
   const kids = Array.isArray(n.children) ? (n.children as unknown[]) : [];
   if (n.schema && n.schema !== '') return undefined;
   switch (name) {
@@ -189,23 +206,11 @@ function rewriteCall(n: Node): Node | undefined {
  */
 export function rewriteTrinoCalls(tree: unknown): { tree: unknown; rewritten: string[] } {
   const rewritten = new Set<string>();
-  const walk = (n: unknown): unknown => {
-    if (Array.isArray(n)) return n.map(walk);
-    if (!n || typeof n !== 'object') return n;
-    // A node without a place in the text holds 2^64-1 there, which JavaScript's numbers cannot
-    // carry back to DuckDB; the place is optional, so such values are left out.
-    const entries = Object.entries(n as Node).filter(([k, v]) => k !== 'query_location' || Number.isSafeInteger(v));
-    let o = Object.fromEntries(entries.map(([k, v]) => [k, walk(v)])) as Node;
-    if (isFunction(o)) {
-      const r = rewriteCall(o);
-      if (r) {
-        rewritten.add(String(o.function_name).toLowerCase());
-        o = r;
-      }
-    }
-    return o;
-  };
-  const out = walk(tree);
+  const out = mapTree(tree, (n) => {
+    const r = rewriteCall(n);
+    if (r) rewritten.add(String(n.function_name).toLowerCase());
+    return r;
+  });
   return { tree: out, rewritten: [...rewritten] };
 }
 
@@ -234,13 +239,5 @@ export function rewriteJsonMembers(tree: unknown, columns: readonly string[]): {
     });
     return { ...out, alias: n.alias || (inSelect ? names[names.length - 1] : '') };
   };
-  const walk = (n: unknown, inSelect = false): unknown => {
-    if (Array.isArray(n)) return n.map((x) => walk(x, inSelect));
-    if (!n || typeof n !== 'object') return n;
-    const o = n as Node;
-    const r = member(o, inSelect);
-    if (r) return r;
-    return Object.fromEntries(Object.entries(o).filter(([k, v]) => k !== 'query_location' || Number.isSafeInteger(v)).map(([k, v]) => [k, walk(v, k === 'select_list')]));
-  };
-  return { tree: walk(tree), rewritten: [...rewritten] };
+  return { tree: mapTree(tree, member), rewritten: [...rewritten] };
 }

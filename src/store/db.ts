@@ -78,10 +78,10 @@ async function connectTo(instance: DuckDBInstance): Promise<DuckDBConnection> {
   // struct's fields are found. `json_member_json` gives a member that is itself read into (as JSON).
   // A key without `$` is one key to json_extract, whatever it holds.
   const ci = (keys: string) => `list_filter(${keys}, x -> lower(x) = lower(k))[1]`;
-  await conn.run(`CREATE OR REPLACE TEMP MACRO json_member(m VARCHAR, k) AS coalesce(json_extract_string(m, k), json_extract_string(m, ${ci('json_keys(m)')})),
-    (m, k) AS coalesce(m[k], m[${ci('map_keys(m)')}])`);
-  await conn.run(`CREATE OR REPLACE TEMP MACRO json_member_json(m VARCHAR, k) AS coalesce(json_extract(m, k), json_extract(m, ${ci('json_keys(m)')})),
-    (m, k) AS coalesce(m[k], m[${ci('map_keys(m)')}])`);
+  const member = (extract: string) =>
+    `(m VARCHAR, k) AS coalesce(${extract}(m, k), ${extract}(m, ${ci('json_keys(m)')})), (m, k) AS coalesce(m[k], m[${ci('map_keys(m)')}])`;
+  await conn.run(`CREATE OR REPLACE TEMP MACRO json_member${member('json_extract_string')}`);
+  await conn.run(`CREATE OR REPLACE TEMP MACRO json_member_json${member('json_extract')}`);
   return conn;
 }
 

@@ -230,8 +230,8 @@ async function sqlOfTree(store: Store, tree: unknown): Promise<string | undefine
   return back ? String(back.s) : undefined;
 }
 
-/** The API's checks of what a statement may read (`tree`: the statement parsed already). */
-async function guardSql(store: Store, sql: string, tree?: ParsedSql): Promise<void> {
+/** The API's checks of what a statement may read (`tree`: the statement parsed already); gives its tree. */
+async function guardSql(store: Store, sql: string, tree?: ParsedSql): Promise<ParsedSql> {
   tree ??= await parseSql(store, sql);
   if (tree.error) {
     const msg = String(tree.error_message ?? 'invalid SQL');
@@ -239,6 +239,7 @@ async function guardSql(store: Store, sql: string, tree?: ParsedSql): Promise<vo
   }
   const bad = sqlViolations(tree);
   if (bad.length) throw new AitrailError('QUERY_FORBIDDEN', bad.join('; ') + lakeHint(sql));
+  return tree;
 }
 
 /** Prepares `sql`, which must be one statement (errors in the user's words, `asWritten` quoted in hints). */
@@ -260,6 +261,7 @@ async function prepareOne(store: Store, sql: string, asWritten: string): Promise
 /** Checks that `sql` is one read-only statement (and, with `opts.guard`, reads only what it may) and prepares it. */
 async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise<DuckDBPreparedStatement> {
   const asWritten = sql;
+  // The tree of `sql`, once it has been parsed.
   let parsed: ParsedSql | undefined;
   if (mayNeedTrinoRewrite(sql)) {
     // Trino calls no macro can stand for are rewritten in the parsed statement, which DuckDB
@@ -277,7 +279,7 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
       }
     }
   }
-  if (opts.guard) await guardSql(store, sql, parsed);
+  if (opts.guard) parsed = await guardSql(store, sql, parsed);
   let prepared: DuckDBPreparedStatement;
   try {
     prepared = await prepareOne(store, sql, asWritten);
@@ -286,7 +288,7 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
     // published playbooks write it): read as json_member(requestParameters, 'bucketName'). Only a
     // statement DuckDB refused for that is rewritten, so no statement that runs changes meaning.
     if (!(isAitrailError(e) && JSON_MEMBER_ERROR.test(e.message))) throw e;
-    const tree = await parseSql(store, sql);
+    const tree = parsed ?? (await parseSql(store, sql));
     const members = tree.error ? undefined : rewriteJsonMembers(tree, JSON_TEXT_COLUMNS);
     const back = members?.rewritten.length ? await sqlOfTree(store, members.tree) : undefined;
     if (back === undefined) throw e;
@@ -304,7 +306,7 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
 /** Columns of the views that hold JSON text (or, in cloudtrail_lake, maps of it). */
 const JSON_TEXT_COLUMNS = ['requestparameters', 'responseelements', 'additionaleventdata', 'serviceeventdetails'];
 /** DuckDB's error for a member of such a column (or of a map's value: cloudtrail_lake's nested values are JSON text). */
-const JSON_MEMBER_ERROR = /Cannot extract field '[^']+' from expression "(map_extract_value\()?(requestparameters|responseelements|additionaleventdata|serviceeventdetails)\b/i;
+const JSON_MEMBER_ERROR = new RegExp(`Cannot extract field '([^']+)' from expression "(map_extract_value\\()?(${JSON_TEXT_COLUMNS.join('|')})\\b`, 'i');
 
 /**
  * A CloudTrail Lake query names its event data store by id (`FROM 5e2676f8-…`, or a sample's
@@ -323,8 +325,8 @@ function queryError(e: unknown, sql?: string): AitrailError {
   if (fn) msg += `\n${fn[1]} is rewritten to DuckDB's ${fn[1] === 'format_datetime' ? 'strftime' : 'strptime'} when its format is a string literal; write the format as one`;
   // `requestparameters.bucketName` that could not be read as json_member (prepareRead): these
   // columns are JSON text, as in Athena's table (which refuses that too); say how to reach into them.
-  const member = /Cannot extract field '([^']+)' from expression "(requestparameters|responseelements|additionaleventdata|serviceeventdetails)"/.exec(msg);
-  if (member) msg += `\n${member[2]} is JSON text, as in Athena's CloudTrail table: write json_extract_scalar(${member[2]}, '$.${member[1]}')`;
+  const member = JSON_MEMBER_ERROR.exec(msg);
+  if (member && !member[2]) msg += `\n${member[3]} is JSON text, as in Athena's CloudTrail table: write json_extract_scalar(${member[3]}, '$.${member[1]}')`;
   const err = new AitrailError('QUERY_INVALID', msg, { cause: e });
   return outOfMemory(err) ?? err;
 }
