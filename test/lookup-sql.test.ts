@@ -169,6 +169,23 @@ test('SQL: the events view and Athena-style queries on cloudtrail_logs', async (
   assert.doesNotMatch(text, /record|DELIM/i);
 });
 
+test('SQL: the partition columns of the Athena tables people create over CloudTrail', async () => {
+  // Athena's manual-partition and projection tables (region, year, month, day, account;
+  // "timestamp"), and Security Analytics Bootstrap's and the playbooks workshop's table
+  // (date_partition, region_partition, account_partition), all derived from the event.
+  const cols = ['region', 'year', 'month', 'day', '"timestamp"', 'account', 'date_partition', 'region_partition', 'account_partition'];
+  const e3 = await runSql(store, `SELECT ${cols.join(', ')} FROM cloudtrail_logs WHERE eventid = 'e3'`);
+  assert.deepEqual(e3.rows, [['us-east-1', '2026', '11', '01', '2026/11/01', '111122223333', '2026/11/01', 'us-east-1', '111122223333']]);
+  // The workshop's query shape: partition filters, grouped by one of them.
+  const workshop = (from: string) => runSql(store, `SELECT region_partition, count(*) AS eventcount FROM cloudtrail_logs
+    WHERE date_partition >= '${from}' AND date_partition <= '2026/11/30' AND account_partition = '111122223333'
+    AND region_partition IN ('us-east-1', 'us-east-2', 'us-west-2') GROUP BY region_partition`);
+  const all = await store.one(`SELECT count(*) AS n FROM event_store WHERE awsRegion = 'us-east-1' AND recipientAccountId = '111122223333'`);
+  assert.ok(Number(all!.n) >= 10);
+  assert.deepEqual((await workshop('2026/11/01')).rows, [['us-east-1', Number(all!.n)]]);
+  assert.deepEqual((await workshop('2026/11/02')).rows, []);
+});
+
 test('SQL: Athena (Trino) functions DuckDB lacks or spells otherwise', async () => {
   const one = async (sql: string) => (await runSql(store, `SELECT ${sql} AS v FROM cloudtrail_logs WHERE eventid = 'e3'`)).rows[0]![0];
   // replace with two arguments removes; with three it is DuckDB's own.
