@@ -326,6 +326,28 @@ test('SQL: cloudtrail_lake has CloudTrail Lake\'s schema, so Lake queries run on
   await assert.rejects(runSql(store, `SELECT nope FROM events`), (e: Error) => !e.message.includes('CloudTrail Lake') || assert.fail(e.message));
 });
 
+test('an Athena query that names its own CloudTrail table says which view stands for it; another unknown table lists the views', async () => {
+  for (const from of ['cloudtrail_logs_pp', '"default"."cloudtrail_logs_acme"', '"irworkshopgluedatabase"."irworkshopgluetablecloudtrail"', 'CloudTrail']) {
+    for (const guard of [false, true]) {
+      await assert.rejects(runSql(store, `SELECT eventname FROM ${from} LIMIT 1`, 10, { guard }), (e: Error) => {
+        assert.match(e.message, /looks like an Athena table over CloudTrail logs: here that table is the cloudtrail_logs view \(FROM cloudtrail_logs\)/, `${from}, guard ${guard}`);
+        // DuckDB's own guess here would be cloudtrail_lake, a view of other columns.
+        assert.doesNotMatch(e.message, /Did you mean/);
+        return true;
+      });
+    }
+  }
+  // DuckDB guesses one of its catalog tables for an unknown name; the message lists what there is to read instead.
+  await assert.rejects(runSql(store, 'SELECT * FROM nosuch'), (e: Error) => {
+    assert.match(e.message, /Table with name nosuch does not exist/);
+    assert.match(e.message, /Readable tables and views: events, cloudtrail_logs, cloudtrail_lake/);
+    assert.doesNotMatch(e.message, /Did you mean|Athena table/);
+    return true;
+  });
+  // A near miss of a view keeps DuckDB's guess.
+  await assert.rejects(runSql(store, 'SELECT * FROM event'), /Did you mean "events"\?/);
+});
+
 test('every query of the console\'s gallery runs, through the API\'s checks', async () => {
   for (const q of GALLERY) {
     const r = await runSql(store, q.sql, 100, { guard: true });

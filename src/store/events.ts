@@ -5,7 +5,7 @@ import { AitrailError, isAitrailError } from '../model/errors.js';
 import { parseStoredJson, storedRecord } from '../model/stored-json.js';
 import { buildLookupQuery, encodeNextToken, type LookupRequest } from '../query/lookup.js';
 import { mayNeedTrinoRewrite, rewriteJsonMembers, rewriteTrinoCalls } from '../query/trino.js';
-import { sqlViolations } from '../query/sqlguard.js';
+import { ALLOWED_RELATIONS, sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
 import { listValue, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { isOutOfMemory, type Row, type Store } from './db.js';
@@ -238,7 +238,7 @@ async function guardSql(store: Store, sql: string, tree?: ParsedSql): Promise<Pa
     throw new AitrailError(/only SELECT/i.test(msg) ? 'QUERY_NOT_READ_ONLY' : 'QUERY_INVALID', /only SELECT/i.test(msg) ? 'only read-only queries are allowed' : msg + lakeHint(sql));
   }
   const bad = sqlViolations(tree);
-  if (bad.length) throw new AitrailError('QUERY_FORBIDDEN', bad.join('; ') + lakeHint(sql));
+  if (bad.length) throw new AitrailError('QUERY_FORBIDDEN', tableHint(bad.join('; ')) + lakeHint(sql));
   return tree;
 }
 
@@ -317,9 +317,27 @@ function lakeHint(sql: string | undefined): string {
   return id ? `\n${id[1]} looks like a CloudTrail Lake event data store: Lake queries run on the cloudtrail_lake view (FROM cloudtrail_lake)` : '';
 }
 
+/**
+ * A relation that does not exist. An Athena query names the table its author created over
+ * CloudTrail (`cloudtrail_logs_pp`, `"db"."cloudtrail"`, the workshop's
+ * `irworkshopgluetablecloudtrail`): say which view stands for it, instead of DuckDB's guess at the
+ * nearest name (which may be Lake's view, of other columns). For another name, DuckDB's guess may
+ * be one of its own catalog tables (`pg_sequences`): list the views instead.
+ */
+function tableHint(msg: string): string {
+  const m = /Table with name "?([^"\s!]+)"? does not exist|reading '([^']+)' is not allowed/.exec(msg);
+  const name = m?.[1] ?? m?.[2];
+  if (!name || ALLOWED_RELATIONS.has(name.toLowerCase())) return msg;
+  if (/trail/i.test(name.split('.').pop()!)) {
+    return `${msg.replace(/\nDid you mean "[^"]*"\?/, '')}\n${name} looks like an Athena table over CloudTrail logs: here that table is the cloudtrail_logs view (FROM cloudtrail_logs); CloudTrail Lake's is cloudtrail_lake`;
+  }
+  const guess = /\nDid you mean "([^"]*)"\?/.exec(msg);
+  return guess && !ALLOWED_RELATIONS.has(guess[1]!.toLowerCase()) ? msg.replace(guess[0], `\nReadable tables and views: ${[...ALLOWED_RELATIONS].join(', ')}`) : msg;
+}
+
 /** A failed query's error, in words a user can act on (`sql`, when the statement is at hand). */
 function queryError(e: unknown, sql?: string): AitrailError {
-  let msg = cleanDuckError(e) + lakeHint(sql);
+  let msg = tableHint(cleanDuckError(e)) + lakeHint(sql);
   // A Trino date function left as written: its format was not a literal (see query/trino.ts).
   const fn = /Scalar Function with name (date_parse|parse_datetime|format_datetime) does not exist/i.exec(msg);
   if (fn) msg += `\n${fn[1]} is rewritten to DuckDB's ${fn[1] === 'format_datetime' ? 'strftime' : 'strptime'} when its format is a string literal; write the format as one`;
