@@ -304,6 +304,17 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     assert.equal(run('--query', "Events[?EventName=='Converse'].[EventId, EventName]", '--output', 'text').out, 'p5\tConverse\np3\tConverse\np1\tConverse\n');
     assert.equal(run('--query', 'length(Events)', '--output', 'text').out, '7\n');
     assert.equal(run('--query', 'Events[:2].{id: EventId}', '--output', 'jsonl').out, '{"id":"p6"}\n{"id":"p5"}\n');
+    // --output table with --query: the AWS CLI's table, under the operation's name (80 columns off a terminal).
+    assert.equal(run('--query', "Events[?EventName=='Converse'].[EventId, EventName]", '--output', 'table').out, [
+      '--------------------',
+      '|   LookupEvents   |',
+      '+-----+------------+',
+      '|  p5 |  Converse  |',
+      '|  p3 |  Converse  |',
+      '|  p1 |  Converse  |',
+      '+-----+------------+',
+      '',
+    ].join('\n'));
 
     // --output text: one EVENTS line per event with its scalar members in key order (empty where
     // it has none), a RESOURCES line per resource; with a NextToken, the token comes first.
@@ -353,7 +364,7 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
       [['--page-size', '0'], /--page-size must be a whole number of at least 1, not '0'/],
       [['--max-items', 'ten'], /--max-items must be a whole number of at least 1, not 'ten'/],
       [['--query', 'Events[?'], /--query 'Events\[\?' is not a JMESPath expression/],
-      [['--query', 'Events', '--output', 'csv'], /--query's result is printed as json, text or jsonl, not csv/],
+      [['--query', 'Events', '--output', 'csv'], /--query's result is printed as json, jsonl, text or table, not csv/],
       [['--region', 'eu-*'], /--region must be a Region name such as us-east-1, not 'eu-\*'/],
       [['--cli-input-json', '{"Nope": 1}'], /--cli-input-json: unknown parameter "Nope", must be one of: LookupAttributes, StartTime/],
       [['--cli-input-json', '{"MaxResults": "2"}'], /--cli-input-json: MaxResults must be a number, not "2"/],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileQuery, formatText } from './awscli.js';
+import { compileQuery, formatTable, formatText } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
 
 test('--output text follows the AWS CLI: scalars, lists, objects under upper-cased names, columns of every object', () => {
@@ -51,4 +51,96 @@ test('--query: JMESPath over the answer; a bad expression is a usage error befor
       bad,
     );
   }
+});
+
+test('--output table follows the AWS CLI: sections under member names, columns widened to fill, one-row sections on end when too wide', () => {
+  const lines = (title: string, value: unknown, width = 80) => formatTable(title, value, { width }).split('\n');
+  // A list of objects: one row each under every scalar member's sorted name; a missing member is empty, a null None.
+  assert.deepEqual(lines('LookupEvents', [{ t: '2026-05-31T23:59:48Z', n: 'GenerateDataKey' }, { t: '2026-05-31T23:58:43Z', n: 'GetCallerIdentity', x: null }]), [
+    '-------------------------------------------------------',
+    '|                    LookupEvents                     |',
+    '+--------------------+------------------------+-------+',
+    '|          n         |           t            |   x   |',
+    '+--------------------+------------------------+-------+',
+    '|  GenerateDataKey   |  2026-05-31T23:59:48Z  |       |',
+    '|  GetCallerIdentity |  2026-05-31T23:58:43Z  |  None |',
+    '+--------------------+------------------------+-------+',
+    '',
+  ]);
+  // A list under a member is a section one level in; wider than the terminal, its one row stands on end.
+  const trails = { trailList: [{ Name: 'ai-trail', IsMultiRegionTrail: true, HomeRegion: 'us-east-1', TrailARN: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/ai-trail' }] };
+  assert.deepEqual(lines('DescribeTrails', trails), [
+    '--------------------------------------------------------------------------------------',
+    '|                                   DescribeTrails                                   |',
+    '+------------------------------------------------------------------------------------+',
+    '||                                     trailList                                    ||',
+    '|+---------------------+------------------------------------------------------------+|',
+    '||  HomeRegion         |  us-east-1                                                 ||',
+    '||  IsMultiRegionTrail |  True                                                      ||',
+    '||  Name               |  ai-trail                                                  ||',
+    '||  TrailARN           |  arn:aws:cloudtrail:us-east-1:111122223333:trail/ai-trail  ||',
+    '|+---------------------+------------------------------------------------------------+|',
+    '',
+  ]);
+  assert.deepEqual(lines('DescribeTrails', trails, 200), [
+    '----------------------------------------------------------------------------------------------------------------',
+    '|                                                DescribeTrails                                                |',
+    '+--------------------------------------------------------------------------------------------------------------+',
+    '||                                                  trailList                                                 ||',
+    '|+------------+---------------------+-----------+-------------------------------------------------------------+|',
+    '|| HomeRegion | IsMultiRegionTrail  |   Name    |                          TrailARN                           ||',
+    '|+------------+---------------------+-----------+-------------------------------------------------------------+|',
+    '||  us-east-1 |  True               |  ai-trail |  arn:aws:cloudtrail:us-east-1:111122223333:trail/ai-trail   ||',
+    '|+------------+---------------------+-----------+-------------------------------------------------------------+|',
+    '',
+  ]);
+  // Objects of a list that hold lists: each its own section, their lists nested under them; a lone member is a name and value row.
+  const answer = { Events: [{ EventId: 'e1', EventName: 'GetObject', Resources: [{ ResourceType: 'AWS::S3::Object', ResourceName: 'arn:aws:s3:::b/k' }] }, { EventId: 'e2', EventName: 'InvokeModel' }], NextToken: 'tok' };
+  assert.deepEqual(lines('LookupEvents', answer, 200), [
+    '---------------------------------------------',
+    '|               LookupEvents                |',
+    '+---------------------------+---------------+',
+    '|  NextToken                |  tok          |',
+    '+---------------------------+---------------+',
+    '||                 Events                  ||',
+    '|+------------------+----------------------+|',
+    '||      EventId     |      EventName       ||',
+    '|+------------------+----------------------+|',
+    '||  e1              |  GetObject           ||',
+    '|+------------------+----------------------+|',
+    '|||               Resources               |||',
+    '||+-------------------+-------------------+||',
+    '|||   ResourceName    |   ResourceType    |||',
+    '||+-------------------+-------------------+||',
+    '|||  arn:aws:s3:::b/k |  AWS::S3::Object  |||',
+    '||+-------------------+-------------------+||',
+    '||                 Events                  ||',
+    '|+----------------+------------------------+|',
+    '||     EventId    |       EventName        ||',
+    '|+----------------+------------------------+|',
+    '||  e2            |  InvokeModel           ||',
+    '|+----------------+------------------------+|',
+    '',
+  ]);
+  // Wide characters take two columns; Python's spelling of scalars.
+  assert.deepEqual(lines('LookupEvents', [['名前', 'x'], ['ab', 'データ']]), [
+    '--------------------', '|   LookupEvents   |', '+-------+----------+', '|  名前 |  x       |', '|  ab   |  データ  |', '+-------+----------+', '',
+  ]);
+  assert.deepEqual(lines('LookupEvents', [[1.5, true, null]]), [
+    '-------------------------', '|     LookupEvents      |', '+-----+--------+--------+', '|  1.5|  True  |  None  |', '+-----+--------+--------+', '',
+  ]);
+  // Characters of ambiguous width (é) count one column, as western terminals show them: every line is as wide as the first.
+  const accented = lines('LookupEvents', [['José', 'Zoë'], ['x', 'y']]);
+  assert.ok(accented.slice(0, -1).every((l) => [...l].length === [...accented[0]!].length), accented.join('\n'));
+  // Where the AWS CLI fails (rows of a list of lists that differ in length) or prints only the title (a lone value), the table still shows the data.
+  assert.deepEqual(lines('LookupEvents', [['n1', 'n2'], ['m1']]), ['--------------', '|LookupEvents|', '+-----+------+', '|  n1 |  n2  |', '|  m1 |      |', '+-----+------+', '']);
+  assert.match(formatTable('LookupEvents', 7), /\| {2}7 +\|/);
+  // Nothing to show prints nothing, as in the CLI.
+  assert.equal(formatTable('LookupEvents', []), '');
+  assert.equal(formatTable('LookupEvents', null), '');
+  // Colours (a terminal's): the cells and the nesting bars are painted, the layout is the same.
+  const painted = formatTable('LookupEvents', answer, { width: 200, color: true });
+  assert.ok(painted.includes('\x1b[1;34me1\x1b[0m') && painted.includes('\x1b[2;33m||\x1b[0m'));
+  const unpainted = ['\x1b[1;34m', '\x1b[2;33m', '\x1b[0m'].reduce((t, code) => t.split(code).join(''), painted);
+  assert.equal(unpainted, formatTable('LookupEvents', answer, { width: 200 }));
 });

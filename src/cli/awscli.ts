@@ -103,6 +103,201 @@ export function formatText(value: unknown, opts: TextOptions = {}): string {
   return out.join('');
 }
 
+/** One section of a `--output table`: a title, column headers, rows, and how deep it sits. */
+interface TableSection {
+  title: string | null;
+  headers: string[];
+  rows: string[][];
+  indent: number;
+  widths: number[];
+}
+
+/** Options of the table format. */
+export interface TableOptions {
+  /** The terminal's width: sections of one row are turned on end when the table is wider (80, as the CLI assumes off a terminal). */
+  width?: number;
+  /** ANSI colours, as the CLI uses on a terminal. */
+  color?: boolean;
+}
+
+/** The table's options for standard output: the terminal's width and colours, or 80 columns and none off a terminal (or with NO_COLOR). */
+export function terminalTable(): TableOptions {
+  const tty = process.stdout.isTTY === true;
+  return { width: tty ? process.stdout.columns || 80 : 80, color: tty && !process.env.NO_COLOR };
+}
+
+/**
+ * Characters a terminal shows two columns wide (East Asian wide and full-width forms, emoji). The
+ * AWS CLI also counts those of ambiguous width (é, ü, Cyrillic, Greek) as two, which breaks its
+ * columns on terminals that show them one wide, as western ones do; here they count as one.
+ */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+
+/** How many terminal columns a text takes. */
+function textWidth(text: string): number {
+  let n = 0;
+  for (const ch of text) n += WIDE.test(ch) ? 2 : 1;
+  return n;
+}
+
+/** Python's round(): halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * The AWS CLI's `--output table` of an answer (`title`: the operation, `LookupEvents`): an object's
+ * scalar members as one row under their sorted names (a lone member as a name and value row), a
+ * list of objects as one row each under the names of every scalar member any of them has, lists
+ * of scalars as rows, and what holds lists or objects as sections under their member's name, one
+ * level deeper. Columns are widened in proportion to fill the widest section. Where the table is
+ * wider than the terminal, a section of one row is turned on end (a name and value per row).
+ * Unlike the CLI, which fails there, rows of a list of lists may differ in length: the short ones
+ * end in empty cells.
+ */
+export function formatTable(title: string, value: unknown, opts: TableOptions = {}): string {
+  const sections: TableSection[] = [];
+  let current: TableSection | undefined;
+  const newSection = (t: string | null, indent: number) => {
+    current = { title: t, headers: [], rows: [], indent, widths: [] };
+    sections.push(current);
+  };
+  const grow = (cells: string[]) => {
+    cells.forEach((c, i) => (current!.widths[i] = Math.max(current!.widths[i] ?? 0, textWidth(c))));
+  };
+  const addHeaders = (h: string[]) => {
+    current!.headers = [...h];
+    grow(h);
+  };
+  const addRow = (cells: unknown[]) => {
+    const row = cells.map((c) => scalar(c));
+    current!.rows.push(row);
+    grow(row);
+  };
+  const scalarKeys = (o: Record<string, unknown>) => {
+    const keys = Object.keys(o);
+    return [keys.filter((k) => !isComplex(o[k])).sort(byCodePoint), keys.filter((k) => isComplex(o[k])).sort(byCodePoint)] as const;
+  };
+  const falsy = (v: unknown) => !v || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+  const build = (t: string | null | undefined, v: unknown, indent: number): void => {
+    if (falsy(v)) return;
+    if (t !== undefined) newSection(t, indent);
+    // A value of its own with nothing around it (`--query 'length(Events)'`) is one cell.
+    if (!current) newSection(null, indent);
+    if (Array.isArray(v)) {
+      if (isObject(v[0])) fromList(v, indent, t ?? null);
+      else {
+        for (const item of v) {
+          if (!isComplex(item)) addRow([item]);
+          else if (Array.isArray(item) ? item.every((x) => !isComplex(x)) : false) addRow(item as unknown[]);
+          else build(undefined, item, 0);
+        }
+      }
+    } else if (isObject(v)) fromObject(v, indent);
+    else addRow([v]);
+  };
+  const fromObject = (o: Record<string, unknown>, indent: number) => {
+    const [headers, more] = scalarKeys(o);
+    if (headers.length === 1) addRow([headers[0], o[headers[0]!]]);
+    else if (headers.length) {
+      addHeaders(headers);
+      addRow(headers.map((k) => o[k]));
+    }
+    for (const k of more) build(k, o[k], indent + 1);
+  };
+  const fromList = (items: unknown[], indent: number, t: string | null) => {
+    const headers = new Set<string>();
+    const more = new Set<string>();
+    for (const item of items) {
+      if (!isObject(item)) continue;
+      const [h, m] = scalarKeys(item);
+      h.forEach((k) => headers.add(k));
+      m.forEach((k) => more.add(k));
+    }
+    const hs = [...headers].sort(byCodePoint);
+    const ms = [...more].sort(byCodePoint);
+    addHeaders(hs);
+    items.forEach((item, i) => {
+      const o = isObject(item) ? item : {};
+      if (i > 0 && ms.length) {
+        newSection(t, indent);
+        addHeaders(hs);
+      }
+      addRow(hs.map((k) => (k in o ? o[k] : '')));
+      for (const k of ms) if (k in o) build(k, o[k], indent + 1);
+    });
+  };
+  build(title, value, 0);
+  if (!sections.length) return '';
+  for (const sec of sections) {
+    // Rows of differing length (a list of lists) end in empty cells.
+    const cols = Math.max(sec.headers.length, ...sec.rows.map((r) => r.length));
+    for (const r of sec.headers.length ? [sec.headers, ...sec.rows] : sec.rows) while (r.length < cols) r.push('');
+    while (sec.widths.length < cols) sec.widths.push(0);
+  }
+  const sectionWidth = (sec: TableSection) =>
+    Math.max(textWidth(sec.title ?? 'None') + 2 + 2 * sec.indent, sec.widths.reduce((a, w) => a + w + 4, 0) + 2 + 2 * sec.indent);
+  let max = Math.max(...sections.map(sectionWidth));
+  if (max > (opts.width ?? 80)) {
+    for (const sec of sections) {
+      if (sec.rows.length !== 1 || !sec.headers.length) continue;
+      const row = sec.rows[0]!;
+      const pairs = sec.headers.map((h, i) => [h, row[i] ?? '']);
+      sec.headers = [];
+      sec.rows = pairs;
+      sec.widths = [Math.max(...pairs.map((p) => textWidth(p[0]!))), Math.max(...pairs.map((p) => textWidth(p[1]!)))];
+    }
+    max = Math.max(...sections.map(sectionWidth));
+  }
+  const paint = (code: string, text: string) => (opts.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const out: string[] = ['-'.repeat(max) + '\n'];
+  for (const sec of sections) {
+    const bar = sec.indent ? paint('2;33', '|'.repeat(sec.indent)) : '';
+    const line = (text: string) => out.push(bar + text + bar + '\n');
+    const width = max - 2 * sec.indent;
+    const center = (text: string, length: number, left: string) => {
+      const start = Math.floor(length / 2) - Math.floor(textWidth(text) / 2) - 1;
+      return left + ' '.repeat(Math.max(0, start)) + text + ' '.repeat(Math.max(0, length - 1 - (left.length + start + textWidth(text)))) + '|';
+    };
+    if (sec.title) {
+      line(center(sec.title, width, '|'));
+      if (!sec.headers.length && !sec.rows.length) line(`+${'-'.repeat(width - 2)}+`);
+    }
+    // The columns, widened in proportion to fill the width (the CLI's rounding, then one at a time).
+    const unscaled = sec.widths.map((w) => w + 4);
+    const total = unscaled.reduce((a, b) => a + b, 0);
+    const widths = unscaled.map((w) => roundHalfEven((width / total) * w));
+    let off = widths.reduce((a, b) => a + b, 0) - width;
+    while (off !== 0 && widths.length) {
+      const order = widths.map((_, i) => i);
+      if (off < 0) order.reverse();
+      for (const i of order) {
+        widths[i]! += off > 0 ? -1 : 1;
+        off += off > 0 ? -1 : 1;
+        if (off === 0) break;
+      }
+    }
+    const rule = () => line(widths.map((w, i) => (i === 0 ? `+${'-'.repeat(w - 2)}+` : `${'-'.repeat(w - 1)}+`)).join(''));
+    if (sec.headers.length) {
+      rule();
+      line(sec.headers.map((h, i) => center(h, widths[i]!, i === 0 ? '|' : '')).join(''));
+    }
+    if (sec.rows.length && widths.length) {
+      rule();
+      for (const row of sec.rows) {
+        line(row.map((cell, i) => {
+          const left = i === 0 ? '|' : '';
+          const pad = widths[i]! - (textWidth(cell) + 2 + left.length + 1) >= 0 ? 2 : 0;
+          return left + ' '.repeat(pad) + paint('1;34', cell) + ' '.repeat(Math.max(0, widths[i]! - (left.length + pad + textWidth(cell)) - 1)) + '|';
+        }).join(''));
+      }
+      rule();
+    }
+  }
+  return out.join('');
+}
+
 /**
  * The value of `--cli-input-json`: JSON text, or `file://PATH` to read it from a file, as the
  * AWS CLI takes it. It must be an object; `what` names the option in errors.

@@ -5,7 +5,7 @@ import { Store } from '../store/db.js';
 import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize } from '../store/events.js';
 import { parseLookupAttributes, parseTime, validateLookup, type LookupRequest } from '../query/lookup.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
-import { compileQuery, formatText, readCliInput, type Query } from './awscli.js';
+import { compileQuery, formatTable, formatText, readCliInput, terminalTable, type Query } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
 import { pickFormat, printJson, printRows, renderTable, rowWriter, type OutputFormat } from './output.js';
 import type { Command } from './main.js';
@@ -131,8 +131,10 @@ export const lookupCommand: Command = {
   --max-results, --next-token or --no-paginate ask for one page of the API instead (50 events unless
   --max-results says otherwise; no upper limit here), with the NextToken of the next page.
   --query applies a JMESPath expression to the whole answer ({"Events": […], "NextToken": …}), as the
-  AWS CLI does (e.g. --query 'Events[].[EventTime,EventName,Username]' --output text).
+  AWS CLI does (e.g. --query 'Events[].[EventTime,EventName,Username]' --output text); its result
+  prints as json, jsonl, text or, with --output table, as the AWS CLI's table (titled LookupEvents).
   --output text is the AWS CLI's tab-separated format; a member an event has no value for prints empty.
+  --output table without --query is aitrail's: one line per event, in columns.
   --region REGION keeps the events recorded in that Region (awsRegion), the Event history AWS shows
   there; without it, every Region's events are searched at once.
   --cli-input-json takes the request as JSON (LookupAttributes, StartTime, EndTime, EventCategory,
@@ -201,8 +203,8 @@ export const lookupCommand: Command = {
     const pageSize = positive(values, 'page-size') ?? CLI_PAGE_SIZE;
     const query = values.query !== undefined ? compileQuery(String(values.query)) : undefined;
     const format = values.output ? pickLookupFormat(String(values.output)) : 'json';
-    if (query && format !== 'json' && format !== 'text' && format !== 'jsonl') {
-      throw new AitrailError('USAGE', `--query's result is printed as json, text or jsonl, not ${format}`);
+    if (query && format === 'csv') {
+      throw new AitrailError('USAGE', `--query's result is printed as json, jsonl, text or table, not ${format}`);
     }
     validateLookup(req);
     const out = lookupWriter(format, { query, whole: query !== undefined || (format === 'text' && (onePage.length > 0 || maxItems !== undefined)) });
@@ -257,6 +259,7 @@ function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Quer
     const res: LookupResponse = token ? { Events: events, NextToken: token } : { Events: events };
     const value = opts.query ? opts.query(res) : res;
     if (format === 'text') process.stdout.write(formatText(value, opts.query ? {} : { nullMember: '' }));
+    else if (format === 'table') process.stdout.write(formatTable('LookupEvents', value, terminalTable()));
     else if (format === 'jsonl') process.stdout.write((Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(v) + '\n').join(''));
     else printJson(value);
   };
