@@ -79,6 +79,22 @@ test('a trail records a filtered copy of ingested events, signs digests, validat
     assert.equal(keys.PublicKeyList.length, 1);
     assert.match(keys.PublicKeyList[0].Fingerprint, /^[0-9a-f]{32}$/);
 
+    // The AWS CLI's --query and --output text|table on the AWS-shaped answers.
+    assert.equal(cli(['describe-trails', '--query', 'trailList[].[Name, HomeRegion, LogFileValidationEnabled]', '--output', 'text', '--data-dir', data]).out, 'ai-trail\tus-east-1\tTrue\n');
+    assert.equal(cli(['get-trail-status', '--name', 'ai-trail', '--query', 'IsLogging', '--data-dir', data]).out, 'true\n');
+    const table = cli(['describe-trails', '--output', 'table', '--data-dir', data]).out.split('\n');
+    assert.match(table[1]!, /^\| +DescribeTrails +\|$/);
+    assert.ok(table.some((l) => /^\|\| +trailList +\|\|$/.test(l)), table.join('\n'));
+    assert.ok(table.some((l) => /^\|\| {2}TrailARN +\| {2}arn:aws:cloudtrail:us-east-1:111122223333:trail\/ai-trail +\|\|$/.test(l)), table.join('\n'));
+    assert.equal(new Set(table.filter(Boolean).map((l) => l.length)).size, 1, 'every line of the table is as wide');
+    // Both are checked before a command changes anything.
+    for (const [args, why] of [[['--output', 'yaml'], /--output must be json, text or table, not 'yaml'/], [['--query', 'Name['], /--query 'Name\[' is not a JMESPath expression/]] as const) {
+      const r = cli(['create-trail', '--name', 'not-made', '--destination', `${dir}/other`, ...args, '--data-dir', data]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, why);
+    }
+    assert.deepEqual(JSON.parse(cli(['describe-trails', '--data-dir', data]).out).trailList.map((t: { Name: string }) => t.Name), ['ai-trail']);
+
     const v = cli(['validate-logs', '--trail-arn', desc.TrailARN, '--start-time', '2020-01-01T00:00:00Z', '--path', dest, '--data-dir', data, '--verbose']);
     assert.equal(v.code, 0, v.out + v.err);
     assert.match(v.out, /Validating log files for trail arn:aws:cloudtrail:us-east-1:111122223333:trail\/ai-trail between/);

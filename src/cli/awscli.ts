@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import jmespath from 'jmespath';
 import { AitrailError } from '../model/errors.js';
+import { plain } from '../store/events.js';
 
 /** A compiled `--query`: checked once, before anything is read. */
 export type Query = (value: unknown) => unknown;
@@ -296,6 +297,25 @@ export function formatTable(title: string, value: unknown, opts: TableOptions = 
     }
   }
   return out.join('');
+}
+
+/**
+ * How a command that answers as an AWS API does prints its answer, per its `--query` and
+ * `--output` (json, the default; text; table, titled `operation`). Both are checked here, before
+ * the command does anything: a typo must not fail only after a trail was changed.
+ */
+export function answerPrinter(values: { query?: unknown; output?: unknown }, operation: string): (answer: unknown) => void {
+  const output = values.output === undefined ? 'json' : String(values.output);
+  if (!['json', 'text', 'table'].includes(output)) throw new AitrailError('USAGE', `--output must be json, text or table, not '${output}'`);
+  const query = values.query !== undefined ? compileQuery(String(values.query)) : undefined;
+  return (answer) => {
+    // The answer as its JSON says it (times as text, no members without a value), which the query and every format see.
+    const json: unknown = JSON.parse(JSON.stringify(plain(answer)) ?? 'null');
+    const value = query ? query(json) : json;
+    if (output === 'text') process.stdout.write(formatText(value));
+    else if (output === 'table') process.stdout.write(formatTable(operation, value, terminalTable()));
+    else process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  };
 }
 
 /**

@@ -26,7 +26,7 @@ import { TrailManager, writerConfig } from '../trail/manager.js';
 import { recordKeyRotation } from '../trail/ops.js';
 import { publicKeysFromFiles, TrailKeys } from '../trail/keys.js';
 import { validateLogs } from '../trail/validate.js';
-import { printJson } from './output.js';
+import { answerPrinter } from './awscli.js';
 import { withWriteStore } from './ingest-commands.js';
 import type { Command } from './main.js';
 
@@ -82,7 +82,19 @@ const TRAIL_OPTIONS = {
   'trail-name-list': { type: 'string', multiple: true },
   'start-time': { type: 'string' },
   'end-time': { type: 'string' },
+  query: { type: 'string' },
+  output: { type: 'string' },
 } as const;
+
+/** The AWS API operation a command answers as (create-trail: CreateTrail), the title of its table. */
+function operationOf(handler: string): string {
+  return handler.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
+/** Runs a trail command's handler, its --query and --output checked first. */
+function runHandler(name: string, values: Record<string, unknown>, positionals: string[]): Promise<number> {
+  return handlers[name]!(values, positionals, answerPrinter(values, operationOf(name)));
+}
 
 function preset(v: unknown): 'genai' | undefined {
   if (v === undefined) return undefined;
@@ -95,8 +107,11 @@ function need(v: unknown, what: string): string {
   return v;
 }
 
-const handlers: Record<string, (values: Record<string, unknown>, positionals: string[]) => Promise<number>> = {
-  'create-trail': async (values, positionals) => {
+/** Prints a command's answer as --query and --output say. */
+type Say = (answer: unknown) => void;
+
+const handlers: Record<string, (values: Record<string, unknown>, positionals: string[], say: Say) => Promise<number>> = {
+  'create-trail': async (values, positionals, say) => {
     const name = need(values.name ?? positionals[0], 'a trail NAME (or --name)');
     const destination = need(values.destination, '--destination DIR|s3://bucket/prefix');
     const out = await withWriteStore(values, (s) =>
@@ -115,29 +130,29 @@ const handlers: Record<string, (values: Record<string, unknown>, positionals: st
         digestIntervalMs: values['digest-interval'] !== undefined ? duration(values['digest-interval'], '--digest-interval') : undefined,
       }),
     );
-    printJson(out);
+    say(out);
     return 0;
   },
-  'describe-trails': async (values) => {
+  'describe-trails': async (values, _positionals, say) => {
     const store = await Store.open({ dataDir: values['data-dir'] as string | undefined, readOnly: true });
     try {
-      printJson(await describeTrails(store, values['trail-name-list'] as string[] | undefined));
+      say(await describeTrails(store, values['trail-name-list'] as string[] | undefined));
     } finally {
       await store.close();
     }
     return 0;
   },
-  'get-trail-status': async (values, positionals) => {
+  'get-trail-status': async (values, positionals, say) => {
     const name = need(values.name ?? positionals[0], '--name');
     const store = await Store.open({ dataDir: values['data-dir'] as string | undefined, readOnly: true });
     try {
-      printJson(await getTrailStatus(store, name));
+      say(await getTrailStatus(store, name));
     } finally {
       await store.close();
     }
     return 0;
   },
-  'update-trail': async (values, positionals) => {
+  'update-trail': async (values, positionals, say) => {
     const name = need(values.name ?? positionals[0], '--name');
     const out = await withWriteStore(values, (s) =>
       updateTrail(s, actor(), name, {
@@ -148,7 +163,7 @@ const handlers: Record<string, (values: Record<string, unknown>, positionals: st
         maxEventsPerFile: values['max-events'] !== undefined ? Number(values['max-events']) : undefined,
       }),
     );
-    printJson(out);
+    say(out);
     return 0;
   },
   'delete-trail': async (values, positionals) => {
@@ -163,14 +178,14 @@ const handlers: Record<string, (values: Record<string, unknown>, positionals: st
     });
     return 0;
   },
-  'start-logging': async (values, positionals) => {
+  'start-logging': async (values, positionals, say) => {
     const name = need(values.name ?? positionals[0], '--name');
-    printJson(await withWriteStore(values, (s) => setLogging(s, actor(), name, true)));
+    say(await withWriteStore(values, (s) => setLogging(s, actor(), name, true)));
     return 0;
   },
-  'stop-logging': async (values, positionals) => {
+  'stop-logging': async (values, positionals, say) => {
     const name = need(values.name ?? positionals[0], '--name');
-    printJson(
+    say(
       await withWriteStore(values, async (s) => {
         await pumpTrails(s);
         const status = await setLogging(s, actor(), name, false);
@@ -180,17 +195,17 @@ const handlers: Record<string, (values: Record<string, unknown>, positionals: st
     );
     return 0;
   },
-  'get-event-selectors': async (values, positionals) => {
+  'get-event-selectors': async (values, positionals, say) => {
     const name = need(values['trail-name'] ?? values.name ?? positionals[0], '--trail-name');
     const store = await Store.open({ dataDir: values['data-dir'] as string | undefined, readOnly: true });
     try {
-      printJson(await getEventSelectors(store, name));
+      say(await getEventSelectors(store, name));
     } finally {
       await store.close();
     }
     return 0;
   },
-  'put-event-selectors': async (values, positionals) => {
+  'put-event-selectors': async (values, positionals, say) => {
     const name = need(values['trail-name'] ?? values.name ?? positionals[0], '--trail-name');
     const out = await withWriteStore(values, (s) =>
       putEventSelectors(s, actor(), name, {
@@ -199,23 +214,23 @@ const handlers: Record<string, (values: Record<string, unknown>, positionals: st
         preset: preset(values.preset),
       }),
     );
-    printJson(out);
+    say(out);
     return 0;
   },
-  'list-public-keys': async (values, positionals) => {
+  'list-public-keys': async (values, positionals, say) => {
     const store = await Store.open({ dataDir: values['data-dir'] as string | undefined, readOnly: true });
     try {
       const range = {
         ...(values['start-time'] ? { StartTime: parseTime(String(values['start-time']), '--start-time') } : {}),
         ...(values['end-time'] ? { EndTime: parseTime(String(values['end-time']), '--end-time') } : {}),
       };
-      printJson(await listPublicKeys(store, (values['trail-name'] ?? values.name ?? positionals[0]) as string | undefined, range));
+      say(await listPublicKeys(store, (values['trail-name'] ?? values.name ?? positionals[0]) as string | undefined, range));
     } finally {
       await store.close();
     }
     return 0;
   },
-  'rotate-key': async (values, positionals) => {
+  'rotate-key': async (values, positionals, say) => {
     const name = nameOf(need(values.name ?? positionals[0], 'a trail NAME'));
     const fingerprint = await withWriteStore(values, async (s) => {
       const row = await getTrail(s, name);
@@ -224,10 +239,10 @@ const handlers: Record<string, (values: Record<string, unknown>, positionals: st
       await recordKeyRotation(s, name, fp);
       return fp;
     });
-    printJson({ TrailName: name, Fingerprint: fingerprint });
+    say({ TrailName: name, Fingerprint: fingerprint });
     return 0;
   },
-  flush: async (values, positionals) => {
+  flush: async (values, positionals, say) => {
     const name = need(values.name ?? positionals[0], 'a trail NAME');
     const report = await withWriteStore(values, async (s) => {
       const m = new TrailManager(s.dataDir, (fn) => fn(s));
@@ -235,7 +250,7 @@ const handlers: Record<string, (values: Record<string, unknown>, positionals: st
       await m.close();
       return r;
     });
-    printJson({ LogFiles: report.logFiles, DigestFiles: report.digests });
+    say({ LogFiles: report.logFiles, DigestFiles: report.digests });
     return 0;
   },
 };
@@ -253,8 +268,13 @@ export async function pumpTrails(store: Store): Promise<void> {
   await m.close();
 }
 
+const AWS_OUTPUT = `
+
+  The answer is JSON in the shape of the AWS API's; as in the AWS CLI, --query JMESPATH selects from it
+  and --output text|table prints it as the CLI's tab-separated text or its table.`;
+
 function command(name: string, summary: string, usage: string): Command {
-  return { summary, usage, options: TRAIL_OPTIONS, run: (v, p) => handlers[name]!(v, p) };
+  return { summary, usage: `${usage}${name === 'delete-trail' ? '' : AWS_OUTPUT}`, options: TRAIL_OPTIONS, run: (v, p) => runHandler(name, v, p) };
 }
 
 /** The top-level trail commands, AWS CLI names. */
@@ -290,7 +310,7 @@ export const trailCommand: Command = {
     };
     const h = sub ? map[sub] : undefined;
     if (!h) throw new AitrailError('USAGE', `unknown trail subcommand '${sub ?? ''}' (${Object.keys(map).join(', ')})`);
-    return handlers[h]!(values, rest);
+    return runHandler(h, values, rest);
   },
 };
 
