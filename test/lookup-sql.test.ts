@@ -266,6 +266,48 @@ test('SQL: Trino calls no macro can stand for (date_parse, parse_datetime, forma
   await assert.rejects(runSql(store, `SELECT date_parse(eventtime, '%Y/%m/%d') FROM cloudtrail_logs`), { code: 'QUERY_INVALID' });
 });
 
+test("SQL: Trino's lambda functions over lists and maps (zip_with, map_filter, transform_keys, transform_values, reduce) give Trino's results", async () => {
+  const one = async (sql: string, opts = {}) => (await runSql(store, `SELECT ${sql} AS v`, 10, opts)).rows[0]![0];
+  for (const opts of [{}, { guard: true }]) {
+    // The examples of Trino's documentation; maps come back as lists of key and value.
+    assert.deepEqual(await one(`zip_with(ARRAY[1, 3, 5], ARRAY['a', 'b', 'c'], (x, y) -> (y, 2 * x))`, opts),
+      [{ field0: 'a', field1: 2 }, { field0: 'b', field1: 6 }, { field0: 'c', field1: 10 }]);
+    // The shorter list reads NULL past its end.
+    assert.deepEqual(await one(`zip_with(ARRAY['a', 'b'], ARRAY['c', 'd', 'e'], (x, y) -> coalesce(x, '-') || y)`, opts), ['ac', 'bd', '-e']);
+    assert.deepEqual(await one(`map_filter(MAP(ARRAY[10, 20, 30], ARRAY['a', NULL, 'c']), (k, v) -> v IS NOT NULL)`, opts), [{ key: 10, value: 'a' }, { key: 30, value: 'c' }]);
+    assert.deepEqual(await one(`transform_keys(MAP(ARRAY[1, 2], ARRAY['a', 'b']), (k, v) -> k + 1)`, opts), [{ key: 2, value: 'a' }, { key: 3, value: 'b' }]);
+    assert.deepEqual(await one(`transform_values(MAP(ARRAY['a', 'b'], ARRAY[1, 2]), (k, v) -> k || CAST(v AS VARCHAR))`, opts), [{ key: 'a', value: 'a1' }, { key: 'b', value: 'b2' }]);
+    assert.equal(await one(`reduce(ARRAY[5, 20, 50], 0, (s, x) -> s + x, s -> s)`, opts), 75);
+    // A state of another type than the elements', and an output function.
+    assert.equal(await one(`reduce(ARRAY[5, 6, 10, 20], CAST(ROW(0.0, 0) AS ROW(sum DOUBLE, count INTEGER)),
+      (s, x) -> CAST(ROW(x + s.sum, s.count + 1) AS ROW(sum DOUBLE, count INTEGER)), s -> IF(s.count = 0, NULL, s.sum / s.count))`, opts), 10.25);
+    assert.equal(await one(`reduce(ARRAY['a', 'bb', 'ccc'], 0, (s, x) -> s + length(x), s -> s * 2)`, opts), 12);
+    assert.equal(await one(`reduce(CAST(ARRAY[] AS INTEGER[]), 7, (s, x) -> s + x, s -> s)`, opts), 7);
+    // A lambda inside that takes the same name keeps its own: x is 100 there, not the outer list's 1.
+    assert.deepEqual(await one(`zip_with(ARRAY[1], ARRAY[2], (x, y) -> transform(ARRAY[100], x -> x + y))`, opts), [[102]]);
+    // DuckDB's own reduce (two arguments) is left as it is.
+    assert.equal(await one(`reduce([1, 2, 3], (a, b) -> a + b)`, opts), 6);
+  }
+  // Over the events, named by its alias.
+  const r = await runSql(store, `SELECT eventid, transform_values(map_agg(r.type, r.arn), (k, v) -> length(v)) AS lens
+    FROM cloudtrail_logs CROSS JOIN UNNEST(resources) AS t(r) GROUP BY eventid`, 10, { guard: true });
+  assert.deepEqual(r.columns, ['eventid', 'lens']);
+  const lens = (r.rows[0]![1] as { key: string; value: number }[]).slice().sort((a, b) => a.key.localeCompare(b.key));
+  assert.deepEqual([r.rows.length, r.rows[0]![0], lens], [1, 'e3', [{ key: 'AWS::S3::Bucket', value: 34 }, { key: 'AWS::S3::Object', value: 40 }]]);
+});
+
+test('SQL: the fields of unnamed rows come back named as Athena shows them (field0, field1, …), however deep', async () => {
+  const r = await runSql(store, `SELECT ROW(1, 'a') AS r, (2, 'b') AS t, CAST(ROW(1, 'x') AS ROW(n INTEGER, s VARCHAR)) AS named,
+    [ROW(1, [ROW('q', 2)])] AS nested, MAP(ARRAY['k'], ARRAY[ROW(1, 2)]) AS m`);
+  assert.deepEqual(r.rows, [[{ field0: 1, field1: 'a' }, { field0: 2, field1: 'b' }, { n: 1, s: 'x' },
+    [{ field0: 1, field1: [{ field0: 'q', field1: 2 }] }], [{ key: 'k', value: { field0: 1, field1: 2 } }]]]);
+  assert.deepEqual(r.columns, ['r', 't', 'named', 'nested', 'm']);
+  // In the order of the statement, streamed as well, and a statement ending in ; or a comment.
+  const rows: unknown[][] = [];
+  await streamSql(store, `SELECT i, ROW(i, 'x') AS r FROM range(3) t(i) ORDER BY i DESC; -- newest first`, 0, () => {}, (chunk) => void rows.push(...chunk));
+  assert.deepEqual(rows.map((x) => [Number(x[0]), x[1]]), [[2, { field0: 2, field1: 'x' }], [1, { field0: 1, field1: 'x' }], [0, { field0: 0, field1: 'x' }]]);
+});
+
 test('SQL: more Trino functions under their Athena names', async () => {
   const v = async (sql: string) => (await runSql(store, `SELECT ${sql} AS v`)).rows[0]![0];
   assert.deepEqual(await v(`regexp_split('a,b,,c', ',')`), ['a', 'b', '', 'c']);

@@ -79,6 +79,7 @@ test('the tree: calls rewritten in place, aliases kept, other calls and the inpu
 test('only text that may call one of them is parsed for the rewrite', () => {
   assert.equal(mayNeedTrinoRewrite(`SELECT date_parse(eventtime, '%Y')`), true);
   assert.equal(mayNeedTrinoRewrite(`select ANY_MATCH (a, x -> x)`), true);
+  assert.equal(mayNeedTrinoRewrite(`SELECT zip_with(a, b, (x, y) -> x), Transform_Values(m, (k, v) -> v)`), true);
   assert.equal(mayNeedTrinoRewrite(`SELECT list_transform(a, x -> x), date_format(t, '%Y')`), false);
 });
 

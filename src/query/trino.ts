@@ -5,7 +5,15 @@
  * - `parse_datetime(s, 'Joda pattern')` → `strptime(s, …)`, `format_datetime(t, 'Joda pattern')`
  *   → `strftime(t, …)`;
  * - `transform(a, x -> …)` → `list_transform`, `filter` is DuckDB's own;
- * - `any_match`, `all_match`, `none_match(a, x -> …)` → a count of `list_filter`'s result.
+ * - `any_match`, `all_match`, `none_match(a, x -> …)` → a count of `list_filter`'s result;
+ * - `zip_with(a, b, (x, y) -> …)` → `list_transform` over the positions of the longer list (the
+ *   shorter one reads NULL past its end, as Trino pads it);
+ * - `map_filter`, `transform_keys`, `transform_values(m, (k, v) -> …)` → the same over
+ *   `map_entries(m)`, made a map again with `map_from_entries`;
+ * - `reduce(a, initial, (s, x) -> …, s -> …)` (Trino's four arguments; DuckDB's own `reduce` takes
+ *   two) → `list_reduce` over structs that carry the state beside each element, since DuckDB's
+ *   state must have the elements' type, then the output function.
+ * The parameters of a Trino lambda are replaced in its body by what they stand for there.
  * DuckDB reads a parsing format only as a constant and a macro cannot take a lambda, hence a
  * rewrite of the tree, not of the query's text. A format that is not a string literal is left as
  * written (DuckDB then names the function as unknown). Pure: the caller obtains the tree.
@@ -13,7 +21,10 @@
 import { AitrailError } from '../model/errors.js';
 
 /** Names of the functions rewritten here (lower case). */
-const TRINO_REWRITTEN = ['date_parse', 'parse_datetime', 'format_datetime', 'transform', 'any_match', 'all_match', 'none_match'];
+const TRINO_REWRITTEN = [
+  'date_parse', 'parse_datetime', 'format_datetime', 'transform', 'any_match', 'all_match', 'none_match',
+  'zip_with', 'map_filter', 'transform_keys', 'transform_values', 'reduce',
+];
 const MAY_CALL = new RegExp(`\\b(${TRINO_REWRITTEN.join('|')})\\s*\\(`, 'i');
 
 /** Whether a query's text may call one of them (a cheap test before asking for the tree). */
@@ -174,6 +185,114 @@ function aliased(n: Node, r: Node): Node {
   return { ...r, alias: n.alias ?? '' };
 }
 
+/** A reference to a column or lambda parameter named `name`. */
+function ref(name: string): Node {
+  return { class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', column_names: [name] };
+}
+
+function text(value: string): Node {
+  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value } };
+}
+
+const NULL: Node = { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'NULL', type_info: null }, is_null: true } };
+
+/** `params -> body`, a lambda of one parameter or of several. */
+function lambda(like: Node, params: string[], body: unknown): Node {
+  const lhs = params.length === 1 ? ref(params[0]!) : call(like, 'row', params.map(ref), { schema: 'main' });
+  return { class: 'LAMBDA', type: 'LAMBDA', alias: '', lhs, expr: body };
+}
+
+/** `struct_pack(name := value, …)`. */
+function struct(like: Node, fields: [string, unknown][]): Node {
+  return call(like, 'struct_pack', fields.map(([name, value]) => ({ ...(value as Node), alias: name })));
+}
+
+/** A lambda's parameter names and body, or undefined when `n` is not a lambda of plain names. */
+function lambdaOf(n: unknown): { params: string[]; body: unknown } | undefined {
+  const o = n as Node | undefined;
+  if (!o || o.class !== 'LAMBDA') return undefined;
+  const lhs = o.lhs as Node;
+  const refs = lhs.class === 'COLUMN_REF' ? [lhs] : lhs.class === 'FUNCTION' && lhs.function_name === 'row' ? (lhs.children as Node[]) : [];
+  const params = refs.map((r) => (r.class === 'COLUMN_REF' && Array.isArray(r.column_names) && r.column_names.length === 1 ? String(r.column_names[0]) : undefined));
+  if (!params.length || params.some((p) => p === undefined)) return undefined;
+  return { params: params as string[], body: o.expr };
+}
+
+/**
+ * `n` with each reference to a bound name (case-insensitive, as DuckDB's names are) replaced by
+ * what it stands for, a field of it (`x.name`) by that field; a lambda inside that takes the same
+ * name as a parameter keeps its own.
+ */
+function substitute(n: unknown, bound: Map<string, Node>): unknown {
+  if (Array.isArray(n)) return n.map((x) => substitute(x, bound));
+  if (!n || typeof n !== 'object') return n;
+  const o = n as Node;
+  if (o.class === 'COLUMN_REF' && Array.isArray(o.column_names)) {
+    const names = o.column_names as string[];
+    const value = bound.get(String(names[0]).toLowerCase());
+    if (!value) return o;
+    const out = names.slice(1).reduce<Node>((v, field) => call(o, 'struct_extract', [v, text(field)]), value);
+    return { ...out, alias: o.alias ?? '' };
+  }
+  const inner = o.class === 'LAMBDA' ? lambdaOf(o) : undefined;
+  if (inner) {
+    const rest = new Map(bound);
+    for (const p of inner.params) rest.delete(p.toLowerCase());
+    return { ...o, expr: substitute(o.expr, rest) };
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, substitute(v, bound)]));
+}
+
+/** A lambda's body with its parameters bound to `values`. */
+function applied(lam: { params: string[]; body: unknown }, values: Node[]): unknown {
+  return substitute(lam.body, new Map(lam.params.map((p, i) => [p.toLowerCase(), values[i]!])));
+}
+
+/** Names for the lambdas written here, which no query's own names should meet. */
+const I = '__aitrail_i';
+const E = '__aitrail_e';
+const ACC = '__aitrail_acc';
+const EL = '__aitrail_el';
+
+/** Trino's calls that take lambdas DuckDB's functions take otherwise (see the module's comment). */
+function rewriteLambdaCall(n: Node, name: string, kids: unknown[]): Node | undefined {
+  const get = (v: Node, field: string) => call(n, 'struct_extract', [v, text(field)]);
+  if (name === 'zip_with') {
+    const lam = kids.length === 3 ? lambdaOf(kids[2]) : undefined;
+    if (!lam || lam.params.length !== 2) return undefined;
+    const [a, b] = kids as [Node, Node];
+    const longest = call(n, 'greatest', [call(n, 'len', [a]), call(n, 'len', [b])]);
+    const positions = call(n, 'range', [constant(n, 1), call(n, '+', [longest, constant(n, 1)], { is_operator: true })]);
+    const body = applied(lam, [call(n, 'list_extract', [a, ref(I)]), call(n, 'list_extract', [b, ref(I)])]);
+    return call(n, 'list_transform', [positions, lambda(n, [I], body)]);
+  }
+  if (name === 'map_filter' || name === 'transform_keys' || name === 'transform_values') {
+    const lam = kids.length === 2 ? lambdaOf(kids[1]) : undefined;
+    if (!lam || lam.params.length !== 2) return undefined;
+    const key = get(ref(E), 'key');
+    const value = get(ref(E), 'value');
+    const body = applied(lam, [key, value]);
+    const entries = call(n, 'map_entries', [kids[0]]);
+    const each =
+      name === 'map_filter'
+        ? call(n, 'list_filter', [entries, lambda(n, [E], body)])
+        : call(n, 'list_transform', [entries, lambda(n, [E], struct(n, name === 'transform_keys' ? [['key', body], ['value', value]] : [['key', key], ['value', body]]))]);
+    return call(n, 'map_from_entries', [each]);
+  }
+  if (name === 'reduce') {
+    const step = kids.length === 4 ? lambdaOf(kids[2]) : undefined;
+    const output = kids.length === 4 ? lambdaOf(kids[3]) : undefined;
+    if (!step || !output || step.params.length !== 2 || output.params.length !== 1) return undefined;
+    const [a, initial] = kids as [Node, Node];
+    // Each element beside a state of the initial value's type, which list_reduce then carries.
+    const items = call(n, 'list_transform', [a, lambda(n, [E], struct(n, [['s', initial], ['x', ref(E)]]))]);
+    const next = lambda(n, [ACC, EL], struct(n, [['s', applied(step, [get(ref(ACC), 's'), get(ref(EL), 'x')])], ['x', get(ref(EL), 'x')]]));
+    const folded = get(call(n, 'list_reduce', [items, next, struct(n, [['s', initial], ['x', NULL]])]), 's');
+    return applied(output, [folded]) as Node;
+  }
+  return undefined;
+}
+
 /** One call rewritten, or undefined when it is not one of ours (or its format is not a literal). */
 function rewriteCall(n: Node): Node | undefined {
   if (n.class !== 'FUNCTION' || typeof n.function_name !== 'string') return undefined;
@@ -195,6 +314,14 @@ function rewriteCall(n: Node): Node | undefined {
     case 'all_match':
     case 'none_match':
       return kids.length === 2 ? aliased(n, matchCall(n, name, kids)) : undefined;
+    case 'zip_with':
+    case 'map_filter':
+    case 'transform_keys':
+    case 'transform_values':
+    case 'reduce': {
+      const r = rewriteLambdaCall(n, name, kids);
+      return r ? aliased(n, r) : undefined;
+    }
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ import { buildLookupQuery, encodeNextToken, type LookupRequest } from '../query/
 import { mayNeedTrinoRewrite, rewriteJsonMembers, rewriteTrinoCalls } from '../query/trino.js';
 import { ALLOWED_RELATIONS, sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
-import { listValue, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DuckDBArrayType, DuckDBListType, DuckDBMapType, DuckDBStructType, listValue, quotedIdentifier, type DuckDBPreparedStatement, type DuckDBType } from '@duckdb/node-api';
 import { isOutOfMemory, type Row, type Store } from './db.js';
 
 export type { LookupEvent, LookupResponse } from '../model/api.js';
@@ -300,7 +300,52 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
   if (!READ_TYPES.has(kind)) {
     throw new AitrailError('QUERY_NOT_READ_ONLY', `only read-only queries are allowed (this statement is ${kind})`);
   }
-  return prepared;
+  return withNamedRows(store, prepared, sql, asWritten);
+}
+
+/**
+ * A result type with the fields of unnamed structs (Trino's ROW, `(a, b)`) named as Athena shows
+ * them, field0, field1, …, or undefined when it has none. Unnamed, they all share the name '',
+ * and a row of them would come back as one field.
+ */
+function namedRowType(t: DuckDBType): string | undefined {
+  if (t instanceof DuckDBStructType) {
+    const inner = t.entryTypes.map(namedRowType);
+    if (!t.entryNames.includes('') && inner.every((x) => x === undefined)) return undefined;
+    return `STRUCT(${t.entryNames.map((n, i) => `${quotedIdentifier(n || `field${i}`)} ${inner[i] ?? String(t.entryTypes[i])}`).join(', ')})`;
+  }
+  if (t instanceof DuckDBListType || t instanceof DuckDBArrayType) {
+    const v = namedRowType(t.valueType);
+    return v && `${v}[${t instanceof DuckDBArrayType ? t.length : ''}]`;
+  }
+  if (t instanceof DuckDBMapType) {
+    const [k, v] = [namedRowType(t.keyType), namedRowType(t.valueType)];
+    return k || v ? `MAP(${k ?? String(t.keyType)}, ${v ?? String(t.valueType)})` : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The statement, its columns of unnamed structs cast to named ones (namedRowType). With two
+ * columns of one name, or should that not prepare, the statement as it was.
+ */
+async function withNamedRows(store: Store, prepared: DuckDBPreparedStatement, sql: string, asWritten: string): Promise<DuckDBPreparedStatement> {
+  const casts: string[] = [];
+  const names = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+  if (new Set(names).size !== names.length) return prepared;
+  for (let i = 0; i < prepared.columnCount; i++) {
+    const named = namedRowType(prepared.columnType(i));
+    const col = quotedIdentifier(prepared.columnName(i));
+    if (named) casts.push(`CAST(${col} AS ${named}) AS ${col}`);
+  }
+  if (!casts.length) return prepared;
+  // The statement's own end (a ;, a comment) would end the subquery too.
+  let inner = sql;
+  for (let prev = ''; prev !== inner; ) {
+    prev = inner;
+    inner = inner.replace(/\s+$/, '').replace(/;$/, '').replace(/--[^\n]*$/, '');
+  }
+  return prepareOne(store, `SELECT * REPLACE (${casts.join(', ')}) FROM (\n${inner}\n) AS __aitrail_rows`, asWritten).catch(() => prepared);
 }
 
 /** Columns of the views that hold JSON text (or, in cloudtrail_lake, maps of it). */
