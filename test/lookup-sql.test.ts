@@ -288,6 +288,10 @@ test("SQL: Trino's lambda functions over lists and maps (zip_with, map_filter, t
     // DuckDB's own reduce (two arguments) is left as it is.
     assert.equal(await one(`reduce([1, 2, 3], (a, b) -> a + b)`, opts), 6);
   }
+  // A rewritten call without an alias is named as Athena names it, by its place; an alias is kept.
+  const named = await runSql(store, `SELECT 'x' AS eventname, date_parse('2026-01-01', '%Y-%m-%d'), transform([1], x -> x + 1) AS t, zip_with([1], [2], (a, b) -> a + b)`);
+  assert.deepEqual(named.columns, ['eventname', '_col1', 't', '_col3']);
+  assert.deepEqual(named.rows, [['x', '2026-01-01T00:00:00.000Z', [2], [3]]]);
   // Over the events, named by its alias.
   const r = await runSql(store, `SELECT eventid, transform_values(map_agg(r.type, r.arn), (k, v) -> length(v)) AS lens
     FROM cloudtrail_logs CROSS JOIN UNNEST(resources) AS t(r) GROUP BY eventid`, 10, { guard: true });

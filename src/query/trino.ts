@@ -130,17 +130,18 @@ type Node = Record<string, unknown>;
 
 /**
  * A copy of a tree in which each node, its children done first, is offered to `visit` (told
- * whether it is an item of a select list), whose result stands in its place. A node without a
+ * whether it is an item of a select list, and its place in its list), whose result stands in its
+ * place. A node without a
  * place in the text holds 2^64-1 there, which JavaScript's numbers cannot carry back to DuckDB;
  * the place is optional, so such values are left out.
  */
-function mapTree(tree: unknown, visit: (n: Node, inSelect: boolean) => Node | undefined): unknown {
-  const walk = (n: unknown, inSelect: boolean): unknown => {
-    if (Array.isArray(n)) return n.map((x) => walk(x, inSelect));
+function mapTree(tree: unknown, visit: (n: Node, inSelect: boolean, position: number) => Node | undefined): unknown {
+  const walk = (n: unknown, inSelect: boolean, position = -1): unknown => {
+    if (Array.isArray(n)) return n.map((x, i) => walk(x, inSelect, i));
     if (!n || typeof n !== 'object') return n;
     const entries = Object.entries(n as Node).filter(([k, v]) => k !== 'query_location' || Number.isSafeInteger(v));
     const o = Object.fromEntries(entries.map(([k, v]) => [k, walk(v, k === 'select_list')])) as Node;
-    return visit(o, inSelect) ?? o;
+    return visit(o, inSelect, position) ?? o;
   };
   return walk(tree, false);
 }
@@ -333,10 +334,12 @@ function rewriteCall(n: Node): Node | undefined {
  */
 export function rewriteTrinoCalls(tree: unknown): { tree: unknown; rewritten: string[] } {
   const rewritten = new Set<string>();
-  const out = mapTree(tree, (n) => {
+  const out = mapTree(tree, (n, inSelect, position) => {
     const r = rewriteCall(n);
     if (r) rewritten.add(String(n.function_name).toLowerCase());
-    return r;
+    // An item of a select list without an alias is named as Athena names it (_col0, _col1, …):
+    // DuckDB would name it after the expression it runs as, which the query never wrote.
+    return r && inSelect && !r.alias ? { ...r, alias: `_col${position}` } : r;
   });
   return { tree: out, rewritten: [...rewritten] };
 }
