@@ -299,7 +299,7 @@ export const trailCommand: Command = {
   usage: `aitrail trail create NAME --destination DIR|s3://bucket/prefix [options of create-trail]
        aitrail trail flush NAME            deliver pending events and write a digest now
        aitrail trail rotate-key NAME       start signing digests with a new key pair (the old key stays listed)
-       aitrail trail describe|status|update|delete|start|stop|selectors|put-selectors|keys NAME`,
+       aitrail trail describe|status|update|delete|start|stop|selectors|put-selectors|keys NAME${AWS_OUTPUT}`,
   options: TRAIL_OPTIONS,
   async run(values, positionals) {
     const [sub, ...rest] = positionals;
