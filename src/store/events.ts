@@ -333,11 +333,10 @@ async function withNamedRows(store: Store, prepared: DuckDBPreparedStatement, sq
   const casts: string[] = [];
   const names = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
   if (new Set(names).size !== names.length) return prepared;
-  for (let i = 0; i < prepared.columnCount; i++) {
+  names.forEach((name, i) => {
     const named = namedRowType(prepared.columnType(i));
-    const col = quotedIdentifier(prepared.columnName(i));
-    if (named) casts.push(`CAST(${col} AS ${named}) AS ${col}`);
-  }
+    if (named) casts.push(`CAST(${quotedIdentifier(name)} AS ${named}) AS ${quotedIdentifier(name)}`);
+  });
   if (!casts.length) return prepared;
   // The statement's own end (a ;, a comment) would end the subquery too.
   let inner = sql;
