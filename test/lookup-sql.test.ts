@@ -306,6 +306,9 @@ test('SQL: the fields of unnamed rows come back named as Athena shows them (fiel
   assert.deepEqual(r.rows, [[{ field0: 1, field1: 'a' }, { field0: 2, field1: 'b' }, { n: 1, s: 'x' },
     [{ field0: 1, field1: [{ field0: 'q', field1: 2 }] }], [{ key: 'k', value: { field0: 1, field1: 2 } }]]]);
   assert.deepEqual(r.columns, ['r', 't', 'named', 'nested', 'm']);
+  // Also in a statement whose members of JSON text were rewritten after DuckDB refused it.
+  const member = await runSql(store, `SELECT (requestParameters.bucketName, 1) AS r FROM cloudtrail_logs WHERE eventid = 'e3'`);
+  assert.deepEqual(member.rows, [[{ field0: 'acme-ml-training-data', field1: 1 }]]);
   // In the order of the statement, streamed as well, and a statement ending in ; or a comment.
   const rows: unknown[][] = [];
   await streamSql(store, `SELECT i, ROW(i, 'x') AS r FROM range(3) t(i) ORDER BY i DESC; -- newest first`, 0, () => {}, (chunk) => void rows.push(...chunk));

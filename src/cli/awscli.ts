@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import jmespath from 'jmespath';
 import { AitrailError } from '../model/errors.js';
 import { plain } from '../store/events.js';
+import { printJson } from './output.js';
 
 /** A compiled `--query`: checked once, before anything is read. */
 export type Query = (value: unknown) => unknown;
@@ -184,18 +185,17 @@ export function formatTable(title: string, value: unknown, opts: TableOptions = 
   const build = (t: string | null | undefined, v: unknown, indent: number): void => {
     if (falsy(v)) return;
     if (t !== undefined) newSection(t, indent);
-    // A value of its own with nothing around it (`--query 'length(Events)'`) is one cell.
-    if (!current) newSection(null, indent);
     if (Array.isArray(v)) {
       if (isObject(v[0])) fromList(v, indent, t ?? null);
       else {
         for (const item of v) {
           if (!isComplex(item)) addRow([item]);
-          else if (Array.isArray(item) ? item.every((x) => !isComplex(x)) : false) addRow(item as unknown[]);
+          else if (Array.isArray(item) && item.every((x) => !isComplex(x))) addRow(item);
           else build(undefined, item, 0);
         }
       }
     } else if (isObject(v)) fromObject(v, indent);
+    // A value of its own with nothing around it (`--query 'length(Events)'`) is one cell.
     else addRow([v]);
   };
   const fromObject = (o: Record<string, unknown>, indent: number) => {
@@ -237,6 +237,7 @@ export function formatTable(title: string, value: unknown, opts: TableOptions = 
     for (const r of sec.headers.length ? [sec.headers, ...sec.rows] : sec.rows) while (r.length < cols) r.push('');
     while (sec.widths.length < cols) sec.widths.push(0);
   }
+  // A section without a title is as wide as the text 'None' at least, as Python writes its title in the CLI.
   const sectionWidth = (sec: TableSection) =>
     Math.max(textWidth(sec.title ?? 'None') + 2 + 2 * sec.indent, sec.widths.reduce((a, w) => a + w + 4, 0) + 2 + 2 * sec.indent);
   let max = Math.max(...sections.map(sectionWidth));
@@ -314,7 +315,7 @@ export function answerPrinter(values: { query?: unknown; output?: unknown }, ope
     const value = query ? query(json) : json;
     if (output === 'text') process.stdout.write(formatText(value));
     else if (output === 'table') process.stdout.write(formatTable(operation, value, terminalTable()));
-    else process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    else printJson(value);
   };
 }
 

@@ -131,9 +131,8 @@ type Node = Record<string, unknown>;
 /**
  * A copy of a tree in which each node, its children done first, is offered to `visit` (told
  * whether it is an item of a select list, and its place in its list), whose result stands in its
- * place. A node without a
- * place in the text holds 2^64-1 there, which JavaScript's numbers cannot carry back to DuckDB;
- * the place is optional, so such values are left out.
+ * place. A node without a place in the text holds 2^64-1 there, which JavaScript's numbers
+ * cannot carry back to DuckDB; the place is optional, so such values are left out.
  */
 function mapTree(tree: unknown, visit: (n: Node, inSelect: boolean, position: number) => Node | undefined): unknown {
   const walk = (n: unknown, inSelect: boolean, position = -1): unknown => {
@@ -181,18 +180,19 @@ function matchCall(n: Node, name: string, kids: unknown[]): Node {
   return call(n, '=', [count, call(n, 'len', [kids[0]])], { is_operator: true });
 }
 
-/** `matchCall` under the call's own alias (`AS x`), which the inner calls must not carry. */
+/** A call's replacement under the call's own alias (`AS x`), which the inner calls must not carry. */
 function aliased(n: Node, r: Node): Node {
   return { ...r, alias: n.alias ?? '' };
+}
+
+/** A string literal. */
+function text(value: string): Node {
+  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value } };
 }
 
 /** A reference to a column or lambda parameter named `name`. */
 function ref(name: string): Node {
   return { class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', column_names: [name] };
-}
-
-function text(value: string): Node {
-  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value } };
 }
 
 const NULL: Node = { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'NULL', type_info: null }, is_null: true } };
@@ -364,8 +364,7 @@ export function rewriteJsonMembers(tree: unknown, columns: readonly string[]): {
     let out: Node = { ...n, alias: '', column_names: names.slice(0, at + 1) };
     const members = names.slice(at + 1);
     members.forEach((m, i) => {
-      const key = { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: m } };
-      out = call(n, i === members.length - 1 ? 'json_member' : 'json_member_json', [out, key]);
+      out = call(n, i === members.length - 1 ? 'json_member' : 'json_member_json', [out, text(m)]);
     });
     return { ...out, alias: n.alias || (inSelect ? names[names.length - 1] : '') };
   };

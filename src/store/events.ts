@@ -294,6 +294,7 @@ async function prepareRead(store: Store, sql: string, opts: SqlOptions): Promise
     if (back === undefined) throw e;
     if (opts.guard) await guardSql(store, back);
     prepared = await prepareOne(store, back, asWritten);
+    sql = back;
   }
   const typeName = String(prepared.statementType);
   const kind = typeName in STATEMENT_NAMES ? STATEMENT_NAMES[typeName]! : typeName;
