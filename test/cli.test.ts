@@ -6,6 +6,7 @@ import { record, tempDir, rmDir, writeDelivery, writeRaw } from './helpers/fixtu
 import { startServe } from './helpers/server.js';
 import { ingestMemoryLimit } from '../src/cli/ingest-commands.js';
 import { lookupResources } from '../src/store/events.js';
+import { parse as parseYaml } from 'yaml';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
 
@@ -200,7 +201,7 @@ test('lookup-events, get-event and findings list: eventTime wildcards, JSON attr
     assert.deepEqual(ids('--lookup-attributes', attrs(['EventName', 'GetObject'], ['EventId', 'g2'])), []);
     assert.deepEqual(ids('--lookup-attributes', attrs(['EventName', 'GetObject'], ['EventId', 'g1'])), ['g1']);
     usage(['lookup-events', '--data-dir', data, '--lookup-attributes', '{bad'], /^aitrail lookup-events: --lookup-attributes '\{bad' is not valid JSON: /);
-    usage(['lookup-events', '--data-dir', data, '--output', 'xml'], /--output must be json, text, table, jsonl or csv, not 'xml'/);
+    usage(['lookup-events', '--data-dir', data, '--output', 'xml'], /--output must be json, text, table, yaml, yaml-stream, jsonl or csv, not 'xml'/);
 
     // get-event: the stored text itself, not a parsed and rewritten copy.
     const stored = JSON.parse(cli(['query', `SELECT CAST(record AS VARCHAR) AS r FROM events WHERE eventId = 'g1'`, '--data-dir', data, '--output', 'json']).out)[0].r;
@@ -316,6 +317,22 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
       '',
     ].join('\n'));
 
+    // --output yaml: the whole answer as the AWS CLI writes it (members sorted, times quoted), the
+    // same value as the JSON; yaml-stream: each page read (here pages of 3) as an item of a list,
+    // with --query applied to each page.
+    const yamlText = run('--output', 'yaml', '--max-items', '2').out;
+    assert.deepEqual(parseYaml(yamlText, { version: '1.1' }), JSON.parse(run('--max-items', '2').out));
+    assert.match(yamlText, /^Events:\n- AccessKeyId: ASIA\w+\n {2}CloudTrailEvent: '\{"eventVersion":/);
+    assert.match(yamlText, /\n {2}EventTime: '2026-11-01T10:06:00\+00:00'\n/);
+    assert.equal(run('--query', 'Events[0].EventName', '--max-items', '1', '--output', 'yaml').out, 'InvokeModel\n...\n');
+    assert.equal(run('--query', 'Events[].EventId', '--page-size', '3', '--output', 'yaml-stream').out, [
+      '- - p6', '  - p5', '  - p4', '- - p3', '  - p2', '  - p1', '- - p0', '',
+    ].join('\n'));
+    const stream = parseYaml(run('--page-size', '3', '--max-items', '5', '--output', 'yaml-stream').out, { version: '1.1' }) as { Events: { EventId: string }[]; NextToken?: string }[];
+    assert.deepEqual(stream.map((p) => p.Events.map((e) => e.EventId)), [['p6', 'p5', 'p4'], ['p3', 'p2']]);
+    // Each page carries its token; the last one's continues after the fifth event.
+    assert.deepEqual(JSON.parse(run('--starting-token', stream[1]!.NextToken!, '--query', 'Events[].EventId').out), ['p1', 'p0']);
+
     // --output text: one EVENTS line per event with its scalar members in key order (empty where
     // it has none), a RESOURCES line per resource; with a NextToken, the token comes first.
     const text = run('--output', 'text').out.split('\n').filter(Boolean);
@@ -364,7 +381,7 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
       [['--page-size', '0'], /--page-size must be a whole number of at least 1, not '0'/],
       [['--max-items', 'ten'], /--max-items must be a whole number of at least 1, not 'ten'/],
       [['--query', 'Events[?'], /--query 'Events\[\?' is not a JMESPath expression/],
-      [['--query', 'Events', '--output', 'csv'], /--query's result is printed as json, jsonl, text or table, not csv/],
+      [['--query', 'Events', '--output', 'csv'], /--query's result is printed as json, jsonl, text, table, yaml or yaml-stream, not csv/],
       [['--region', 'eu-*'], /--region must be a Region name such as us-east-1, not 'eu-\*'/],
       [['--cli-input-json', '{"Nope": 1}'], /--cli-input-json: unknown parameter "Nope", must be one of: LookupAttributes, StartTime/],
       [['--cli-input-json', '{"MaxResults": "2"}'], /--cli-input-json: MaxResults must be a number, not "2"/],

@@ -9,6 +9,7 @@ import { Store } from '../src/store/db.js';
 import { createToken } from '../src/server/auth.js';
 import { record, tempDir, rmDir, writeRaw } from './helpers/fixtures.js';
 import { startServe } from './helpers/server.js';
+import { parse as parseYaml } from 'yaml';
 
 const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
 
@@ -87,8 +88,14 @@ test('a trail records a filtered copy of ingested events, signs digests, validat
     assert.ok(table.some((l) => /^\|\| +trailList +\|\|$/.test(l)), table.join('\n'));
     assert.ok(table.some((l) => /^\|\| {2}TrailARN +\| {2}arn:aws:cloudtrail:us-east-1:111122223333:trail\/ai-trail +\|\|$/.test(l)), table.join('\n'));
     assert.equal(new Set(table.filter(Boolean).map((l) => l.length)).size, 1, 'every line of the table is as wide');
+    // --output yaml: the same answer as the JSON, members sorted; yaml-stream: as the one item of a list.
+    const described = JSON.parse(cli(['describe-trails', '--data-dir', data]).out);
+    const yamlText = cli(['describe-trails', '--output', 'yaml', '--data-dir', data]).out;
+    assert.deepEqual(parseYaml(yamlText, { version: '1.1' }), described);
+    assert.match(yamlText, /^trailList:\n- Destination: \S+\n {2}HasCustomEventSelectors: (true|false)\n {2}HasInsightSelectors: false\n {2}HomeRegion: us-east-1\n/);
+    assert.equal(cli(['get-trail-status', '--name', 'ai-trail', '--query', '{logging: IsLogging}', '--output', 'yaml-stream', '--data-dir', data]).out, '- logging: true\n');
     // Both are checked before a command changes anything.
-    for (const [args, why] of [[['--output', 'yaml'], /--output must be json, text or table, not 'yaml'/], [['--query', 'Name['], /--query 'Name\[' is not a JMESPath expression/]] as const) {
+    for (const [args, why] of [[['--output', 'xml'], /--output must be json, text, table, yaml or yaml-stream, not 'xml'/], [['--query', 'Name['], /--query 'Name\[' is not a JMESPath expression/]] as const) {
       const r = cli(['create-trail', '--name', 'not-made', '--destination', `${dir}/other`, ...args, '--data-dir', data]);
       assert.equal(r.code, 2);
       assert.match(r.err, why);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileQuery, formatTable, formatText } from './awscli.js';
+import { parse as parseYaml } from 'yaml';
+import { compileQuery, formatTable, formatText, formatYaml, formatYamlPage } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
 
 test('--output text follows the AWS CLI: scalars, lists, objects under upper-cased names, columns of every object', () => {
@@ -143,4 +144,75 @@ test('--output table follows the AWS CLI: sections under member names, columns w
   assert.ok(painted.includes('\x1b[1;34me1\x1b[0m') && painted.includes('\x1b[2;33m||\x1b[0m'));
   const unpainted = ['\x1b[1;34m', '\x1b[2;33m', '\x1b[0m'].reduce((t, code) => t.split(code).join(''), painted);
   assert.equal(unpainted, formatTable('LookupEvents', answer, { width: 200 }));
+});
+
+test('--output yaml writes what the AWS CLI writes: members sorted, lists at their key, text a reader could mistake quoted, long text folded past column 80', () => {
+  // Expected texts as the CLI's YAML writer makes them (checked against a writer of the same kind).
+  const answer = {
+    NextToken: 'tok',
+    Events: [
+      { Username: 'alice', ReadOnly: 'true', EventTime: '2026-11-01T10:00:00+00:00', Resources: [], AccessKeyId: null, Count: 3, Ok: false, Tags: {} },
+      { Resources: [{ ResourceType: 'AWS::S3::Bucket', ResourceName: 'training-data' }], Pairs: [['a', 1], []] },
+    ],
+  };
+  assert.equal(formatYaml(answer), [
+    'Events:',
+    '- AccessKeyId: null',
+    '  Count: 3',
+    "  EventTime: '2026-11-01T10:00:00+00:00'",
+    '  Ok: false',
+    "  ReadOnly: 'true'",
+    '  Resources: []',
+    '  Tags: {}',
+    '  Username: alice',
+    '- Pairs:',
+    '  - - a',
+    '    - 1',
+    '  - []',
+    '  Resources:',
+    '  - ResourceName: training-data',
+    '    ResourceType: AWS::S3::Bucket',
+    'NextToken: tok',
+    '',
+  ].join('\n'));
+  // Folding: at the first single space past column 80 (never inside a run of spaces), continued
+  // two columns in from the key; an apostrophe doubled inside single quotes.
+  const long = {
+    Events: [{
+      UserAgent: 'Boto3/1.35.54 md/Botocore#1.35.54 ua/2.0 os/linux#6.8.0-45-generic md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#legacy',
+      Message: "it's  two  spaces and a quote: Access denied for arn:aws:iam::123456789012:user/alice on arn:aws:s3:::bucket",
+    }],
+  };
+  assert.equal(formatYaml(long), [
+    "Events:",
+    "- Message: 'it''s  two  spaces and a quote: Access denied for arn:aws:iam::123456789012:user/alice",
+    "    on arn:aws:s3:::bucket'",
+    '  UserAgent: Boto3/1.35.54 md/Botocore#1.35.54 ua/2.0 os/linux#6.8.0-45-generic md/arch#x86_64',
+    '    lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#legacy',
+    '',
+  ].join('\n'));
+  // Quoting: what YAML 1.1 reads as a number, boolean, merge or value; several lines in single
+  // quotes (a blank line for each break); a tab in double quotes.
+  assert.equal(formatYaml({ Num: '0123', Yes: 'yes', Merge: '<<', Eq: '=', Lines: 'first\nsecond', Tab: 'a\tb' }), [
+    "Eq: '='",
+    "Lines: 'first",
+    '',
+    "  second'",
+    "Merge: '<<'",
+    "Num: '0123'",
+    'Tab: "a\\tb"',
+    "'Yes': 'yes'",
+    '',
+  ].join('\n'));
+  // A lone value (what a --query can give): the writer ends a plain one with `...`.
+  assert.equal(formatYaml('InvokeModel'), 'InvokeModel\n...\n');
+  assert.equal(formatYaml(7), '7\n...\n');
+  assert.equal(formatYaml(null), 'null\n...\n');
+  assert.equal(formatYaml('2026-11-01T10:00:00Z'), "'2026-11-01T10:00:00Z'\n");
+  // yaml-stream: the page as one item of a list.
+  assert.equal(formatYamlPage({ Events: [{ EventId: 'a' }], NextToken: 't' }), '- Events:\n  - EventId: a\n  NextToken: t\n');
+  // Whatever the text, it reads back as the same value.
+  const tricky = ['', 'null', '~', '1.5', '0x1F', 'true', 'on', 'y', '2026-11-01', '12:30', '- x', 'x: y', '#x', '@x', "'q'", '"dq"', ' lead', 'trail ',
+    'a\nb', 'a \nb', 'é 日本', '\u0007', '[x]', '{x}', '? x', '.inf', 'x'.repeat(90) + ' ' + 'y '.repeat(60) + 'z'];
+  assert.deepEqual(parseYaml(formatYaml({ tricky, [long.Events[0]!.Message]: tricky }), { version: '1.1' }), { tricky, [long.Events[0]!.Message]: tricky });
 });

@@ -1,10 +1,11 @@
 /**
  * The AWS CLI's own options, for commands that answer as an AWS API does: `--query` (a JMESPath
- * expression, the same language the CLI uses), `--output text` (the CLI's tab-separated format)
- * and `--cli-input-json`, so that command lines written for `aws cloudtrail …` work here.
+ * expression, the same language the CLI uses), `--output text|table|yaml|yaml-stream` (the CLI's
+ * own formats) and `--cli-input-json`, so that command lines written for `aws cloudtrail …` work here.
  */
 import { readFileSync } from 'node:fs';
 import jmespath from 'jmespath';
+import { stringify as yamlStringify, type ToStringOptions, type DocumentOptions, type SchemaOptions, type CreateNodeOptions } from 'yaml';
 import { AitrailError } from '../model/errors.js';
 import { plain } from '../store/events.js';
 import { printJson } from './output.js';
@@ -300,14 +301,109 @@ export function formatTable(title: string, value: unknown, opts: TableOptions = 
   return out.join('');
 }
 
+/** Where a string written on one line by the YAML writer may be folded: single spaces inside it. */
+function foldAtSpaces(text: string, indent: string, column: number, width: number): string {
+  const quoted = text.startsWith("'");
+  const first = quoted ? 1 : 0;
+  const last = quoted ? text.length - 2 : text.length - 1;
+  let out = '';
+  let from = 0;
+  for (let i = first + 1; i < last; i++) {
+    if (text[i] !== ' ' || text[i - 1] === ' ' || text[i + 1] === ' ') continue;
+    const word = text.slice(from, i);
+    // Columns are counted in characters, as the CLI's writer counts them.
+    column += [...word].length;
+    if (column > width) {
+      out += word + '\n' + indent;
+      column = indent.length;
+    } else {
+      out += word + ' ';
+      column += 1;
+    }
+    from = i + 1;
+  }
+  return out + text.slice(from);
+}
+
+const YAML_STR = 'tag:yaml.org,2002:str';
+const YAML_WIDTH = 80;
+/** What the CLI's YAML writer writes in double quotes: characters it cannot print (a tab among them), a space before a line break. */
+// eslint-disable-next-line no-control-regex
+const YAML_DOUBLE = /[\x00-\x09\x0b-\x1f\x7f-\x84\x86-\x9f\uFEFF\uFFFE\uFFFF]| \n/;
+
+/**
+ * The AWS CLI's YAML (version 2's `--output yaml`) as its writer writes it: block style, keys
+ * sorted, a list at its key's indentation. A string a YAML 1.1 reader would take for something
+ * else (a time, `yes`, a number, `=`, `<<`) is in single quotes, as is one of several lines; one
+ * with characters that cannot be printed (a tab) in double quotes. Long strings are folded as
+ * that writer folds them: at the first single space past column 80, so a line runs past 80 by up
+ * to one word. The yaml package writes the rest, and a top-level scalar that is not quoted gets
+ * the writer's `...` after it. It quotes a little more than the CLI does: `y` and `n` (booleans
+ * to some YAML 1.1 readers) and an exponent without a fraction, such as `1e3`.
+ */
+const YAML_OPTIONS: DocumentOptions & SchemaOptions & CreateNodeOptions & ToStringOptions = {
+  version: '1.1',
+  // A value met twice (`--query '[Events, Events]'`) is written twice, not as an anchor and alias.
+  aliasDuplicateObjects: false,
+  sortMapEntries: true,
+  indentSeq: false,
+  singleQuote: true,
+  lineWidth: 0,
+  // A `<<` is text here, never a merge.
+  customTags: (tags) => tags.filter((tag) => typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:merge').map((tag) => {
+    if (typeof tag !== 'object' || tag.tag !== YAML_STR || !tag.stringify) return tag;
+    const write = tag.stringify.bind(tag);
+    return { ...tag, stringify(item, ctx, onComment, onChompKeep) {
+      const value = String((item as { value?: unknown }).value);
+      const as = (type: string) => write(Object.assign({}, item, { type }), ctx, onComment, onChompKeep);
+      let text: string;
+      if (YAML_DOUBLE.test(value)) text = as('QUOTE_DOUBLE');
+      else if (value === '=' || value === '<<' || value.includes('\n')) text = as('QUOTE_SINGLE');
+      else {
+        // Plain where it can be; where it cannot, the writer's single quotes (the yaml package
+        // would take double quotes for a string with an apostrophe in it).
+        text = write(item, ctx, onComment, onChompKeep);
+        if (text.startsWith('"')) text = as('QUOTE_SINGLE');
+      }
+      // Keys, double-quoted strings and strings of several lines stay as written.
+      if (ctx.implicitKey || text.includes('\n') || text.startsWith('"')) return text;
+      // A map's value starts after its key (indentAtStart), which starts 2 columns left of the
+      // value's continuation lines; a list item at its continuation lines' column. A top-level
+      // string continues 2 columns in.
+      const indent = ctx.indent || '  ';
+      const column = ctx.indentAtStart === undefined ? ctx.indent.length : ctx.indent.length - 2 + ctx.indentAtStart;
+      return foldAtSpaces(text, indent, column, YAML_WIDTH);
+    } };
+  }),
+};
+
+/** The AWS CLI's `--output yaml` of an answer (see YAML_OPTIONS). */
+export function formatYaml(value: unknown): string {
+  const text = yamlStringify(value ?? null, YAML_OPTIONS);
+  const scalar = value === null || value === undefined || typeof value !== 'object';
+  return scalar && !/^['"|>]/.test(text) ? text + '...\n' : text;
+}
+
+/**
+ * The AWS CLI's `--output yaml-stream`: each page of the answer (each API response) written as it
+ * comes, as one item of a YAML list.
+ */
+export function formatYamlPage(value: unknown): string {
+  return formatYaml([value]);
+}
+
+/** The `--output` values of the commands that answer as an AWS API does. */
+export const AWS_OUTPUTS = ['json', 'text', 'table', 'yaml', 'yaml-stream'] as const;
+
 /**
  * How a command that answers as an AWS API does prints its answer, per its `--query` and
- * `--output` (json, the default; text; table, titled `operation`). Both are checked here, before
- * the command does anything: a typo must not fail only after a trail was changed.
+ * `--output` (json, the default; text; table, titled `operation`; yaml; yaml-stream, the answer
+ * as the one page it is). Both are checked here, before the command does anything: a typo must
+ * not fail only after a trail was changed.
  */
 export function answerPrinter(values: { query?: unknown; output?: unknown }, operation: string): (answer: unknown) => void {
   const output = values.output === undefined ? 'json' : String(values.output);
-  if (!['json', 'text', 'table'].includes(output)) throw new AitrailError('USAGE', `--output must be json, text or table, not '${output}'`);
+  if (!(AWS_OUTPUTS as readonly string[]).includes(output)) throw new AitrailError('USAGE', `--output must be json, text, table, yaml or yaml-stream, not '${output}'`);
   const query = values.query !== undefined ? compileQuery(String(values.query)) : undefined;
   return (answer) => {
     // The answer as its JSON says it (times as text, no members without a value), which the query and every format see.
@@ -315,6 +411,8 @@ export function answerPrinter(values: { query?: unknown; output?: unknown }, ope
     const value = query ? query(json) : json;
     if (output === 'text') process.stdout.write(formatText(value));
     else if (output === 'table') process.stdout.write(formatTable(operation, value, terminalTable()));
+    else if (output === 'yaml') process.stdout.write(formatYaml(value));
+    else if (output === 'yaml-stream') process.stdout.write(formatYamlPage(value));
     else printJson(value);
   };
 }

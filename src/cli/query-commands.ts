@@ -5,7 +5,7 @@ import { Store } from '../store/db.js';
 import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize } from '../store/events.js';
 import { parseLookupAttributes, parseTime, validateLookup, type LookupRequest } from '../query/lookup.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
-import { compileQuery, formatTable, formatText, readCliInput, terminalTable, type Query } from './awscli.js';
+import { compileQuery, formatTable, formatText, formatYaml, formatYamlPage, readCliInput, terminalTable, type Query } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
 import { pickFormat, printJson, printRows, renderTable, rowWriter, type OutputFormat } from './output.js';
 import type { Command } from './main.js';
@@ -117,8 +117,8 @@ export const lookupCommand: Command = {
   summary: 'search events like `aws cloudtrail lookup-events`, newest first',
   usage: `aitrail lookup-events [--lookup-attributes AttributeKey=KEY,AttributeValue=VALUE]... [--start-time T] [--end-time T]
        [--max-items N] [--starting-token TOKEN] [--page-size N] | [--max-results N] [--next-token TOKEN] [--no-paginate]
-       [--event-category insight] [--region REGION] [--filter FIELD=VALUE]... [--query JMESPATH] [--output json|text|table|jsonl|csv]
-       [--cli-input-json JSON|file://PATH] [--generate-cli-skeleton [input|output]]
+       [--event-category insight] [--region REGION] [--filter FIELD=VALUE]... [--query JMESPATH]
+       [--output json|text|table|yaml|yaml-stream|jsonl|csv] [--cli-input-json JSON|file://PATH] [--generate-cli-skeleton [input|output]]
 
   Attribute keys: EventId EventName ReadOnly Username ResourceType ResourceName EventSource AccessKeyId.
   --lookup-attributes also takes JSON: one attribute or a list ('[{"AttributeKey":"EventName","AttributeValue":"X"},…]').
@@ -132,8 +132,10 @@ export const lookupCommand: Command = {
   --max-results says otherwise; no upper limit here), with the NextToken of the next page.
   --query applies a JMESPath expression to the whole answer ({"Events": […], "NextToken": …}), as the
   AWS CLI does (e.g. --query 'Events[].[EventTime,EventName,Username]' --output text); its result
-  prints as json, jsonl, text or, with --output table, as the AWS CLI's table (titled LookupEvents).
+  prints as json, jsonl, text, yaml or, with --output table, as the AWS CLI's table (titled LookupEvents).
   --output text is the AWS CLI's tab-separated format; a member an event has no value for prints empty.
+  --output yaml is the AWS CLI's YAML of the whole answer; yaml-stream prints each page as it is read,
+  as one item of a YAML list (--query then applies to each page, as in the AWS CLI).
   --output table without --query is aitrail's: one line per event, in columns.
   --region REGION keeps the events recorded in that Region (awsRegion), the Event history AWS shows
   there; without it, every Region's events are searched at once.
@@ -204,17 +206,18 @@ export const lookupCommand: Command = {
     const query = values.query !== undefined ? compileQuery(String(values.query)) : undefined;
     const format = values.output ? pickLookupFormat(String(values.output)) : 'json';
     if (query && format === 'csv') {
-      throw new AitrailError('USAGE', `--query's result is printed as json, jsonl, text or table, not ${format}`);
+      throw new AitrailError('USAGE', `--query's result is printed as json, jsonl, text, table, yaml or yaml-stream, not ${format}`);
     }
     validateLookup(req);
-    const out = lookupWriter(format, { query, whole: query !== undefined || (format === 'text' && (onePage.length > 0 || maxItems !== undefined)) });
+    const whole = format === 'yaml' || (format !== 'yaml-stream' && query !== undefined) || (format === 'text' && (onePage.length > 0 || maxItems !== undefined));
+    const out = lookupWriter(format, { query, whole });
     await withReadStore(values, async (s) => {
       // One page of the API, or the CLI's walk through pages.
       let token = values['starting-token'] !== undefined ? String(values['starting-token']) : undefined;
       let left = maxItems ?? Infinity;
       for (;;) {
         const res = await lookupEvents(s, onePage.length ? req : { ...req, MaxResults: Math.min(pageSize, left), NextToken: token });
-        out.events(res.Events);
+        out.events(res.Events, res.NextToken);
         await drained();
         left -= res.Events.length;
         token = res.NextToken;
@@ -225,24 +228,24 @@ export const lookupCommand: Command = {
   },
 };
 
-type LookupFormat = OutputFormat | 'text';
+type LookupFormat = OutputFormat | 'text' | 'yaml' | 'yaml-stream';
 
 function pickLookupFormat(s: string): LookupFormat {
-  if (s === 'text') return 'text';
-  if (!['json', 'table', 'jsonl', 'csv'].includes(s)) throw new AitrailError('USAGE', `--output must be json, text, table, jsonl or csv, not '${s}'`);
+  if (s === 'text' || s === 'yaml' || s === 'yaml-stream') return s;
+  if (!['json', 'table', 'jsonl', 'csv'].includes(s)) throw new AitrailError('USAGE', `--output must be json, text, table, yaml, yaml-stream, jsonl or csv, not '${s}'`);
   return pickFormat(s);
 }
 
 /**
  * Writes a lookup's events as pages arrive: JSON in the response's shape (the same text as one
- * JSON.stringify of the whole response), text, a table, JSON Lines or CSV rows. With `whole`,
- * the events are kept for one answer at the end instead (for `query`, and text with a NextToken,
- * which the CLI prints first).
+ * JSON.stringify of the whole response), text, a table, each page as YAML (with what `query`
+ * makes of it), JSON Lines or CSV rows. With `whole`, the events are kept for one answer at the
+ * end instead (for `query`, YAML, and text with a NextToken, which the CLI prints first).
  */
 function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Query }) {
   const cols = ['EventTime', 'EventName', 'EventSource', 'Username', 'ReadOnly', 'AccessKeyId', 'EventId'];
   const whole = opts.whole ? ([] as LookupEvent[]) : undefined;
-  const rows = format === 'json' || format === 'text' || format === 'table' ? undefined : rowWriter(format);
+  const rows = format === 'json' || format === 'text' || format === 'table' || format === 'yaml' || format === 'yaml-stream' ? undefined : rowWriter(format);
   const table: unknown[][] = [];
   let first = true;
   let started = false;
@@ -260,14 +263,18 @@ function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Quer
     const value = opts.query ? opts.query(res) : res;
     if (format === 'text') process.stdout.write(formatText(value, opts.query ? {} : { nullMember: '' }));
     else if (format === 'table') process.stdout.write(formatTable('LookupEvents', value, terminalTable()));
+    else if (format === 'yaml') process.stdout.write(formatYaml(value));
     else if (format === 'jsonl') process.stdout.write((Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(v) + '\n').join(''));
     else printJson(value);
   };
   return {
-    events(events: LookupEvent[]) {
+    events(events: LookupEvent[], token: string | undefined) {
       start();
       if (whole) whole.push(...events);
-      else if (format === 'json') {
+      else if (format === 'yaml-stream') {
+        const page: LookupResponse = token ? { Events: events, NextToken: token } : { Events: events };
+        process.stdout.write(formatYamlPage(opts.query ? opts.query(page) : page));
+      } else if (format === 'json') {
         let text = '';
         for (const e of events) {
           text += (first ? '\n    ' : ',\n    ') + JSON.stringify(e, null, 2).replaceAll('\n', '\n    ');
@@ -288,7 +295,7 @@ function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Quer
       if (format === 'json') process.stdout.write(`${first ? ']' : '\n  ]'}${token ? `,\n  "NextToken": ${JSON.stringify(token)}` : ''}\n}\n`);
       else if (format === 'table') process.stdout.write(renderTable(cols, table) + '\n');
       else rows?.end();
-      if (token && format !== 'json') process.stderr.write(`NextToken: ${token}\n`);
+      if (token && format !== 'json' && format !== 'yaml-stream') process.stderr.write(`NextToken: ${token}\n`);
     },
   };
 }

@@ -271,7 +271,7 @@ export async function pumpTrails(store: Store): Promise<void> {
 const AWS_OUTPUT = `
 
   The answer is JSON in the shape of the AWS API's; as in the AWS CLI, --query JMESPATH selects from it
-  and --output text|table prints it as the CLI's tab-separated text or its table.`;
+  and --output text|table|yaml|yaml-stream prints it as the CLI's tab-separated text, its table or its YAML.`;
 
 function command(name: string, summary: string, usage: string): Command {
   return { summary, usage: `${usage}${name === 'delete-trail' ? '' : AWS_OUTPUT}`, options: TRAIL_OPTIONS, run: (v, p) => runHandler(name, v, p) };
