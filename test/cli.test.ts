@@ -360,6 +360,15 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     const fromFile = JSON.parse(run('--cli-input-json', `file://${dir}/request.json`, '--max-results', '1').out);
     assert.deepEqual(fromFile.Events.map((e: { EventId: string }) => e.EventId), ['p5']);
     assert.ok(fromFile.NextToken);
+    // --cli-input-yaml: the same request as YAML; the YAML skeleton is the JSON one, commented.
+    const yamlRequest = 'LookupAttributes:\n- AttributeKey: EventName\n  AttributeValue: Converse\nMaxResults: 2\nStartTime: 2026-11-01T10:02:00\n';
+    assert.equal(run('--cli-input-yaml', yamlRequest).out, run('--cli-input-json', JSON.stringify(request)).out);
+    writeRaw(dir, 'request.yaml', yamlRequest);
+    assert.deepEqual(JSON.parse(run('--cli-input-yaml', `file://${dir}/request.yaml`, '--max-results', '1', '--query', 'Events[].EventId').out), ['p5']);
+    const yamlSkeleton = run('--generate-cli-skeleton', 'yaml-input').out;
+    assert.deepEqual(parseYaml(yamlSkeleton), JSON.parse(run('--generate-cli-skeleton').out));
+    assert.match(yamlSkeleton, /^ {2}AttributeValue: '' # \[REQUIRED\] /m);
+    assert.match(yamlSkeleton, /^- AttributeKey: EventId # \[REQUIRED\] Valid values are: EventId, EventName, ReadOnly, Username, ResourceType, ResourceName, EventSource, AccessKeyId\.$/m);
     // An empty list of attributes is no attribute, as in the API.
     assert.equal(JSON.parse(run('--cli-input-json', '{"LookupAttributes": [], "NextToken": null}').out).Events.length, 7);
     const skeleton = JSON.parse(run('--generate-cli-skeleton').out);
@@ -372,7 +381,7 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     assert.deepEqual(Object.keys(shape.Events[0]), Object.keys(answer.Events[0]));
     const resources = lookupResources(JSON.stringify({ resources: [{ type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::b' }] }));
     assert.deepEqual(Object.keys(shape.Events[0].Resources[0]), Object.keys(resources[0]!));
-    assert.match(cli(['lookup-events', '--generate-cli-skeleton', 'yaml']).err, /skeleton \('input'\) or the response's \('output'\), not 'yaml'/);
+    assert.match(cli(['lookup-events', '--generate-cli-skeleton', 'yaml']).err, /skeleton \('input', or 'yaml-input'\) or the response's \('output'\), not 'yaml'/);
 
     // The two kinds of paging options do not mix; bad values and expressions are usage errors.
     for (const [args, message] of [
@@ -386,6 +395,10 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
       [['--cli-input-json', '{"Nope": 1}'], /--cli-input-json: unknown parameter "Nope", must be one of: LookupAttributes, StartTime/],
       [['--cli-input-json', '{"MaxResults": "2"}'], /--cli-input-json: MaxResults must be a number, not "2"/],
       [['--cli-input-json', '[1]'], /--cli-input-json must be a JSON object/],
+      [['--cli-input-yaml', 'MaxResults: ['], /--cli-input-yaml is not valid YAML: .*line 1, column 14$/m],
+      [['--cli-input-yaml', '[1]'], /--cli-input-yaml must be a YAML mapping/],
+      [['--cli-input-yaml', 'MaxResults: two'], /--cli-input-yaml: MaxResults must be a number, not "two"/],
+      [['--cli-input-yaml', 'MaxResults: 2', '--cli-input-json', '{}'], /--cli-input-json and --cli-input-yaml cannot be used together/],
       [['--cli-input-json', `file://${dir}/missing.json`], /--cli-input-json: cannot read .*missing\.json: ENOENT/],
       [['stray'], /lookup-events takes options only, not 'stray'/],
     ] as [string[], RegExp][]) {

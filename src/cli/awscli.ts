@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import jmespath from 'jmespath';
-import { stringify as yamlStringify, type ToStringOptions, type DocumentOptions, type SchemaOptions, type CreateNodeOptions } from 'yaml';
+import { parse as yamlParse, stringify as yamlStringify, type ToStringOptions, type DocumentOptions, type SchemaOptions, type CreateNodeOptions } from 'yaml';
 import { AitrailError } from '../model/errors.js';
 import { plain } from '../store/events.js';
 import { printJson } from './output.js';
@@ -418,10 +418,12 @@ export function answerPrinter(values: { query?: unknown; output?: unknown }, ope
 }
 
 /**
- * The value of `--cli-input-json`: JSON text, or `file://PATH` to read it from a file, as the
- * AWS CLI takes it. It must be an object; `what` names the option in errors.
+ * The value of `--cli-input-json` (JSON text) or `--cli-input-yaml` (YAML text, read as YAML 1.2
+ * as the CLI reads it), or `file://PATH` to read it from a file, as the AWS CLI takes it. It must
+ * be an object; `what` names the option in errors.
  */
-export function readCliInput(arg: string, what = '--cli-input-json'): Record<string, unknown> {
+export function readCliInput(arg: string, what: '--cli-input-json' | '--cli-input-yaml' = '--cli-input-json'): Record<string, unknown> {
+  const format = what === '--cli-input-yaml' ? 'YAML' : 'JSON';
   let text = arg;
   if (arg.startsWith('file://')) {
     try {
@@ -432,11 +434,11 @@ export function readCliInput(arg: string, what = '--cli-input-json'): Record<str
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = format === 'YAML' ? yamlParse(text) : JSON.parse(text);
   } catch (e) {
-    throw new AitrailError('USAGE', `${what} is not valid JSON: ${(e as Error).message}`);
+    throw new AitrailError('USAGE', `${what} is not valid ${format}: ${(e as Error).message.split('\n')[0]!.replace(/:$/, '')}`);
   }
-  if (!isObject(value)) throw new AitrailError('USAGE', `${what} must be a JSON object of the request's parameters`);
+  if (!isObject(value)) throw new AitrailError('USAGE', `${what} must be a ${format} ${format === 'YAML' ? 'mapping' : 'object'} of the request's parameters`);
   return value;
 }
 

@@ -5,6 +5,7 @@ import { Store } from '../store/db.js';
 import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize } from '../store/events.js';
 import { parseLookupAttributes, parseTime, validateLookup, type LookupRequest } from '../query/lookup.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
+import { Document as YamlDocument, isMap, isSeq, type Scalar, type YAMLMap } from 'yaml';
 import { compileQuery, formatTable, formatText, formatYaml, formatYamlPage, readCliInput, terminalTable, type Query } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
 import { pickFormat, printJson, printRows, renderTable, rowWriter, type OutputFormat } from './output.js';
@@ -52,6 +53,37 @@ const LOOKUP_OUTPUT_SKELETON = {
   NextToken: '',
 };
 
+/**
+ * `--generate-cli-skeleton yaml-input`: the same request as YAML for `--cli-input-yaml`, each
+ * parameter with a comment that says what it takes, as the AWS CLI comments its own.
+ */
+function lookupYamlSkeleton(): string {
+  const attributes = 'EventId, EventName, ReadOnly, Username, ResourceType, ResourceName, EventSource, AccessKeyId';
+  const comments: Record<string, string> = {
+    LookupAttributes: 'Events that have every attribute listed (AWS takes one).',
+    AttributeKey: `[REQUIRED] Valid values are: ${attributes}.`,
+    AttributeValue: '[REQUIRED] The value the attribute has.',
+    StartTime: 'Events at or after this time (ISO 8601 or epoch seconds; UTC when no zone is given).',
+    EndTime: 'Events at or before this time.',
+    EventCategory: 'Valid values are: insight (Insights events instead of the others).',
+    MaxResults: 'One page of this many events (50 when left out).',
+    NextToken: 'The NextToken of the page before, to read the next one.',
+  };
+  const doc = new YamlDocument(LOOKUP_SKELETON);
+  // A comment after a scalar's value, or after the key of a list.
+  const annotate = (map: YAMLMap) => {
+    for (const pair of map.items) {
+      const key = String((pair.key as Scalar).value);
+      if (isSeq(pair.value)) {
+        (pair.key as Scalar).comment = ` ${comments[key]}`;
+        for (const item of pair.value.items) if (isMap(item)) annotate(item);
+      } else (pair.value as Scalar).comment = ` ${comments[key]}`;
+    }
+  };
+  annotate(doc.contents as YAMLMap);
+  return doc.toString({ indentSeq: false, singleQuote: true });
+}
+
 /** The option each LookupEvents request parameter of `--cli-input-json` stands for. */
 const LOOKUP_INPUT: Record<string, string> = {
   LookupAttributes: 'lookup-attributes',
@@ -64,17 +96,18 @@ const LOOKUP_INPUT: Record<string, string> = {
 };
 
 /**
- * A `--cli-input-json` request as the options it stands for (times as ISO 8601 text or epoch
- * seconds, as the API takes them), checked as the options are, naming the parameter at fault.
+ * A `--cli-input-json` or `--cli-input-yaml` request as the options it stands for (times as
+ * ISO 8601 text or epoch seconds, as the API takes them), checked as the options are, naming the
+ * parameter at fault.
  */
-function lookupInput(arg: string): Record<string, unknown> {
-  const input = readCliInput(arg);
+function lookupInput(arg: string, what: '--cli-input-json' | '--cli-input-yaml'): Record<string, unknown> {
+  const input = readCliInput(arg, what);
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(input)) {
     const option = LOOKUP_INPUT[key];
-    if (!option) throw new AitrailError('USAGE', `--cli-input-json: unknown parameter "${key}", must be one of: ${Object.keys(LOOKUP_INPUT).join(', ')}`);
+    if (!option) throw new AitrailError('USAGE', `${what}: unknown parameter "${key}", must be one of: ${Object.keys(LOOKUP_INPUT).join(', ')}`);
     if (v === null) continue;
-    const bad = (what: string) => new AitrailError('USAGE', `--cli-input-json: ${key} must be ${what}, not ${JSON.stringify(v)}`);
+    const bad = (should: string) => new AitrailError('USAGE', `${what}: ${key} must be ${should}, not ${JSON.stringify(v)}`);
     if (key === 'LookupAttributes') {
       if (!Array.isArray(v)) throw bad('a list of {"AttributeKey": …, "AttributeValue": …}');
       if (v.length) out[option] = [JSON.stringify(v)];
@@ -118,7 +151,8 @@ export const lookupCommand: Command = {
   usage: `aitrail lookup-events [--lookup-attributes AttributeKey=KEY,AttributeValue=VALUE]... [--start-time T] [--end-time T]
        [--max-items N] [--starting-token TOKEN] [--page-size N] | [--max-results N] [--next-token TOKEN] [--no-paginate]
        [--event-category insight] [--region REGION] [--filter FIELD=VALUE]... [--query JMESPATH]
-       [--output json|text|table|yaml|yaml-stream|jsonl|csv] [--cli-input-json JSON|file://PATH] [--generate-cli-skeleton [input|output]]
+       [--output json|text|table|yaml|yaml-stream|jsonl|csv] [--cli-input-json JSON|file://PATH | --cli-input-yaml YAML|file://PATH]
+       [--generate-cli-skeleton [input|yaml-input|output]]
 
   Attribute keys: EventId EventName ReadOnly Username ResourceType ResourceName EventSource AccessKeyId.
   --lookup-attributes also takes JSON: one attribute or a list ('[{"AttributeKey":"EventName","AttributeValue":"X"},…]').
@@ -140,8 +174,9 @@ export const lookupCommand: Command = {
   --region REGION keeps the events recorded in that Region (awsRegion), the Event history AWS shows
   there; without it, every Region's events are searched at once.
   --cli-input-json takes the request as JSON (LookupAttributes, StartTime, EndTime, EventCategory,
-  MaxResults, NextToken, and aitrail's Filters), options given on the command line taking precedence;
-  --generate-cli-skeleton prints such a request to fill in (with 'output': the response's shape).`,
+  MaxResults, NextToken, and aitrail's Filters), --cli-input-yaml as YAML, options given on the
+  command line taking precedence; --generate-cli-skeleton prints such a request to fill in (JSON;
+  with 'yaml-input', YAML with a comment on each parameter; with 'output', the response's shape).`,
   options: {
     ...STORE,
     'lookup-attributes': { type: 'string', multiple: true },
@@ -159,21 +194,30 @@ export const lookupCommand: Command = {
     query: { type: 'string' },
     output: { type: 'string' },
     'cli-input-json': { type: 'string' },
+    'cli-input-yaml': { type: 'string' },
     'generate-cli-skeleton': { type: 'boolean' },
   },
   async run(values, positionals) {
     if (values['generate-cli-skeleton']) {
-      // As in the AWS CLI: the request's skeleton ('input', the default) or the response's ('output').
+      // As in the AWS CLI: the request's skeleton ('input', the default; 'yaml-input') or the response's ('output').
       const which = positionals.length === 1 ? positionals[0] : positionals.length ? '' : 'input';
+      if (which === 'yaml-input') {
+        process.stdout.write(lookupYamlSkeleton());
+        return 0;
+      }
       if (which !== 'input' && which !== 'output') {
-        throw new AitrailError('USAGE', `--generate-cli-skeleton writes the request's skeleton ('input') or the response's ('output'), not '${positionals.join(' ')}'`);
+        throw new AitrailError('USAGE', `--generate-cli-skeleton writes the request's skeleton ('input', or 'yaml-input') or the response's ('output'), not '${positionals.join(' ')}'`);
       }
       process.stdout.write(JSON.stringify(which === 'input' ? LOOKUP_SKELETON : LOOKUP_OUTPUT_SKELETON, null, 4) + '\n');
       return 0;
     }
     if (positionals.length) throw new AitrailError('USAGE', `lookup-events takes options only, not '${positionals[0]}'`);
     // The request as JSON, as the AWS CLI reads it; each option given on the command line wins.
-    const input = values['cli-input-json'] !== undefined ? lookupInput(String(values['cli-input-json'])) : {};
+    if (values['cli-input-json'] !== undefined && values['cli-input-yaml'] !== undefined) {
+      throw new AitrailError('USAGE', '--cli-input-json and --cli-input-yaml cannot be used together: the request comes from one of them');
+    }
+    const input = values['cli-input-json'] !== undefined ? lookupInput(String(values['cli-input-json']), '--cli-input-json')
+      : values['cli-input-yaml'] !== undefined ? lookupInput(String(values['cli-input-yaml']), '--cli-input-yaml') : {};
     values = { ...input, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) };
     const req: LookupRequest = {
       LookupAttributes: ((values['lookup-attributes'] as string[] | undefined) ?? []).flatMap(parseLookupAttributes),
