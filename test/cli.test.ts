@@ -333,6 +333,19 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
     // Each page carries its token; the last one's continues after the fifth event.
     assert.deepEqual(JSON.parse(run('--starting-token', stream[1]!.NextToken!, '--query', 'Events[].EventId').out), ['p1', 'p0']);
 
+    // The AWS CLI's global options are taken, as a command line written for it has them: --color
+    // sets the table's colours (on: even when piped); the others change nothing, and --profile
+    // says it is not used.
+    const asText = run('--query', 'Events[].EventId', '--output', 'text');
+    const withGlobals = run('--query', 'Events[].EventId', '--output', 'text', '--no-cli-pager', '--profile', 'prod', '--debug', '--cli-read-timeout', '0',
+      '--endpoint-url', 'https://cloudtrail.us-east-1.amazonaws.com', '--no-verify-ssl', '--color', 'off');
+    assert.equal(withGlobals.out, asText.out);
+    assert.equal(asText.err, '');
+    assert.match(withGlobals.err, /--profile prod is not used: .*--filter recipientAccountId=ID/);
+    const coloured = run('--query', "Events[?EventName=='Converse'].[EventId]", '--output', 'table', '--color', 'on').out;
+    assert.ok(coloured.includes('\u001b[') && coloured.includes('p5'), coloured);
+    assert.ok(!run('--query', "Events[?EventName=='Converse'].[EventId]", '--output', 'table', '--color', 'auto').out.includes('\u001b['));
+
     // --output text: one EVENTS line per event with its scalar members in key order (empty where
     // it has none), a RESOURCES line per resource; with a NextToken, the token comes first.
     const text = run('--output', 'text').out.split('\n').filter(Boolean);
@@ -392,6 +405,7 @@ test('lookup-events pages as the AWS CLI does: every event by default, --max-ite
       [['--query', 'Events[?'], /--query 'Events\[\?' is not a JMESPath expression/],
       [['--query', 'Events', '--output', 'csv'], /--query's result is printed as json, jsonl, text, table, yaml or yaml-stream, not csv/],
       [['--region', 'eu-*'], /--region must be a Region name such as us-east-1, not 'eu-\*'/],
+      [['--color', 'blue'], /--color must be on, off or auto, not 'blue'/],
       [['--cli-input-json', '{"Nope": 1}'], /--cli-input-json: unknown parameter "Nope", must be one of: LookupAttributes, StartTime/],
       [['--cli-input-json', '{"MaxResults": "2"}'], /--cli-input-json: MaxResults must be a number, not "2"/],
       [['--cli-input-json', '[1]'], /--cli-input-json must be a JSON object/],

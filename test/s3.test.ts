@@ -6,6 +6,13 @@ import { ingest } from '../src/ingest/index.js';
 import { skipReason } from '../src/ingest/sources.js';
 import { record, tempDir, rmDir, deliveryKey } from './helpers/fixtures.js';
 import { s3Front, startS3, type S3Server } from './helpers/s3server.js';
+import { openDestination } from '../src/trail/destination.js';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../bin/aitrail.js', import.meta.url));
 
 /** Runs `fn` with a fresh S3 server holding `bucket` and a fresh store, and cleans both up. */
 async function withS3Store(bucket: string, fn: (s3: S3Server, store: Store) => Promise<void>): Promise<void> {
@@ -243,5 +250,33 @@ test('an unreachable S3 endpoint is a clear source error', async () => {
   } finally {
     await store.close();
     rmDir(dir);
+  }
+});
+
+test('--profile reads S3 with the credentials of that profile of the AWS config files, in ingest and in validate-logs', async () => {
+  const s3 = await startS3(['profile-bucket']);
+  const dir = tempDir();
+  try {
+    await s3.put('profile-bucket', deliveryKey('111122223333', 'us-east-1', new Date('2026-10-01T10:05:00Z'), 'PROFILEAAAAAAAAA'), gzipSync(JSON.stringify({ Records: [record(), record()] })));
+    // The profile's keys are the only credentials the command has: none in its environment.
+    writeFileSync(join(dir, 'credentials'), '[audit]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n');
+    writeFileSync(join(dir, 'config'), '');
+    const env: NodeJS.ProcessEnv = { ...process.env, AITRAIL_DATA_DIR: '', AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config'), AWS_EC2_METADATA_DISABLED: 'true' };
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    delete env.AWS_PROFILE;
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'ingest', 's3://profile-bucket/', '--endpoint-url', s3.endpoint, '--data-dir', join(dir, 'data'), '--output', 'json', ...args], { encoding: 'utf8', env });
+    const missing = run('--profile', 'nope');
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /cannot list s3:\/\/profile-bucket\/: CredentialsProviderError: .*\(profile 'nope' of the AWS config files\)/);
+    const ok = run('--profile', 'audit');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).eventsAdded, 2);
+    // validate-logs opens its S3 destination with the profile it is given.
+    const dest = openDestination('s3://profile-bucket/logs', { endpoint: s3.endpoint, profile: 'audit' }) as unknown as { client: { config: { profile?: string } } };
+    assert.equal(dest.client.config.profile, 'audit');
+  } finally {
+    rmDir(dir);
+    await s3.stop();
   }
 });

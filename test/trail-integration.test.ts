@@ -88,6 +88,9 @@ test('a trail records a filtered copy of ingested events, signs digests, validat
     assert.ok(table.some((l) => /^\|\| +trailList +\|\|$/.test(l)), table.join('\n'));
     assert.ok(table.some((l) => /^\|\| {2}TrailARN +\| {2}arn:aws:cloudtrail:us-east-1:111122223333:trail\/ai-trail +\|\|$/.test(l)), table.join('\n'));
     assert.equal(new Set(table.filter(Boolean).map((l) => l.length)).size, 1, 'every line of the table is as wide');
+    // The AWS CLI's global options: --color on colours the table even when piped; --no-cli-pager changes nothing.
+    assert.ok(cli(['describe-trails', '--output', 'table', '--color', 'on', '--data-dir', data]).out.includes('\u001b['));
+    assert.equal(cli(['describe-trails', '--output', 'table', '--no-cli-pager', '--data-dir', data]).out, table.join('\n'));
     // --output yaml: the same answer as the JSON, members sorted; yaml-stream: as the one item of a list.
     const described = JSON.parse(cli(['describe-trails', '--data-dir', data]).out);
     const yamlText = cli(['describe-trails', '--output', 'yaml', '--data-dir', data]).out;
@@ -95,7 +98,7 @@ test('a trail records a filtered copy of ingested events, signs digests, validat
     assert.match(yamlText, /^trailList:\n- Destination: \S+\n {2}HasCustomEventSelectors: (true|false)\n {2}HasInsightSelectors: false\n {2}HomeRegion: us-east-1\n/);
     assert.equal(cli(['get-trail-status', '--name', 'ai-trail', '--query', '{logging: IsLogging}', '--output', 'yaml-stream', '--data-dir', data]).out, '- logging: true\n');
     // Both are checked before a command changes anything.
-    for (const [args, why] of [[['--output', 'xml'], /--output must be json, text, table, yaml or yaml-stream, not 'xml'/], [['--query', 'Name['], /--query 'Name\[' is not a JMESPath expression/]] as const) {
+    for (const [args, why] of [[['--output', 'xml'], /--output must be json, text, table, yaml or yaml-stream, not 'xml'/], [['--color', 'red'], /--color must be on, off or auto, not 'red'/], [['--query', 'Name['], /--query 'Name\[' is not a JMESPath expression/]] as const) {
       const r = cli(['create-trail', '--name', 'not-made', '--destination', `${dir}/other`, ...args, '--data-dir', data]);
       assert.equal(r.code, 2);
       assert.match(r.err, why);

@@ -123,10 +123,49 @@ export interface TableOptions {
   color?: boolean;
 }
 
-/** The table's options for standard output: the terminal's width and colours, or 80 columns and none off a terminal (or with NO_COLOR). */
-export function terminalTable(): TableOptions {
+/**
+ * The table's options for standard output: the terminal's width and colours, or 80 columns and
+ * none off a terminal (or with NO_COLOR); `--color on` or `off` decides the colours outright, as
+ * in the AWS CLI.
+ */
+export function terminalTable(color?: unknown): TableOptions {
   const tty = process.stdout.isTTY === true;
-  return { width: tty ? process.stdout.columns || 80 : 80, color: tty && !process.env.NO_COLOR };
+  return { width: tty ? process.stdout.columns || 80 : 80, color: color === 'on' || (color !== 'off' && tty && !process.env.NO_COLOR) };
+}
+
+/**
+ * The AWS CLI's global options, taken by the commands that answer as its commands do, so that a
+ * command line written for `aws cloudtrail …` runs as written. `--color` sets the table's colours;
+ * `--profile` names the credentials of S3 reads where a command makes them (checkAwsGlobals).
+ * The others are about reaching AWS (its endpoints' TLS, timeouts, signing, the pager, prompts,
+ * debug logs), which these commands do not do: they are taken and have no effect.
+ */
+export const AWS_GLOBAL_OPTIONS = {
+  profile: { type: 'string' },
+  color: { type: 'string' },
+  debug: { type: 'boolean' },
+  'no-cli-pager': { type: 'boolean' },
+  'cli-read-timeout': { type: 'string' },
+  'cli-connect-timeout': { type: 'string' },
+  'no-verify-ssl': { type: 'boolean' },
+  'ca-bundle': { type: 'string' },
+  'cli-binary-format': { type: 'string' },
+  'cli-auto-prompt': { type: 'boolean' },
+  'no-cli-auto-prompt': { type: 'boolean' },
+} as const;
+
+/**
+ * Checks the AWS CLI's global options of a command (before it does anything). `readsS3`: whether
+ * the command reads S3, where `--profile` picks the credentials; elsewhere a note says it is not
+ * used, since the store holds every account's events.
+ */
+export function checkAwsGlobals(values: Record<string, unknown>, command: string, readsS3: boolean): void {
+  if (values.color !== undefined && !['on', 'off', 'auto'].includes(String(values.color))) {
+    throw new AitrailError('USAGE', `--color must be on, off or auto, not '${String(values.color)}'`);
+  }
+  if (values.profile !== undefined && !readsS3) {
+    process.stderr.write(`aitrail ${command}: --profile ${String(values.profile)} is not used: no AWS credentials are needed here, and the store holds every account's events (--filter recipientAccountId=ID keeps one account's)\n`);
+  }
 }
 
 /**
@@ -401,7 +440,7 @@ export const AWS_OUTPUTS = ['json', 'text', 'table', 'yaml', 'yaml-stream'] as c
  * as the one page it is). Both are checked here, before the command does anything: a typo must
  * not fail only after a trail was changed.
  */
-export function answerPrinter(values: { query?: unknown; output?: unknown }, operation: string): (answer: unknown) => void {
+export function answerPrinter(values: { query?: unknown; output?: unknown; color?: unknown }, operation: string): (answer: unknown) => void {
   const output = values.output === undefined ? 'json' : String(values.output);
   if (!(AWS_OUTPUTS as readonly string[]).includes(output)) throw new AitrailError('USAGE', `--output must be json, text, table, yaml or yaml-stream, not '${output}'`);
   const query = values.query !== undefined ? compileQuery(String(values.query)) : undefined;
@@ -410,7 +449,7 @@ export function answerPrinter(values: { query?: unknown; output?: unknown }, ope
     const json: unknown = JSON.parse(JSON.stringify(plain(answer)) ?? 'null');
     const value = query ? query(json) : json;
     if (output === 'text') process.stdout.write(formatText(value));
-    else if (output === 'table') process.stdout.write(formatTable(operation, value, terminalTable()));
+    else if (output === 'table') process.stdout.write(formatTable(operation, value, terminalTable(values.color)));
     else if (output === 'yaml') process.stdout.write(formatYaml(value));
     else if (output === 'yaml-stream') process.stdout.write(formatYamlPage(value));
     else printJson(value);

@@ -81,11 +81,12 @@ export function printIngestSummary(sum: IngestSummary, json: boolean): void {
 export const ingestCommand: Command = {
   summary: 'ingest CloudTrail logs from folders, files, s3://bucket/prefix or - (stdin)',
   usage: `aitrail ingest SOURCE... [--data-dir DIR] [--start-time T] [--end-time T] [--endpoint-url URL] [--region R]
-       [--strict] [--output text|json]
+       [--profile NAME] [--strict] [--output text|json]
 
   Reads .json, .json.gz, JSON Lines, arrays, single records, EventBridge envelopes and lookup-events output.
   Reruns read only new or changed files; an event already stored is never added twice.
   --start-time/--end-time select delivery files by the date in their key (with a one-day margin).
+  s3:// sources are read with the standard AWS credential chain, or a profile of the AWS config files (--profile).
   Exit code 0 even when some input was rejected, unless --strict.`,
   options: {
     ...STORE,
@@ -93,6 +94,7 @@ export const ingestCommand: Command = {
     'end-time': { type: 'string' },
     'endpoint-url': { type: 'string' },
     region: { type: 'string' },
+    profile: { type: 'string' },
     strict: { type: 'boolean' },
     output: { type: 'string' },
   },
@@ -107,6 +109,7 @@ export const ingestCommand: Command = {
         endTime,
         endpointUrl: values['endpoint-url'] as string | undefined,
         region: values.region as string | undefined,
+        profile: values.profile as string | undefined,
         onProgress: progressPrinter(),
         onListing: process.stderr.isTTY ? (src, n) => process.stderr.write(`\r\x1b[Klisting ${src}: ${n.toLocaleString('en-US')} keys`) : undefined,
       });

@@ -6,7 +6,7 @@ import { eventJson, getStoredEvent, lookupEvents, runSql, streamSql, summarize }
 import { parseLookupAttributes, parseTime, validateLookup, type LookupRequest } from '../query/lookup.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
 import { Document as YamlDocument, isMap, isSeq, type Scalar, type YAMLMap } from 'yaml';
-import { compileQuery, formatTable, formatText, formatYaml, formatYamlPage, readCliInput, terminalTable, type Query } from './awscli.js';
+import { AWS_GLOBAL_OPTIONS, checkAwsGlobals, compileQuery, formatTable, formatText, formatYaml, formatYamlPage, readCliInput, terminalTable, type Query } from './awscli.js';
 import { AitrailError } from '../model/errors.js';
 import { pickFormat, printJson, printRows, renderTable, rowWriter, type OutputFormat } from './output.js';
 import type { Command } from './main.js';
@@ -173,6 +173,8 @@ export const lookupCommand: Command = {
   --output table without --query is aitrail's: one line per event, in columns.
   --region REGION keeps the events recorded in that Region (awsRegion), the Event history AWS shows
   there; without it, every Region's events are searched at once.
+  The AWS CLI's global options are taken too: --color on|off|auto for its table; the others
+  (--profile, --endpoint-url, --no-cli-pager, --debug, …) have nothing to act on here.
   --cli-input-json takes the request as JSON (LookupAttributes, StartTime, EndTime, EventCategory,
   MaxResults, NextToken, and aitrail's Filters), --cli-input-yaml as YAML, options given on the
   command line taking precedence; --generate-cli-skeleton prints such a request to fill in (JSON;
@@ -196,6 +198,9 @@ export const lookupCommand: Command = {
     'cli-input-json': { type: 'string' },
     'cli-input-yaml': { type: 'string' },
     'generate-cli-skeleton': { type: 'boolean' },
+    // No endpoint is called: taken, as the other global options, for command lines written for AWS.
+    'endpoint-url': { type: 'string' },
+    ...AWS_GLOBAL_OPTIONS,
   },
   async run(values, positionals) {
     if (values['generate-cli-skeleton']) {
@@ -253,8 +258,9 @@ export const lookupCommand: Command = {
       throw new AitrailError('USAGE', `--query's result is printed as json, jsonl, text, table, yaml or yaml-stream, not ${format}`);
     }
     validateLookup(req);
+    checkAwsGlobals(values, 'lookup-events', false);
     const whole = format === 'yaml' || (format !== 'yaml-stream' && query !== undefined) || (format === 'text' && (onePage.length > 0 || maxItems !== undefined));
-    const out = lookupWriter(format, { query, whole });
+    const out = lookupWriter(format, { query, whole, color: values.color });
     await withReadStore(values, async (s) => {
       // One page of the API, or the CLI's walk through pages.
       let token = values['starting-token'] !== undefined ? String(values['starting-token']) : undefined;
@@ -286,7 +292,7 @@ function pickLookupFormat(s: string): LookupFormat {
  * makes of it), JSON Lines or CSV rows. With `whole`, the events are kept for one answer at the
  * end instead (for `query`, YAML, and text with a NextToken, which the CLI prints first).
  */
-function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Query }) {
+function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Query; color?: unknown }) {
   const cols = ['EventTime', 'EventName', 'EventSource', 'Username', 'ReadOnly', 'AccessKeyId', 'EventId'];
   const whole = opts.whole ? ([] as LookupEvent[]) : undefined;
   const rows = format === 'json' || format === 'text' || format === 'table' || format === 'yaml' || format === 'yaml-stream' ? undefined : rowWriter(format);
@@ -306,7 +312,7 @@ function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Quer
     const res: LookupResponse = token ? { Events: events, NextToken: token } : { Events: events };
     const value = opts.query ? opts.query(res) : res;
     if (format === 'text') process.stdout.write(formatText(value, opts.query ? {} : { nullMember: '' }));
-    else if (format === 'table') process.stdout.write(formatTable('LookupEvents', value, terminalTable()));
+    else if (format === 'table') process.stdout.write(formatTable('LookupEvents', value, terminalTable(opts.color)));
     else if (format === 'yaml') process.stdout.write(formatYaml(value));
     else if (format === 'jsonl') process.stdout.write((Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(v) + '\n').join(''));
     else printJson(value);

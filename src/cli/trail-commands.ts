@@ -26,7 +26,7 @@ import { TrailManager, writerConfig } from '../trail/manager.js';
 import { recordKeyRotation } from '../trail/ops.js';
 import { publicKeysFromFiles, TrailKeys } from '../trail/keys.js';
 import { validateLogs } from '../trail/validate.js';
-import { answerPrinter } from './awscli.js';
+import { answerPrinter, AWS_GLOBAL_OPTIONS, checkAwsGlobals } from './awscli.js';
 import { withWriteStore } from './ingest-commands.js';
 import type { Command } from './main.js';
 
@@ -84,6 +84,7 @@ const TRAIL_OPTIONS = {
   'end-time': { type: 'string' },
   query: { type: 'string' },
   output: { type: 'string' },
+  ...AWS_GLOBAL_OPTIONS,
 } as const;
 
 /** The AWS API operation a command answers as (create-trail: CreateTrail), the title of its table. */
@@ -93,7 +94,9 @@ function operationOf(handler: string): string {
 
 /** Runs a trail command's handler, its --query and --output checked first. */
 function runHandler(name: string, values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  return handlers[name]!(values, positionals, answerPrinter(values, operationOf(name)));
+  const print = answerPrinter(values, operationOf(name));
+  checkAwsGlobals(values, name, false);
+  return handlers[name]!(values, positionals, print);
 }
 
 function preset(v: unknown): 'genai' | undefined {
@@ -271,7 +274,9 @@ export async function pumpTrails(store: Store): Promise<void> {
 const AWS_OUTPUT = `
 
   The answer is JSON in the shape of the AWS API's; as in the AWS CLI, --query JMESPATH selects from it
-  and --output text|table|yaml|yaml-stream prints it as the CLI's tab-separated text, its table or its YAML.`;
+  and --output text|table|yaml|yaml-stream prints it as the CLI's tab-separated text, its table or its YAML.
+  The CLI's global options are taken too: --color on|off|auto for the table; the others (--profile,
+  --no-cli-pager, --debug, …) have nothing to act on here.`;
 
 function command(name: string, summary: string, usage: string): Command {
   return { summary, usage: `${usage}${name === 'delete-trail' ? '' : AWS_OUTPUT}`, options: TRAIL_OPTIONS, run: (v, p) => runHandler(name, v, p) };
@@ -318,7 +323,7 @@ export const trailCommand: Command = {
 export const validateLogsCommand: Command = {
   summary: 'validate log files and digests like `aws cloudtrail validate-logs` (S3 or a local copy)',
   usage: `aitrail validate-logs --trail-arn ARN --start-time T [--end-time T] [--s3-bucket B] [--s3-prefix P] [--path DIR]
-       [--public-key FILE]... [--account-id ID] [--region R]... [--endpoint-url URL] [--verbose] [--output text|json]
+       [--public-key FILE]... [--account-id ID] [--region R]... [--endpoint-url URL] [--profile NAME] [--verbose] [--output text|json]
 
   --path validates a local copy (a folder holding the bucket's AWSLogs/… tree). Public keys come from the aitrail
   trail of that ARN, or from --public-key files (PEM, DER, or the JSON of 'aws cloudtrail list-public-keys').
@@ -338,8 +343,10 @@ export const validateLogsCommand: Command = {
     verbose: { type: 'boolean' },
     output: { type: 'string' },
     'no-uncovered': { type: 'boolean' },
+    ...AWS_GLOBAL_OPTIONS,
   },
   async run(values) {
+    checkAwsGlobals(values, 'validate-logs', true);
     const arn = need(values['trail-arn'], '--trail-arn');
     const start = parseTime(need(values['start-time'], '--start-time'), '--start-time');
     const end = values['end-time'] ? parseTime(String(values['end-time']), '--end-time') : undefined;
@@ -377,6 +384,7 @@ export const validateLogsCommand: Command = {
     const res = await validateLogs({
       destination,
       ...(values['endpoint-url'] ? { endpoint: String(values['endpoint-url']) } : {}),
+      ...(values.profile ? { profile: String(values.profile) } : {}),
       ...(bucket ? { bucket } : {}),
       ...(prefix !== undefined && values.path ? { prefix } : {}),
       trailArn: arn,

@@ -15,6 +15,8 @@ export interface IngestRunOptions extends IngestOptions {
   endTime?: Date;
   endpointUrl?: string;
   region?: string;
+  /** The AWS config files' profile whose credentials read S3 sources. */
+  profile?: string;
   stdin?: NodeJS.ReadableStream;
   /** Hears, while an S3 source is listed, how many keys have been listed so far. */
   onListing?: (source: string, keys: number) => void;
@@ -46,7 +48,7 @@ export async function ingest(store: Store, sources: string[], opts: IngestRunOpt
       stdinRead = true;
       objects.push(await spoolStdin(store.tmpDir(`stdin-${process.pid}`), opts.stdin));
     } else if (src.startsWith('s3://')) {
-      s3 ??= makeS3Client(opts.endpointUrl, opts.region);
+      s3 ??= makeS3Client(opts.endpointUrl, opts.region, opts.profile);
       objects.push(...(await listS3(s3, src, onSkip, range, opts.onListing && ((n) => opts.onListing!(src, n)))));
     } else if (isPipe(src)) {
       pipeDir ??= store.tmpDir(`pipe-${process.pid}`);

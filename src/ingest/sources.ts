@@ -177,12 +177,14 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
 export const FETCH_CONCURRENCY = 64;
 
 /**
- * Creates an S3 client (ingest, trails, validate-logs) with the standard credential chain and an
- * optional custom endpoint, addressed path-style.
+ * Creates an S3 client (ingest, trails, validate-logs) with the standard credential chain (or that
+ * of a named profile of the AWS config files, as `--profile` names it) and an optional custom
+ * endpoint, addressed path-style.
  */
-export function makeS3Client(endpointUrl?: string, region?: string): S3Client {
+export function makeS3Client(endpointUrl?: string, region?: string, profile?: string): S3Client {
   return new S3Client({
     region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(profile ? { profile } : {}),
     ...(endpointUrl ? { endpoint: endpointUrl, forcePathStyle: true } : {}),
     // A trail bucket is often in another region than the one configured: S3 answers 301 with the
     // bucket's region, and the request is made again there (as the AWS CLI does).
@@ -268,7 +270,10 @@ export async function listS3(
     try {
       return await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: p, ContinuationToken: token, ...(delimited ? { Delimiter: '/' } : {}) }));
     } catch (e) {
-      throw new AitrailError('INGEST_SOURCE', `cannot list ${uri}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
+      // Which credentials were looked for, when none were found.
+      const whose = (e as Error).name !== 'CredentialsProviderError' ? ''
+        : client.config.profile ? ` (profile '${client.config.profile}' of the AWS config files)` : ' (environment, AWS_PROFILE, the AWS config files, an instance role)';
+      throw new AitrailError('INGEST_SOURCE', `cannot list ${uri}: ${(e as Error).name}: ${(e as Error).message}${whose}`, { cause: e });
     }
   };
   const takePage = (page: { Contents?: _Object[] }) => {

@@ -30,6 +30,8 @@ export const DestinationOptionsSchema = z.object({
   endpoint: z.string().url().optional(),
   /** S3 region for the client (default AWS_REGION, else us-east-1). */
   region: z.string().optional(),
+  /** The AWS config files' profile whose credentials the client uses (default: the standard chain's). */
+  profile: z.string().min(1).optional(),
   /** For folders: the bucket name that digests name (default: the folder's basename). */
   bucket: z.string().min(1).optional(),
 });
@@ -359,7 +361,7 @@ export function openDestination(uri: string, opts: DestinationOptions = {}): Des
     const slash = rest.indexOf('/');
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     if (!bucket) throw new AitrailError('USAGE', `invalid S3 URI (no bucket): ${uri}`);
-    return new S3Destination(bucket, slash < 0 ? '' : rest.slice(slash + 1), makeS3Client(o.endpoint, o.region));
+    return new S3Destination(bucket, slash < 0 ? '' : rest.slice(slash + 1), makeS3Client(o.endpoint, o.region, o.profile));
   }
   const folder = uri.startsWith('file://') ? decodeURIComponent(new URL(uri).pathname) : uri;
   if (!folder) throw new AitrailError('USAGE', 'empty destination');

@@ -60,6 +60,8 @@ export const ValidateOptionsSchema = z.object({
   /** `s3://bucket[/prefix]`, `file:///folder` or a folder path (or pass a Destination). */
   destination: z.string().min(1).optional(),
   endpoint: z.string().url().optional(),
+  /** The AWS config files' profile whose credentials read an S3 destination. */
+  profile: z.string().min(1).optional(),
   /** The bucket name digests refer to, for a folder holding a copy of a bucket (default: the folder's basename). */
   bucket: z.string().min(1).optional(),
   /** Key prefix (default: the path part of an `s3://bucket/prefix` destination). */
@@ -184,7 +186,7 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
   const now = (nowFn ?? Date.now)();
   const dest =
     typeof destInput === 'string'
-      ? openDestination(destInput, { ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.bucket ? { bucket: o.bucket } : {}) })
+      ? openDestination(destInput, { ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.profile ? { profile: o.profile } : {}), ...(o.bucket ? { bucket: o.bucket } : {}) })
       : destInput;
 
   // Trail identity: from the ARN, or from account, name and home region.
