@@ -341,6 +341,41 @@ test('SQL: more Trino functions under their Athena names', async () => {
   assert.deepEqual([...m].sort((a, b) => a.key.localeCompare(b.key)), [{ key: 'e1', value: 'InvokeModel' }, { key: 'e3', value: 'PutObject' }]);
 });
 
+test('SQL: over the Athena and Lake tables, functions DuckDB means otherwise give Trino\'s results; over events, DuckDB\'s', async () => {
+  const on = async (table: string, sql: string, opts = {}) => (await runSql(store, `SELECT ${sql} AS v FROM ${table} WHERE eventid = 'e1'`, 10, opts)).rows[0]![0];
+  for (const opts of [{}, { guard: true }]) {
+    for (const table of ['cloudtrail_logs', 'cloudtrail_lake']) {
+      // Integers divide to an integer, truncated toward zero; other numbers as before.
+      assert.deepEqual([await on(table, '7 / 2', opts), await on(table, '-7 / 2', opts), await on(table, '7.0 / 2', opts), await on(table, 'CAST(7 AS DOUBLE) / 2', opts)].map(Number), [3, -3, 3.5, 3.5]);
+      // Every match replaced, groups written as Java writes them, `\$` a dollar; two arguments remove.
+      assert.equal(await on(table, `regexp_replace('a-b-c', '-', '+')`, opts), 'a+b+c');
+      assert.equal(await on(table, `regexp_replace('ab12 cd3', '([a-z]+)([0-9]+)', '$2$1')`, opts), '12ab 3cd');
+      assert.equal(await on(table, `regexp_replace('a.b', '[.]', '\\$')`, opts), 'a$b');
+      assert.equal(await on(table, `regexp_replace('a1b22c', '[0-9]')`, opts), 'abc');
+      // Whole units between two times (10:59 to 11:01 is no hour), either way round.
+      assert.equal(await on(table, `date_diff('hour', TIMESTAMP '2026-11-01 10:59:00', TIMESTAMP '2026-11-01 11:01:00')`, opts), 0);
+      assert.equal(await on(table, `date_diff('hour', TIMESTAMP '2026-11-01 12:30:00', TIMESTAMP '2026-11-01 10:59:00')`, opts), -1);
+      // Java's format: %s takes anything (null for NULL), %f any number, %n a line feed, %% a percent.
+      assert.equal(await on(table, `format('%s:%s %05.1f%% %S %d%n', 'bedrock', NULL, 12.345, 'x', 7)`, opts), 'bedrock:null 012.3% X 7\n');
+      // concat is NULL when an argument is.
+      assert.deepEqual([await on(table, `concat('a', NULL, 'b')`, opts), await on(table, `concat('a', 'b', 'c')`, opts)], [null, 'abc']);
+    }
+    // Over events (DuckDB's SQL), DuckDB's meaning stays.
+    assert.deepEqual([Number(await on('events', '7 / 2', opts)), await on('events', `regexp_replace('a-b-c', '-', '+')`, opts), await on('events', `concat('a', NULL, 'b')`, opts),
+      await on('events', `date_diff('hour', TIMESTAMP '2026-11-01 10:59:00', TIMESTAMP '2026-11-01 11:01:00')`, opts), await on('events', `format('{}-{}', 1, 2)`, opts)], [3.5, 'a+b-c', 'ab', 1, '1-2']);
+  }
+  // Forms of format printf has not are refused with the form named; so is a wrong count of arguments.
+  await assert.rejects(runSql(store, `SELECT format('%1$s', 'x') FROM cloudtrail_logs`), (e: Error & { code?: string }) => e.code === 'QUERY_INVALID' && /format: %1\$s is not supported here/.test(e.message));
+  await assert.rejects(runSql(store, `SELECT format('%s %s', 'x') FROM cloudtrail_logs`), /format: "%s %s" takes 2 arguments, not 1/);
+  // An unaliased rewritten expression is named as Athena names it.
+  assert.deepEqual((await runSql(store, `SELECT eventname, count(*) / 2 FROM cloudtrail_logs GROUP BY 1 LIMIT 1`)).columns, ['eventname', '_col1']);
+  // Trino's forms DuckDB lacks, wherever they are called.
+  const v = async (sql: string) => (await runSql(store, `SELECT ${sql} AS v`)).rows[0]![0];
+  assert.deepEqual(await Promise.all([`strpos('high', 'ig')`, `strpos('abcabc', 'bc', 2)`, `strpos('abcabc', 'bc', -1)`, `strpos('abcabc', 'bc', -2)`, `strpos('abcabc', 'bc', 3)`].map(v)), [2, 5, 5, 2, 0]);
+  assert.deepEqual(await Promise.all([`split('a.b.c', '.', 2)`, `split('a.b.c', '.', 9)`, `split('a.b.c', '.')`].map(v)), [['a', 'b.c'], ['a', 'b', 'c'], ['a', 'b', 'c']]);
+  assert.deepEqual((await Promise.all([`regexp_count('1a 2b 14m', '\\s*[a-z]+\\s*')`, `truncate(-2.7)`, `truncate(2.345, 2)`].map(v))).map(Number), [3, -2, 2.34]);
+});
+
 test('SQL: cloudtrail_lake has CloudTrail Lake\'s schema, so Lake queries run on it', async () => {
   const types = await runSql(store, `SELECT column_name, column_type FROM (DESCRIBE cloudtrail_lake)`);
   const ty = Object.fromEntries(types.rows.map((r) => [r[0], String(r[1])]));

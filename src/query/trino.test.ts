@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jodaToC, mayNeedTrinoRewrite, mysqlToStrptime, rewriteJsonMembers, rewriteTrinoCalls } from './trino.js';
+import { javaFormatToPrintf, javaReplacementToRe2, jodaToC, mayNeedTrinoRewrite, mysqlToStrptime, readsTrinoTable, rewriteJsonMembers, rewriteTrinoCalls } from './trino.js';
 import { isAitrailError } from '../model/errors.js';
 
 const invalid = (fn: () => unknown, re: RegExp) =>
@@ -106,4 +106,36 @@ test('members of JSON text columns become json_member calls, named after their l
   assert.deepEqual(third!.column_names, ['useridentity', 'arn']);
   assert.equal(node.where_clause.function_name, 'json_member');
   assert.equal(node.where_clause.alias, '');
+});
+
+test("Java's formats and replacements (Trino's format and regexp_replace) as printf's and RE2's", () => {
+  assert.deepEqual(javaFormatToPrintf('%s=%-5d %.2f%% %S%n'), { printf: '%s=%-5d %.2f%% %s\n', args: ['text', 'as-is', 'number', 'upper'] });
+  assert.deepEqual(javaFormatToPrintf('%08.3e|%x|%+d|%c'), { printf: '%08.3e|%x|%+d|%c', args: ['number', 'as-is', 'as-is', 'as-is'] });
+  assert.deepEqual(javaFormatToPrintf('no conversions'), { printf: 'no conversions', args: [] });
+  invalid(() => javaFormatToPrintf('%2$s'), /format: %2\$s is not supported here/);
+  invalid(() => javaFormatToPrintf('%,d'), /format: %,d is not supported here/);
+  invalid(() => javaFormatToPrintf('%b'), /format: %b is not supported here/);
+  invalid(() => javaFormatToPrintf('%tY'), /format: %t is not supported here/);
+  // Groups as $n become \n; \$ is a dollar, \\ a backslash, and a lone backslash is kept one.
+  assert.equal(javaReplacementToRe2('$2-$1'), '\\2-\\1');
+  assert.equal(javaReplacementToRe2('\\$5 \\\\ $'), '$5 \\\\ $');
+  assert.equal(javaReplacementToRe2('a\\'), 'a\\\\');
+});
+
+test('only statements over the Athena or Lake table read functions as Trino means them', () => {
+  const from = (table: string, ...exprs: unknown[]) => ({ error: false, statements: [{ node: { type: 'SELECT_NODE', select_list: exprs,
+    from_table: { type: 'BASE_TABLE', alias: '', table_name: table, schema_name: '', catalog_name: '' } } }] });
+  const div = { ...fn('/', [col('a'), col('b')]), is_operator: true };
+  assert.equal(readsTrinoTable(from('CloudTrail_Logs')), true);
+  assert.equal(readsTrinoTable(from('events')), false);
+  const athena = rewriteTrinoCalls(from('cloudtrail_logs', div, fn('date_diff', [str('hour'), col('a'), col('b')]), fn('concat', [col('a'), col('b'), col('c')])));
+  assert.deepEqual(athena.rewritten.sort(), ['/', 'concat', 'date_diff']);
+  const list = (athena.tree as ReturnType<typeof from>).statements[0]!.node.select_list as ReturnType<typeof fn>[];
+  assert.deepEqual(list.map((x) => [x.function_name, x.alias]), [['trino_divide', '_col0'], ['date_sub', '_col1'], ['||', '_col2']]);
+  // concat of three: (a || b) || c.
+  assert.equal((list[2]!.children[0] as ReturnType<typeof fn>).function_name, '||');
+  assert.deepEqual(rewriteTrinoCalls(from('events', div, fn('date_diff', [str('hour'), col('a'), col('b')]))).rewritten, []);
+  // A text with a division, or one of those names, is parsed for the rewrite.
+  assert.equal(mayNeedTrinoRewrite('SELECT a / b FROM cloudtrail_logs'), true);
+  assert.equal(mayNeedTrinoRewrite('SELECT regexp_replace(a, b, c) FROM t'), true);
 });

@@ -25,11 +25,52 @@ const TRINO_REWRITTEN = [
   'date_parse', 'parse_datetime', 'format_datetime', 'transform', 'any_match', 'all_match', 'none_match',
   'zip_with', 'map_filter', 'transform_keys', 'transform_values', 'reduce',
 ];
-const MAY_CALL = new RegExp(`\\b(${TRINO_REWRITTEN.join('|')})\\s*\\(`, 'i');
+/**
+ * Functions (and `/`) that DuckDB has under Trino's name with another meaning: read as Trino reads
+ * them in a statement over the Athena or Lake table (rewriteTrinoCalls' `trino`), DuckDB's own elsewhere.
+ */
+const TRINO_MEANING = ['regexp_replace', 'date_diff', 'format', 'concat'];
+const MAY_CALL = new RegExp(`\\b(${[...TRINO_REWRITTEN, ...TRINO_MEANING].join('|')})\\s*\\(|/`, 'i');
 
 /** Whether a query's text may call one of them (a cheap test before asking for the tree). */
 export function mayNeedTrinoRewrite(sql: string): boolean {
   return MAY_CALL.test(sql);
+}
+
+/** The tables whose queries are written in Trino's SQL: Athena's and CloudTrail Lake's. */
+const TRINO_TABLES = new Set(['cloudtrail_logs', 'cloudtrail_lake']);
+
+/** Whether a parsed statement reads one of those tables. */
+export function readsTrinoTable(tree: unknown): boolean {
+  if (Array.isArray(tree)) return tree.some(readsTrinoTable);
+  if (!tree || typeof tree !== 'object') return false;
+  const o = tree as Record<string, unknown>;
+  if (o.type === 'BASE_TABLE' && TRINO_TABLES.has(String(o.table_name).toLowerCase())) return true;
+  return Object.values(o).some(readsTrinoTable);
+}
+
+/**
+ * A Java format (Trino's `format`: `%s`, `%5.2f`, `%,d`…) as printf's, and how each argument must
+ * be passed to it: `%s` takes any value as its text (`null` for NULL, as Java writes it), `%f`,
+ * `%e`, `%g` any number. Java's `%n` is a line feed. Forms printf has not (argument positions,
+ * `%b`, `%h`, dates, the `,` and `(` flags) are refused with the form named.
+ */
+export function javaFormatToPrintf(format: string): { printf: string; args: ('text' | 'upper' | 'number' | 'as-is')[] } {
+  const args: ('text' | 'upper' | 'number' | 'as-is')[] = [];
+  const printf = format.replace(/%([^a-zA-Z%]*)([a-zA-Z%])/g, (all: string, spec: string, conv: string) => {
+    const refuse = () => {
+      throw new AitrailError('QUERY_INVALID', `format: ${all} is not supported here (supported: %s %S %d %o %x %X %e %E %f %g %G %c %% %n, with the flags - + 0 # and space, a width and a precision)`);
+    };
+    if (!/^[-+ 0#]*\d*(\.\d+)?$/.test(spec)) refuse();
+    if (conv === '%') return spec ? refuse() : '%%';
+    if (conv === 'n') return spec ? refuse() : '\n';
+    if (conv === 's' || conv === 'S') args.push(conv === 'S' ? 'upper' : 'text');
+    else if ('eEfgG'.includes(conv)) args.push('number');
+    else if ('doxXc'.includes(conv)) args.push('as-is');
+    else refuse();
+    return `%${spec}${conv === 'S' ? 's' : conv}`;
+  });
+  return { printf, args };
 }
 
 /** MySQL's format letters (Trino's date_parse and date_format) in C's, for parsing. */
@@ -294,12 +335,87 @@ function rewriteLambdaCall(n: Node, name: string, kids: unknown[]): Node | undef
   return undefined;
 }
 
-/** One call rewritten, or undefined when it is not one of ours (or its format is not a literal). */
-function rewriteCall(n: Node): Node | undefined {
+/** A cast of `n` to `type`. */
+function cast(n: unknown, type: string): Node {
+  return { class: 'CAST', type: 'OPERATOR_CAST', alias: '', child: n, cast_type: { id: type, type_info: null }, try_cast: false };
+}
+
+/**
+ * A call whose meaning in Trino differs from DuckDB's function of the same name, as Trino means
+ * it (see TRINO_MEANING), or undefined.
+ */
+function trinoMeaning(n: Node, name: string, kids: unknown[]): Node | undefined {
+  switch (name) {
+    case '/':
+      // Integers divide to an integer, truncated toward zero (the store's trino_divide macros).
+      return n.is_operator && kids.length === 2 ? call(n, 'trino_divide', kids) : undefined;
+    case 'regexp_replace': {
+      // Every match is replaced (DuckDB's replaces the first), and the replacement refers to a
+      // group as Java does, `$1` (RE2 writes `\1`); two arguments remove the matches.
+      if (kids.length !== 2 && kids.length !== 3) return undefined;
+      let replacement: unknown = kids.length === 2 ? text('') : kids[2];
+      const r = stringConstant(replacement);
+      if (r !== undefined) replacement = withString(replacement as Node, javaReplacementToRe2(r));
+      else if ((replacement as Node).class === 'LAMBDA') return undefined;
+      return call(n, 'regexp_replace', [kids[0], kids[1], replacement, text('g')]);
+    }
+    case 'date_diff':
+      // Whole units between the two times (DuckDB's date_diff counts the unit's boundaries crossed).
+      return kids.length === 3 ? { ...n, function_name: 'date_sub' } : undefined;
+    case 'format': {
+      const f = kids.length >= 1 ? stringConstant(kids[0]) : undefined;
+      if (f === undefined) return undefined;
+      const { printf, args } = javaFormatToPrintf(f);
+      if (args.length !== kids.length - 1) {
+        throw new AitrailError('QUERY_INVALID', `format: ${JSON.stringify(f)} takes ${args.length} argument${args.length === 1 ? '' : 's'}, not ${kids.length - 1}`);
+      }
+      const passed = kids.slice(1).map((k, i) => {
+        const how = args[i];
+        if (how === 'number') return cast(k, 'DOUBLE');
+        if (how === 'as-is') return k;
+        const asText: Node = { class: 'OPERATOR', type: 'OPERATOR_COALESCE', alias: '', children: [cast(k, 'VARCHAR'), text('null')] };
+        return how === 'upper' ? call(n, 'upper', [asText]) : asText;
+      });
+      return call(n, 'printf', [withString(kids[0] as Node, printf), ...passed]);
+    }
+    case 'concat':
+      // NULL if any argument is (DuckDB's concat leaves NULLs out): `||` throughout.
+      return kids.length >= 2 ? (kids.slice(1).reduce((a, b) => call(n, '||', [a, b], { is_operator: true }), kids[0]) as Node) : undefined;
+  }
+  return undefined;
+}
+
+/** A Java replacement (`$1`, `\$` for a dollar) as RE2's (`\1`, a backslash doubled). */
+export function javaReplacementToRe2(r: string): string {
+  let out = '';
+  for (let i = 0; i < r.length; i++) {
+    const ch = r[i]!;
+    if (ch === '\\' && i + 1 < r.length) {
+      const next = r[++i]!;
+      out += next === '\\' ? '\\\\' : next;
+    } else if (ch === '$' && /[0-9]/.test(r[i + 1] ?? '')) {
+      out += '\\' + r[++i];
+    } else if (ch === '\\') {
+      out += '\\\\';
+    } else out += ch;
+  }
+  return out;
+}
+
+/**
+ * One call rewritten, or undefined when it is not one of ours (or its format is not a literal).
+ * `trino`: the statement reads a Trino table, so functions of DuckDB's that Trino means otherwise
+ * are read as Trino's.
+ */
+function rewriteCall(n: Node, trino: boolean): Node | undefined {
   if (n.class !== 'FUNCTION' || typeof n.function_name !== 'string') return undefined;
   const name = n.function_name.toLowerCase();
   const kids = Array.isArray(n.children) ? (n.children as unknown[]) : [];
   if (n.schema && n.schema !== '') return undefined;
+  if (trino) {
+    const r = trinoMeaning(n, name, kids);
+    if (r) return aliased(n, r);
+  }
   switch (name) {
     case 'date_parse':
     case 'parse_datetime':
@@ -332,10 +448,10 @@ function rewriteCall(n: Node): Node | undefined {
  * of the functions rewritten (empty: nothing to do). Throws AitrailError('QUERY_INVALID') for a
  * format letter that has no counterpart.
  */
-export function rewriteTrinoCalls(tree: unknown): { tree: unknown; rewritten: string[] } {
+export function rewriteTrinoCalls(tree: unknown, trino = readsTrinoTable(tree)): { tree: unknown; rewritten: string[] } {
   const rewritten = new Set<string>();
   const out = mapTree(tree, (n, inSelect, position) => {
-    const r = rewriteCall(n);
+    const r = rewriteCall(n, trino);
     if (r) rewritten.add(String(n.function_name).toLowerCase());
     // An item of a select list without an alias is named as Athena names it (_col0, _col1, …):
     // DuckDB would name it after the expression it runs as, which the query never wrote.

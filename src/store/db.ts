@@ -80,6 +80,10 @@ async function connectTo(instance: DuckDBInstance): Promise<DuckDBConnection> {
   const ci = (keys: string) => `list_filter(${keys}, x -> lower(x) = lower(k))[1]`;
   const member = (extract: string) =>
     `(m VARCHAR, k) AS coalesce(${extract}(m, k), ${extract}(m, ${ci('json_keys(m)')})), (m, k) AS coalesce(m[k], m[${ci('map_keys(m)')}])`;
+  // Trino's `/` (query/trino.ts rewrites it in statements over the Athena and Lake tables): integers
+  // divide to an integer, truncated toward zero; other numbers as DuckDB divides them. Every integer
+  // type casts to HUGEINT without loss, and nothing else does implicitly.
+  await conn.run(`CREATE OR REPLACE TEMP MACRO trino_divide(a HUGEINT, b HUGEINT) AS a // b, (a, b) AS a / b`);
   await conn.run(`CREATE OR REPLACE TEMP MACRO json_member${member('json_extract_string')}`);
   await conn.run(`CREATE OR REPLACE TEMP MACRO json_member_json${member('json_extract')}`);
   return conn;
