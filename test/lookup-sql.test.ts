@@ -357,12 +357,14 @@ test('SQL: over the Athena and Lake tables, functions DuckDB means otherwise giv
       assert.equal(await on(table, `date_diff('hour', TIMESTAMP '2026-11-01 12:30:00', TIMESTAMP '2026-11-01 10:59:00')`, opts), -1);
       // Java's format: %s takes anything (null for NULL), %f any number, %n a line feed, %% a percent.
       assert.equal(await on(table, `format('%s:%s %05.1f%% %S %d%n', 'bedrock', NULL, 12.345, 'x', 7)`, opts), 'bedrock:null 012.3% X 7\n');
-      // concat is NULL when an argument is.
+      // concat, greatest and least are NULL when an argument is; array_position is 0 for a value not there.
       assert.deepEqual([await on(table, `concat('a', NULL, 'b')`, opts), await on(table, `concat('a', 'b', 'c')`, opts)], [null, 'abc']);
+      assert.deepEqual([await on(table, `greatest(1, NULL, 3)`, opts), await on(table, `greatest(1, 5, 3)`, opts), await on(table, `least(2, NULL)`, opts), await on(table, `least(4, 2)`, opts)], [null, 5, null, 2]);
+      assert.deepEqual([await on(table, `array_position(ARRAY['a', 'b'], 'b')`, opts), await on(table, `array_position(ARRAY['a', 'b'], 'z')`, opts), await on(table, `array_position(CAST(NULL AS VARCHAR[]), 'z')`, opts)].map((x) => x === null ? x : Number(x)), [2, 0, null]);
     }
     // Over events (DuckDB's SQL), DuckDB's meaning stays.
-    assert.deepEqual([Number(await on('events', '7 / 2', opts)), await on('events', `regexp_replace('a-b-c', '-', '+')`, opts), await on('events', `concat('a', NULL, 'b')`, opts),
-      await on('events', `date_diff('hour', TIMESTAMP '2026-11-01 10:59:00', TIMESTAMP '2026-11-01 11:01:00')`, opts), await on('events', `format('{}-{}', 1, 2)`, opts)], [3.5, 'a+b-c', 'ab', 1, '1-2']);
+    assert.deepEqual([Number(await on('events', '7 / 2', opts)), await on('events', `regexp_replace('a-b-c', '-', '+')`, opts), await on('events', `concat('a', NULL, 'b')`, opts), await on('events', `greatest(1, NULL, 3)`, opts),
+      await on('events', `date_diff('hour', TIMESTAMP '2026-11-01 10:59:00', TIMESTAMP '2026-11-01 11:01:00')`, opts), await on('events', `format('{}-{}', 1, 2)`, opts)], [3.5, 'a+b-c', 'ab', 3, 1, '1-2']);
   }
   // Forms of format printf has not are refused with the form named; so is a wrong count of arguments.
   await assert.rejects(runSql(store, `SELECT format('%1$s', 'x') FROM cloudtrail_logs`), (e: Error & { code?: string }) => e.code === 'QUERY_INVALID' && /format: %1\$s is not supported here/.test(e.message));

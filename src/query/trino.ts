@@ -29,7 +29,7 @@ const TRINO_REWRITTEN = [
  * Functions (and `/`) that DuckDB has under Trino's name with another meaning: read as Trino reads
  * them in a statement over the Athena or Lake table (rewriteTrinoCalls' `trino`), DuckDB's own elsewhere.
  */
-const TRINO_MEANING = ['regexp_replace', 'date_diff', 'format', 'concat'];
+const TRINO_MEANING = ['regexp_replace', 'date_diff', 'format', 'concat', 'greatest', 'least', 'array_position'];
 const MAY_CALL = new RegExp(`\\b(${[...TRINO_REWRITTEN, ...TRINO_MEANING].join('|')})\\s*\\(|/`, 'i');
 
 /** Whether a query's text may call one of them (a cheap test before asking for the tree). */
@@ -335,6 +335,18 @@ function rewriteLambdaCall(n: Node, name: string, kids: unknown[]): Node | undef
   return undefined;
 }
 
+/** `CASE WHEN x1 IS NULL OR … THEN NULL ELSE otherwise END`: NULL when any of `xs` is. */
+function nullIfAnyNull(xs: unknown[], otherwise: unknown): Node {
+  const isNull = (x: unknown): Node => ({ class: 'OPERATOR', type: 'OPERATOR_IS_NULL', alias: '', children: [x] });
+  const when = xs.length === 1 ? isNull(xs[0]) : { class: 'CONJUNCTION', type: 'CONJUNCTION_OR', alias: '', children: xs.map(isNull) };
+  return { class: 'CASE', type: 'CASE_EXPR', alias: '', case_checks: [{ when_expr: when, then_expr: NULL }], else_expr: otherwise };
+}
+
+/** `coalesce(a, b)`. */
+function coalesce(a: unknown, b: unknown): Node {
+  return { class: 'OPERATOR', type: 'OPERATOR_COALESCE', alias: '', children: [a, b] };
+}
+
 /** A cast of `n` to `type`. */
 function cast(n: unknown, type: string): Node {
   return { class: 'CAST', type: 'OPERATOR_CAST', alias: '', child: n, cast_type: { id: type, type_info: null }, try_cast: false };
@@ -373,7 +385,7 @@ function trinoMeaning(n: Node, name: string, kids: unknown[]): Node | undefined 
         const how = args[i];
         if (how === 'number') return cast(k, 'DOUBLE');
         if (how === 'as-is') return k;
-        const asText: Node = { class: 'OPERATOR', type: 'OPERATOR_COALESCE', alias: '', children: [cast(k, 'VARCHAR'), text('null')] };
+        const asText = coalesce(cast(k, 'VARCHAR'), text('null'));
         return how === 'upper' ? call(n, 'upper', [asText]) : asText;
       });
       return call(n, 'printf', [withString(kids[0] as Node, printf), ...passed]);
@@ -381,6 +393,13 @@ function trinoMeaning(n: Node, name: string, kids: unknown[]): Node | undefined 
     case 'concat':
       // NULL if any argument is (DuckDB's concat leaves NULLs out): `||` throughout.
       return kids.length >= 2 ? (kids.slice(1).reduce((a, b) => call(n, '||', [a, b], { is_operator: true }), kids[0]) as Node) : undefined;
+    case 'greatest':
+    case 'least':
+      // NULL if any argument is (DuckDB's leave NULLs out).
+      return kids.length >= 2 ? nullIfAnyNull(kids, { ...n, alias: '' }) : undefined;
+    case 'array_position':
+      // 0 for a value not in the array (DuckDB's gives NULL); NULL for no array.
+      return kids.length === 2 ? nullIfAnyNull([kids[0]], coalesce(call(n, 'list_position', kids), constant(n, 0))) : undefined;
   }
   return undefined;
 }
