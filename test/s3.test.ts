@@ -7,6 +7,7 @@ import { skipReason } from '../src/ingest/sources.js';
 import { record, tempDir, rmDir, deliveryKey } from './helpers/fixtures.js';
 import { s3Front, startS3, type S3Server } from './helpers/s3server.js';
 import { openDestination } from '../src/trail/destination.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -253,7 +254,7 @@ test('an unreachable S3 endpoint is a clear source error', async () => {
   }
 });
 
-test('--profile reads S3 with the credentials of that profile of the AWS config files, in ingest and in validate-logs', async () => {
+test('--profile names the credentials of S3 reads and writes: ingest, the trail commands, validate-logs', async () => {
   const s3 = await startS3(['profile-bucket']);
   const dir = tempDir();
   try {
@@ -272,6 +273,16 @@ test('--profile reads S3 with the credentials of that profile of the AWS config 
     const ok = run('--profile', 'audit');
     assert.equal(ok.status, 0, ok.stderr);
     assert.equal(JSON.parse(ok.stdout).eventsAdded, 2);
+    // A trail command's S3 writes (a flush) use the profile it names; none found is said in a line, not a stack.
+    const trail = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--data-dir', join(dir, 'data')], { encoding: 'utf8', env });
+    assert.equal(trail('create-trail', '--name', 'ai-trail', '--destination', 's3://profile-bucket/trail', '--endpoint-url', s3.endpoint).status, 0);
+    const noCredentials = trail('trail', 'flush', 'ai-trail', '--profile', 'nope');
+    assert.equal(noCredentials.status, 1);
+    assert.match(noCredentials.stderr, /^aitrail trail: AWS: CredentialsProviderError: .*\(profile 'nope' of the AWS config files\)\n$/);
+    const flushed = trail('trail', 'flush', 'ai-trail', '--profile', 'audit');
+    assert.equal(flushed.status, 0, flushed.stderr);
+    const written = await s3.client.send(new ListObjectsV2Command({ Bucket: 'profile-bucket', Prefix: 'trail/' }));
+    assert.ok((written.Contents ?? []).some((o) => o.Key === JSON.parse(flushed.stdout).LogFiles[0].key), JSON.stringify(written.Contents));
     // validate-logs opens its S3 destination with the profile it is given.
     const dest = openDestination('s3://profile-bucket/logs', { endpoint: s3.endpoint, profile: 'audit' }) as unknown as { client: { config: { profile?: string } } };
     assert.equal(dest.client.config.profile, 'audit');

@@ -1,7 +1,8 @@
 /**
  * The AWS CLI's own options, for commands that answer as an AWS API does: `--query` (a JMESPath
  * expression, the same language the CLI uses), `--output text|table|yaml|yaml-stream` (the CLI's
- * own formats) and `--cli-input-json`, so that command lines written for `aws cloudtrail …` work here.
+ * own formats), `--cli-input-json` and `--cli-input-yaml`, and its global options, so that command
+ * lines written for `aws cloudtrail …` work here.
  */
 import { readFileSync } from 'node:fs';
 import jmespath from 'jmespath';
@@ -136,9 +137,9 @@ export function terminalTable(color?: unknown): TableOptions {
 /**
  * The AWS CLI's global options, taken by the commands that answer as its commands do, so that a
  * command line written for `aws cloudtrail …` runs as written. `--color` sets the table's colours;
- * `--profile` names the credentials of S3 reads where a command makes them (checkAwsGlobals).
- * The others are about reaching AWS (its endpoints' TLS, timeouts, signing, the pager, prompts,
- * debug logs), which these commands do not do: they are taken and have no effect.
+ * `--profile` names the credentials of what a command reads or writes in S3 (checkAwsGlobals).
+ * The others are about how the AWS CLI reaches AWS (TLS, timeouts, the pager, prompts, debug
+ * logs): they are taken and have no effect.
  */
 export const AWS_GLOBAL_OPTIONS = {
   profile: { type: 'string' },
@@ -155,15 +156,18 @@ export const AWS_GLOBAL_OPTIONS = {
 } as const;
 
 /**
- * Checks the AWS CLI's global options of a command (before it does anything). `readsS3`: whether
- * the command reads S3, where `--profile` picks the credentials; elsewhere a note says it is not
- * used, since the store holds every account's events.
+ * Checks the AWS CLI's global options of a command (before it does anything). What `--profile`
+ * does: `unused`, a note says so (the command reaches no AWS service, and the store holds every
+ * account's events); `process`, it names the credentials of every S3 request this process makes,
+ * as AWS_PROFILE would; `passed`, the command hands it to its own S3 client.
  */
-export function checkAwsGlobals(values: Record<string, unknown>, command: string, readsS3: boolean): void {
+export function checkAwsGlobals(values: Record<string, unknown>, command: string, profile: 'unused' | 'process' | 'passed'): void {
   if (values.color !== undefined && !['on', 'off', 'auto'].includes(String(values.color))) {
     throw new AitrailError('USAGE', `--color must be on, off or auto, not '${String(values.color)}'`);
   }
-  if (values.profile !== undefined && !readsS3) {
+  if (values.profile === undefined) return;
+  if (profile === 'process') process.env.AWS_PROFILE = String(values.profile);
+  else if (profile === 'unused') {
     process.stderr.write(`aitrail ${command}: --profile ${String(values.profile)} is not used: no AWS credentials are needed here, and the store holds every account's events (--filter recipientAccountId=ID keeps one account's)\n`);
   }
 }
@@ -340,7 +344,11 @@ export function formatTable(title: string, value: unknown, opts: TableOptions = 
   return out.join('');
 }
 
-/** Where a string written on one line by the YAML writer may be folded: single spaces inside it. */
+/**
+ * A string the YAML writer wrote on one line (plain or in single quotes) folded as the CLI's
+ * writer folds it: at a single space (not one of a run, nor the first or last character) once the
+ * line has passed `width`; `column`: where the string starts, `indent`: its lines' indentation.
+ */
 function foldAtSpaces(text: string, indent: string, column: number, width: number): string {
   const quoted = text.startsWith("'");
   const first = quoted ? 1 : 0;

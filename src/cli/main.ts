@@ -110,7 +110,14 @@ export function fail(name: string, e: unknown): number {
     note(`aitrail ${name}: ${e.code === 'USAGE' ? '' : e.code + ': '}${e.message}`);
     return e.exitCode;
   }
-  note(`aitrail ${name}: unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+  // An AWS SDK's error (an S3 request refused, no credentials found) says what AWS said, without a stack.
+  const err = e as (Error & { $metadata?: unknown }) | undefined;
+  if (err && (err.$metadata !== undefined || err.name === 'CredentialsProviderError')) {
+    const whose = err.name === 'CredentialsProviderError' && process.env.AWS_PROFILE ? ` (profile '${process.env.AWS_PROFILE}' of the AWS config files)` : '';
+    note(`aitrail ${name}: AWS: ${err.name}: ${err.message}${whose}`);
+    return 1;
+  }
+  note(`aitrail ${name}: unexpected error: ${err?.stack ?? String(e)}`);
   return 1;
 }
 

@@ -59,7 +59,7 @@ const LOOKUP_OUTPUT_SKELETON = {
  */
 function lookupYamlSkeleton(): string {
   const attributes = 'EventId, EventName, ReadOnly, Username, ResourceType, ResourceName, EventSource, AccessKeyId';
-  const comments: Record<string, string> = {
+  const comments: Record<keyof typeof LOOKUP_SKELETON | 'AttributeKey' | 'AttributeValue', string> = {
     LookupAttributes: 'Events that have every attribute listed (AWS takes one).',
     AttributeKey: `[REQUIRED] Valid values are: ${attributes}.`,
     AttributeValue: '[REQUIRED] The value the attribute has.',
@@ -73,7 +73,7 @@ function lookupYamlSkeleton(): string {
   // A comment after a scalar's value, or after the key of a list.
   const annotate = (map: YAMLMap) => {
     for (const pair of map.items) {
-      const key = String((pair.key as Scalar).value);
+      const key = String((pair.key as Scalar).value) as keyof typeof comments;
       if (isSeq(pair.value)) {
         (pair.key as Scalar).comment = ` ${comments[key]}`;
         for (const item of pair.value.items) if (isMap(item)) annotate(item);
@@ -258,7 +258,7 @@ export const lookupCommand: Command = {
       throw new AitrailError('USAGE', `--query's result is printed as json, jsonl, text, table, yaml or yaml-stream, not ${format}`);
     }
     validateLookup(req);
-    checkAwsGlobals(values, 'lookup-events', false);
+    checkAwsGlobals(values, 'lookup-events', 'unused');
     const whole = format === 'yaml' || (format !== 'yaml-stream' && query !== undefined) || (format === 'text' && (onePage.length > 0 || maxItems !== undefined));
     const out = lookupWriter(format, { query, whole, color: values.color });
     await withReadStore(values, async (s) => {

@@ -95,7 +95,7 @@ function operationOf(handler: string): string {
 /** Runs a trail command's handler, its --query and --output checked first. */
 function runHandler(name: string, values: Record<string, unknown>, positionals: string[]): Promise<number> {
   const print = answerPrinter(values, operationOf(name));
-  checkAwsGlobals(values, name, false);
+  checkAwsGlobals(values, name, 'process');
   return handlers[name]!(values, positionals, print);
 }
 
@@ -275,8 +275,9 @@ const AWS_OUTPUT = `
 
   The answer is JSON in the shape of the AWS API's; as in the AWS CLI, --query JMESPATH selects from it
   and --output text|table|yaml|yaml-stream prints it as the CLI's tab-separated text, its table or its YAML.
-  The CLI's global options are taken too: --color on|off|auto for the table; the others (--profile,
-  --no-cli-pager, --debug, …) have nothing to act on here.`;
+  The CLI's global options are taken too: --color on|off|auto for the table, --profile for the
+  credentials of what the command writes to S3 (a flush, a final digest); the others (--no-cli-pager,
+  --debug, …) have nothing to act on here.`;
 
 function command(name: string, summary: string, usage: string): Command {
   return { summary, usage: `${usage}${name === 'delete-trail' ? '' : AWS_OUTPUT}`, options: TRAIL_OPTIONS, run: (v, p) => runHandler(name, v, p) };
@@ -346,7 +347,7 @@ export const validateLogsCommand: Command = {
     ...AWS_GLOBAL_OPTIONS,
   },
   async run(values) {
-    checkAwsGlobals(values, 'validate-logs', true);
+    checkAwsGlobals(values, 'validate-logs', 'passed');
     const arn = need(values['trail-arn'], '--trail-arn');
     const start = parseTime(need(values['start-time'], '--start-time'), '--start-time');
     const end = values['end-time'] ? parseTime(String(values['end-time']), '--end-time') : undefined;

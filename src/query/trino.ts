@@ -13,6 +13,9 @@
  * - `reduce(a, initial, (s, x) -> …, s -> …)` (Trino's four arguments; DuckDB's own `reduce` takes
  *   two) → `list_reduce` over structs that carry the state beside each element, since DuckDB's
  *   state must have the elements' type, then the output function.
+ * In a statement over the Athena or Lake table (Trino's SQL), functions DuckDB has under Trino's
+ * name with another meaning are read as Trino's: `/` of integers, `regexp_replace`, `date_diff`,
+ * `format`, `concat`, `greatest`, `least`, `array_position` (see trinoMeaning).
  * The parameters of a Trino lambda are replaced in its body by what they stand for there.
  * DuckDB reads a parsing format only as a constant and a macro cannot take a lambda, hence a
  * rewrite of the tree, not of the query's text. A format that is not a string literal is left as
@@ -359,7 +362,7 @@ function cast(n: unknown, type: string): Node {
 function trinoMeaning(n: Node, name: string, kids: unknown[]): Node | undefined {
   switch (name) {
     case '/':
-      // Integers divide to an integer, truncated toward zero (the store's trino_divide macros).
+      // Integers divide to an integer, truncated toward zero (trino_divide, a macro of each connection: store/db.ts).
       return n.is_operator && kids.length === 2 ? call(n, 'trino_divide', kids) : undefined;
     case 'regexp_replace': {
       // Every match is replaced (DuckDB's replaces the first), and the replacement refers to a
@@ -468,6 +471,7 @@ function rewriteCall(n: Node, trino: boolean): Node | undefined {
  * format letter that has no counterpart.
  */
 export function rewriteTrinoCalls(tree: unknown, trino = readsTrinoTable(tree)): { tree: unknown; rewritten: string[] } {
+  // `trino`: also the functions DuckDB means otherwise (TRINO_MEANING), in a statement over a Trino table.
   const rewritten = new Set<string>();
   const out = mapTree(tree, (n, inSelect, position) => {
     const r = rewriteCall(n, trino);
