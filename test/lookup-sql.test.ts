@@ -376,6 +376,13 @@ test('SQL: over the Athena and Lake tables, functions DuckDB means otherwise giv
   assert.deepEqual(await Promise.all([`strpos('high', 'ig')`, `strpos('abcabc', 'bc', 2)`, `strpos('abcabc', 'bc', -1)`, `strpos('abcabc', 'bc', -2)`, `strpos('abcabc', 'bc', 3)`].map(v)), [2, 5, 5, 2, 0]);
   assert.deepEqual(await Promise.all([`split('a.b.c', '.', 2)`, `split('a.b.c', '.', 9)`, `split('a.b.c', '.')`].map(v)), [['a', 'b.c'], ['a', 'b', 'c'], ['a', 'b', 'c']]);
   assert.deepEqual((await Promise.all([`regexp_count('1a 2b 14m', '\\s*[a-z]+\\s*')`, `truncate(-2.7)`, `truncate(2.345, 2)`].map(v))).map(Number), [3, -2, 2.34]);
+  // json_extract_scalar gives a scalar only (an object or array is NULL), unquoted; array_distinct keeps order and one NULL.
+  const doc = `'{"a": {"b": 1}, "c": [1], "d": "x\\"y", "e": 5, "g": true}'`;
+  assert.deepEqual(await Promise.all(['$.a', '$.c', '$.d', '$.e', '$.g', '$.zz', '$.a.b'].map((p) => v(`json_extract_scalar(${doc}, '${p}')`))), [null, null, 'x"y', '5', 'true', null, '1']);
+  assert.deepEqual(await v(`array_distinct([3, 1, 3, NULL, 2, NULL, 1])`), [3, 1, null, 2]);
+  // Over the events: a bucket name read as a scalar, the request's object as none.
+  const scalar = await runSql(store, `SELECT json_extract_scalar(requestparameters, '$.bucketName') AS b, json_extract_scalar(requestparameters, '$') AS whole FROM cloudtrail_logs WHERE eventid = 'e3'`);
+  assert.deepEqual(scalar.rows, [['acme-ml-training-data', null]]);
 });
 
 test('SQL: cloudtrail_lake has CloudTrail Lake\'s schema, so Lake queries run on it', async () => {
