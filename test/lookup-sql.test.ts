@@ -300,6 +300,16 @@ test("SQL: Trino's lambda functions over lists and maps (zip_with, map_filter, t
   assert.deepEqual([r.rows.length, r.rows[0]![0], lens], [1, 'e3', [{ key: 'AWS::S3::Bucket', value: 34 }, { key: 'AWS::S3::Object', value: 40 }]]);
 });
 
+test('SQL: bytes come back as hex and intervals as text, however deep, whole or streamed', async () => {
+  const sql = `SELECT encode('ab') AS b, INTERVAL 90 MINUTE AS i, [INTERVAL 1 DAY] AS l, {'x': encode('z')} AS s,
+    MAP([encode('k')], [INTERVAL 2 HOUR]) AS m, CAST(NULL AS BLOB) AS n, TIMESTAMP '2026-11-03 10:00' - TIMESTAMP '2026-11-01 08:30' AS span`;
+  const expected = ['6162', '01:30:00', ['1 day'], { x: '7a' }, [{ key: '6b', value: '02:00:00' }], null, '2 days 01:30:00'];
+  assert.deepEqual((await runSql(store, sql)).rows, [expected]);
+  const rows: unknown[][] = [];
+  await streamSql(store, sql, 0, () => {}, (chunk) => void rows.push(...chunk));
+  assert.deepEqual(rows, [expected]);
+});
+
 test('SQL: the fields of unnamed rows come back named as Athena shows them (field0, field1, …), however deep', async () => {
   const r = await runSql(store, `SELECT ROW(1, 'a') AS r, (2, 'b') AS t, CAST(ROW(1, 'x') AS ROW(n INTEGER, s VARCHAR)) AS named,
     [ROW(1, [ROW('q', 2)])] AS nested, MAP(ARRAY['k'], ARRAY[ROW(1, 2)]) AS m`);
@@ -380,6 +390,13 @@ test('SQL: over the Athena and Lake tables, functions DuckDB means otherwise giv
   const doc = `'{"a": {"b": 1}, "c": [1], "d": "x\\"y", "e": 5, "g": true}'`;
   assert.deepEqual(await Promise.all(['$.a', '$.c', '$.d', '$.e', '$.g', '$.zz', '$.a.b'].map((p) => v(`json_extract_scalar(${doc}, '${p}')`))), [null, null, 'x"y', '5', 'true', null, '1']);
   assert.deepEqual(await v(`array_distinct([3, 1, 3, NULL, 2, NULL, 1])`), [3, 1, null, 2]);
+  // Bytes, bits, sampling and series under Trino's names; a hash's bytes in hex over a Trino table.
+  assert.deepEqual(await Promise.all([`from_utf8(to_utf8('é'))`, `bitwise_and(6, 3)`, `bitwise_or(6, 3)`, `bitwise_xor(6, 3)`, `bitwise_not(6)`,
+    `sequence(1, 3)`, `sequence(3, 1)`, `sequence(1, 9, 4)`, `rand() < 1`, `rand(10) BETWEEN 0 AND 9`].map(v)), ['é', 2, 7, 5, -7, [1, 2, 3], [3, 2, 1], [1, 5, 9], true, true]);
+  const sha = 'CA978112CA1BBDCAFAC231B39A23DC4DA786EFF8147C4E72B9807785AFEE48BB';
+  assert.deepEqual((await runSql(store, `SELECT to_hex(sha256(to_utf8('a'))), to_hex(to_utf8('z')) FROM cloudtrail_logs LIMIT 1`)).rows, [[sha, '7A']]);
+  // Over events, DuckDB's to_hex of the hash's text (its own bytes' hex) stays.
+  assert.notEqual((await runSql(store, `SELECT to_hex(sha256(to_utf8('a'))) FROM events LIMIT 1`)).rows[0]![0], sha);
   // Over the events: a bucket name read as a scalar, the request's object as none.
   const scalar = await runSql(store, `SELECT json_extract_scalar(requestparameters, '$.bucketName') AS b, json_extract_scalar(requestparameters, '$') AS whole FROM cloudtrail_logs WHERE eventid = 'e3'`);
   assert.deepEqual(scalar.rows, [['acme-ml-training-data', null]]);

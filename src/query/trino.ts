@@ -15,7 +15,7 @@
  *   state must have the elements' type, then the output function.
  * In a statement over the Athena or Lake table (Trino's SQL), functions DuckDB has under Trino's
  * name with another meaning are read as Trino's: `/` of integers, `regexp_replace`, `date_diff`,
- * `format`, `concat`, `greatest`, `least`, `array_position` (see trinoMeaning).
+ * `format`, `concat`, `greatest`, `least`, `array_position`, `to_hex` of a hash (see trinoMeaning).
  * The parameters of a Trino lambda are replaced in its body by what they stand for there.
  * DuckDB reads a parsing format only as a constant and a macro cannot take a lambda, hence a
  * rewrite of the tree, not of the query's text. A format that is not a string literal is left as
@@ -32,7 +32,9 @@ const TRINO_REWRITTEN = [
  * Functions (and `/`) that DuckDB has under Trino's name with another meaning: read as Trino reads
  * them in a statement over the Athena or Lake table (rewriteTrinoCalls' `trino`), DuckDB's own elsewhere.
  */
-const TRINO_MEANING = ['regexp_replace', 'date_diff', 'format', 'concat', 'greatest', 'least', 'array_position'];
+const TRINO_MEANING = ['regexp_replace', 'date_diff', 'format', 'concat', 'greatest', 'least', 'array_position', 'to_hex'];
+/** Hashes whose bytes DuckDB gives as hex text (Trino: varbinary). */
+const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 const MAY_CALL = new RegExp(`\\b(${[...TRINO_REWRITTEN, ...TRINO_MEANING].join('|')})\\s*\\(|/`, 'i');
 
 /** Whether a query's text may call one of them (a cheap test before asking for the tree). */
@@ -400,6 +402,13 @@ function trinoMeaning(n: Node, name: string, kids: unknown[]): Node | undefined 
     case 'least':
       // NULL if any argument is (DuckDB's leave NULLs out).
       return kids.length >= 2 ? nullIfAnyNull(kids, { ...n, alias: '' }) : undefined;
+    case 'to_hex': {
+      // A hash's bytes in hex capitals: DuckDB's hash is that hex text already (in small letters),
+      // and to_hex of text would encode the text's own bytes.
+      const inner = kids.length === 1 ? (kids[0] as Node) : undefined;
+      const isHash = inner?.class === 'FUNCTION' && typeof inner.function_name === 'string' && HASHES.has(inner.function_name.toLowerCase());
+      return isHash ? call(n, 'upper', [inner]) : undefined;
+    }
     case 'array_position':
       // 0 for a value not in the array (DuckDB's gives NULL); NULL for no array.
       return kids.length === 2 ? nullIfAnyNull([kids[0]], coalesce(call(n, 'list_position', kids), constant(n, 0))) : undefined;

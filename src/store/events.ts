@@ -7,7 +7,10 @@ import { buildLookupQuery, encodeNextToken, type LookupRequest } from '../query/
 import { mayNeedTrinoRewrite, rewriteJsonMembers, rewriteTrinoCalls } from '../query/trino.js';
 import { ALLOWED_RELATIONS, sqlViolations } from '../query/sqlguard.js';
 import type { LookupEvent, LookupResponse } from '../model/api.js';
-import { DuckDBArrayType, DuckDBListType, DuckDBMapType, DuckDBStructType, listValue, quotedIdentifier, type DuckDBPreparedStatement, type DuckDBType } from '@duckdb/node-api';
+import {
+  DuckDBArrayType, DuckDBBlobType, DuckDBIntervalType, DuckDBIntervalValue, DuckDBListType, DuckDBMapType, DuckDBStructType, listValue, quotedIdentifier,
+  type DuckDBPreparedStatement, type DuckDBType,
+} from '@duckdb/node-api';
 import { isOutOfMemory, type Row, type Store } from './db.js';
 
 export type { LookupEvent, LookupResponse } from '../model/api.js';
@@ -28,6 +31,46 @@ export function plain(v: unknown): unknown {
     return out;
   }
   return v;
+}
+
+/** Whether values of type `t` (at any depth) need `shown` to read well: bytes and intervals. */
+function needsShowing(t: DuckDBType): boolean {
+  if (t instanceof DuckDBBlobType || t instanceof DuckDBIntervalType) return true;
+  if (t instanceof DuckDBListType || t instanceof DuckDBArrayType) return needsShowing(t.valueType);
+  if (t instanceof DuckDBStructType) return t.entryTypes.some(needsShowing);
+  if (t instanceof DuckDBMapType) return needsShowing(t.keyType) || needsShowing(t.valueType);
+  return false;
+}
+
+/**
+ * A value of type `t` as a result shows it, at any depth: bytes (BLOB, Trino's varbinary) as
+ * lowercase hex, as Trino shows them; an interval as DuckDB writes it (`2 days 03:00:00`). The
+ * JavaScript values are a byte array and {months, days, micros}, which JSON would show as
+ * objects of numbers.
+ */
+function shown(t: DuckDBType, v: unknown): unknown {
+  if (v === null || v === undefined) return v;
+  if (t instanceof DuckDBBlobType && v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (t instanceof DuckDBIntervalType) {
+    const i = v as { months: number; days: number; micros: bigint | number };
+    return new DuckDBIntervalValue(i.months, i.days, BigInt(i.micros)).toString();
+  }
+  if ((t instanceof DuckDBListType || t instanceof DuckDBArrayType) && Array.isArray(v)) return v.map((x) => shown(t.valueType, x));
+  if (t instanceof DuckDBStructType && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return Object.fromEntries(t.entryNames.map((name, i) => [name, shown(t.entryTypes[i]!, o[name])]));
+  }
+  if (t instanceof DuckDBMapType && Array.isArray(v)) {
+    return (v as { key: unknown; value: unknown }[]).map((e) => ({ key: shown(t.keyType, e.key), value: shown(t.valueType, e.value) }));
+  }
+  return v;
+}
+
+/** The rows of a result as JSON shows them: plain values, bytes and intervals as text (shown). */
+function rowsShown(types: DuckDBType[], rows: unknown[][]): unknown[][] {
+  const showing = types.map(needsShowing);
+  if (!showing.includes(true)) return rows.map((r) => r.map(plain));
+  return rows.map((r) => r.map((v, i) => plain(showing[i] ? shown(types[i]!, v) : v)));
 }
 
 /**
@@ -412,7 +455,7 @@ export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: 
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  const rows = reader.getRowsJS().map((r) => r.map(plain));
+  const rows = rowsShown(reader.columnTypes(), reader.getRowsJS());
   return {
     columns: reader.columnNames(),
     types: reader.columnTypes().map((t) => t.toString()),
@@ -449,10 +492,11 @@ export async function streamSql(
   try {
     const result = await prepared.stream();
     await call(() => onColumns(result.columnNames()));
+    const types = result.columnTypes();
     for await (const chunk of result.yieldRowsJs()) {
       const room = maxRows > 0 ? maxRows - sent : chunk.length;
       if (room <= 0) return { rows: sent, truncated: chunk.length > 0 };
-      const rows = (chunk.length > room ? chunk.slice(0, room) : chunk).map((r) => r.map(plain));
+      const rows = rowsShown(types, chunk.length > room ? chunk.slice(0, room) : chunk);
       sent += rows.length;
       await call(() => onRows(rows));
       if (chunk.length > room) return { rows: sent, truncated: true };
