@@ -15,7 +15,8 @@
  *   state must have the elements' type, then the output function.
  * In a statement over the Athena or Lake table (Trino's SQL), functions DuckDB has under Trino's
  * name with another meaning are read as Trino's: `/` of integers, `regexp_replace`, `date_diff`,
- * `format`, `concat`, `greatest`, `least`, `array_position`, `to_hex` of a hash (see trinoMeaning).
+ * `format`, `concat`, `greatest`, `least`, `array_position`, `array_distinct`, `to_hex` of a hash
+ * (see trinoMeaning).
  * The parameters of a Trino lambda are replaced in its body by what they stand for there.
  * DuckDB reads a parsing format only as a constant and a macro cannot take a lambda, hence a
  * rewrite of the tree, not of the query's text. A format that is not a string literal is left as
@@ -32,7 +33,7 @@ const TRINO_REWRITTEN = [
  * Functions (and `/`) that DuckDB has under Trino's name with another meaning: read as Trino reads
  * them in a statement over the Athena or Lake table (rewriteTrinoCalls' `trino`), DuckDB's own elsewhere.
  */
-const TRINO_MEANING = ['regexp_replace', 'date_diff', 'format', 'concat', 'greatest', 'least', 'array_position', 'to_hex'];
+const TRINO_MEANING = ['regexp_replace', 'date_diff', 'format', 'concat', 'greatest', 'least', 'array_position', 'array_distinct', 'to_hex'];
 /** Hashes whose bytes DuckDB gives as hex text (Trino: varbinary). */
 const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 const MAY_CALL = new RegExp(`\\b(${[...TRINO_REWRITTEN, ...TRINO_MEANING].join('|')})\\s*\\(|/`, 'i');
@@ -409,6 +410,9 @@ function trinoMeaning(n: Node, name: string, kids: unknown[]): Node | undefined 
       const isHash = inner?.class === 'FUNCTION' && typeof inner.function_name === 'string' && HASHES.has(inner.function_name.toLowerCase());
       return isHash ? call(n, 'upper', [inner]) : undefined;
     }
+    case 'array_distinct':
+      // The order of first occurrence, and one NULL (the store's trino_array_distinct macro).
+      return kids.length === 1 ? { ...n, function_name: 'trino_array_distinct' } : undefined;
     case 'array_position':
       // 0 for a value not in the array (DuckDB's gives NULL); NULL for no array.
       return kids.length === 2 ? nullIfAnyNull([kids[0]], coalesce(call(n, 'list_position', kids), constant(n, 0))) : undefined;
