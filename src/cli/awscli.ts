@@ -440,7 +440,7 @@ export function formatYamlPage(value: unknown): string {
 }
 
 /** The `--output` values of the commands that answer as an AWS API does. */
-export const AWS_OUTPUTS = ['json', 'text', 'table', 'yaml', 'yaml-stream'] as const;
+const AWS_OUTPUTS = ['json', 'text', 'table', 'yaml', 'yaml-stream'] as const;
 
 /**
  * How a command that answers as an AWS API does prints its answer, per its `--query` and

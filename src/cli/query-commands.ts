@@ -307,10 +307,14 @@ function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Quer
     if (rows) rows.columns(cols);
     else if (format === 'json') process.stdout.write('{\n  "Events": [');
   };
-  // The whole answer, or what --query makes of it, printed at the end.
-  const printWhole = (events: LookupEvent[], token: string | undefined) => {
+  // The answer of `events` (the whole or a page), or what --query makes of it.
+  const answer = (events: LookupEvent[], token: string | undefined) => {
     const res: LookupResponse = token ? { Events: events, NextToken: token } : { Events: events };
-    const value = opts.query ? opts.query(res) : res;
+    return opts.query ? opts.query(res) : res;
+  };
+  // The whole answer printed at the end.
+  const printWhole = (events: LookupEvent[], token: string | undefined) => {
+    const value = answer(events, token);
     if (format === 'text') process.stdout.write(formatText(value, opts.query ? {} : { nullMember: '' }));
     else if (format === 'table') process.stdout.write(formatTable('LookupEvents', value, terminalTable(opts.color)));
     else if (format === 'yaml') process.stdout.write(formatYaml(value));
@@ -321,10 +325,8 @@ function lookupWriter(format: LookupFormat, opts: { whole: boolean; query?: Quer
     events(events: LookupEvent[], token: string | undefined) {
       start();
       if (whole) whole.push(...events);
-      else if (format === 'yaml-stream') {
-        const page: LookupResponse = token ? { Events: events, NextToken: token } : { Events: events };
-        process.stdout.write(formatYamlPage(opts.query ? opts.query(page) : page));
-      } else if (format === 'json') {
+      else if (format === 'yaml-stream') process.stdout.write(formatYamlPage(answer(events, token)));
+      else if (format === 'json') {
         let text = '';
         for (const e of events) {
           text += (first ? '\n    ' : ',\n    ') + JSON.stringify(e, null, 2).replaceAll('\n', '\n    ');

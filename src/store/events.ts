@@ -66,11 +66,11 @@ function shown(t: DuckDBType, v: unknown): unknown {
   return v;
 }
 
-/** The rows of a result as JSON shows them: plain values, bytes and intervals as text (shown). */
-function rowsShown(types: DuckDBType[], rows: unknown[][]): unknown[][] {
+/** For a result of columns of `types`, its rows as JSON shows them: plain values, bytes and intervals as text (shown). */
+function rowShower(types: DuckDBType[]): (rows: unknown[][]) => unknown[][] {
   const showing = types.map(needsShowing);
-  if (!showing.includes(true)) return rows.map((r) => r.map(plain));
-  return rows.map((r) => r.map((v, i) => plain(showing[i] ? shown(types[i]!, v) : v)));
+  if (!showing.includes(true)) return (rows) => rows.map((r) => r.map(plain));
+  return (rows) => rows.map((r) => r.map((v, i) => plain(showing[i] ? shown(types[i]!, v) : v)));
 }
 
 /**
@@ -455,7 +455,7 @@ export async function runSql(store: Store, sql: string, maxRows = 10_000, opts: 
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  const rows = rowsShown(reader.columnTypes(), reader.getRowsJS());
+  const rows = rowShower(reader.columnTypes())(reader.getRowsJS());
   return {
     columns: reader.columnNames(),
     types: reader.columnTypes().map((t) => t.toString()),
@@ -492,11 +492,11 @@ export async function streamSql(
   try {
     const result = await prepared.stream();
     await call(() => onColumns(result.columnNames()));
-    const types = result.columnTypes();
+    const show = rowShower(result.columnTypes());
     for await (const chunk of result.yieldRowsJs()) {
       const room = maxRows > 0 ? maxRows - sent : chunk.length;
       if (room <= 0) return { rows: sent, truncated: chunk.length > 0 };
-      const rows = rowsShown(types, chunk.length > room ? chunk.slice(0, room) : chunk);
+      const rows = show(chunk.length > room ? chunk.slice(0, room) : chunk);
       sent += rows.length;
       await call(() => onRows(rows));
       if (chunk.length > room) return { rows: sent, truncated: true };
