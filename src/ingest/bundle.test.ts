@@ -78,8 +78,44 @@ test('bundles wrap each file with its source id; gzip files are inflated, byte o
     const other = new BundleWriter(dir, 'y');
     other.add(files[0]!);
     assert.notEqual(other.finish().sourceKey, b.sourceKey);
+    assert.deepEqual(b.multiLinePaths, []);
     w.discard();
     assert.ok(b.paths.every((p) => !existsSync(p)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('files with line breaks inside go to bundles of their own; whitespace around a file is dropped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aitrail-bundle-'));
+  try {
+    const file = (name: string, body: string, sourceId: number): BundleInput => {
+      const path = join(dir, name);
+      writeFileSync(path, body);
+      return { path, sourceId, gzip: false };
+    };
+    const value = JSON.parse(delivery(3)) as unknown;
+    const w = new BundleWriter(dir, 'z', 2);
+    w.add(file('pretty.json', JSON.stringify(value, null, 2), 1));
+    w.add(file('trailing.json', `\r\n ${delivery(3)}\n\n`, 2));
+    w.add(file('plain.json', delivery(3), 3));
+    w.add(file('crlf.json', JSON.stringify(value, null, 1).replace(/\n/g, '\r\n'), 4));
+    const b = w.finish();
+    // One line per file in the single-line bundles, the files themselves unchanged in value.
+    assert.equal(b.paths.length, 2);
+    const single = lines(b.paths);
+    assert.deepEqual(single.map((l) => l[b.sourceKey]), [2, 3]);
+    assert.ok(single.every((l) => JSON.stringify(l[b.dataKey]) === JSON.stringify(value)));
+    for (const p of b.paths) assert.ok(!readFileSync(p, 'utf8').slice(0, -1).includes('\n'), p);
+    // The others as they were, each wrapper ending its own line.
+    assert.equal(b.multiLinePaths.length, 2);
+    const multi = b.multiLinePaths.map((p) => readFileSync(p, 'utf8'));
+    assert.ok(multi.every((t) => t.endsWith('}\n') && t.includes('\n  "Records"') !== t.includes('\r\n "Records"')));
+    const parsed = multi.map((t) => JSON.parse(t) as Record<string, unknown>);
+    assert.deepEqual(parsed.map((l) => l[b.sourceKey]), [1, 4]);
+    assert.ok(parsed.every((l) => JSON.stringify(l[b.dataKey]) === JSON.stringify(value)));
+    w.discard();
+    assert.ok([...b.paths, ...b.multiLinePaths].every((p) => !existsSync(p)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

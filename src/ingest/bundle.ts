@@ -31,7 +31,13 @@ export interface BundleInput {
 
 /** Bundles written for one read: their paths and the wrapper's member names. */
 export interface Bundles {
+  /** Bundles of one line per file, read as JSON Lines. */
   paths: string[];
+  /**
+   * Bundles of files with line breaks of their own (pretty-printed), whose objects DuckDB's
+   * reader must find by their structure: it then costs about a seventh more a record.
+   */
+  multiLinePaths: string[];
   /** The member holding the file's source id. */
   sourceKey: string;
   /** The member holding the file's content. */
@@ -90,6 +96,7 @@ function inflateAll(gz: Buffer[]): (Buffer | null)[] {
 export class BundleWriter {
   private readonly suffix = randomBytes(6).toString('hex');
   private readonly paths: string[] = [];
+  private readonly multiLinePaths: string[] = [];
   private pending: { file: BundleInput; bytes: Buffer }[] = [];
   /**
    * Files left out of every bundle: they could not be read or inflated, or do not start or end as
@@ -119,7 +126,8 @@ export class BundleWriter {
     const gz = batch.filter((p) => p.file.gzip);
     const inflated = gz.length ? inflateAll(gz.map((p) => p.bytes)) : [];
     const contents = new Map<BundleInput, Buffer | null>(gz.map((p, i) => [p.file, inflated[i] ?? null]));
-    const parts: Buffer[] = [];
+    const lines: Buffer[] = [];
+    const multiLine: Buffer[] = [];
     for (const { file, bytes } of batch) {
       let body = file.gzip ? contents.get(file) : bytes;
       if (!body) {
@@ -131,30 +139,50 @@ export class BundleWriter {
         this.unreadable.push(file);
         continue;
       }
-      parts.push(Buffer.from(`{"s_${this.suffix}":${file.sourceId},"d_${this.suffix}":`), body, CLOSE);
+      // Whitespace around the object is no part of it: without a final line break, most files
+      // are one line. A line break inside is left as it is (in a string it is an error to report).
+      body = trimJsonSpace(body);
+      const to = body.includes(0x0a) ? multiLine : lines;
+      to.push(Buffer.from(`{"s_${this.suffix}":${file.sourceId},"d_${this.suffix}":`), body, CLOSE);
     }
-    if (parts.length === 0) return;
-    const path = join(this.dir, `${this.name}-${this.paths.length}.json`);
+    if (lines.length) this.paths.push(this.write(lines, this.paths.length));
+    if (multiLine.length) this.multiLinePaths.push(this.write(multiLine, `m${this.multiLinePaths.length}`));
+  }
+
+  private write(parts: Buffer[], k: number | string): string {
+    const path = join(this.dir, `${this.name}-${k}.json`);
     const fd = openSync(path, 'w');
     try {
       writevAll(fd, parts);
     } finally {
       closeSync(fd);
     }
-    this.paths.push(path);
+    return path;
   }
 
   /** Writes what is pending and describes the bundles. */
   finish(): Bundles {
     if (this.pending.length) this.writeBundle();
-    return { paths: [...this.paths], sourceKey: `s_${this.suffix}`, dataKey: `d_${this.suffix}` };
+    return { paths: [...this.paths], multiLinePaths: [...this.multiLinePaths], sourceKey: `s_${this.suffix}`, dataKey: `d_${this.suffix}` };
   }
 
   /** Deletes the bundles. */
   discard(): void {
     this.pending = [];
-    for (const p of this.paths) rmSync(p, { force: true });
+    for (const p of [...this.paths, ...this.multiLinePaths]) rmSync(p, { force: true });
   }
+}
+
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+const isJsonSpace = (b: number | undefined) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** `body` without the JSON whitespace it starts and ends with. */
+function trimJsonSpace(body: Buffer): Buffer {
+  let start = 0;
+  let end = body.length;
+  while (start < end && isJsonSpace(body[start])) start++;
+  while (end > start && isJsonSpace(body[end - 1])) end--;
+  return start === 0 && end === body.length ? body : body.subarray(start, end);
 }
 
 const CLOSE = Buffer.from('}\n');
@@ -163,7 +191,7 @@ const CLOSE = Buffer.from('}\n');
 function endsLikeDelivery(body: Buffer): boolean {
   let i = body.length - 1;
   const skip = () => {
-    while (i >= 0 && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i--;
+    while (i >= 0 && isJsonSpace(body[i])) i--;
   };
   skip();
   if (body[i--] !== 0x7d) return false;

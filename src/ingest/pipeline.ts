@@ -310,11 +310,18 @@ export async function ingestObjects(
     const uris = new Map(batch.map((f) => [f.sourceId, f.obj.uri]));
     const maxObj = Math.max(...batch.map((f) => f.plainBytes)) + 1024;
     const { sourceKey, dataKey } = bundles;
-    const rel = `SELECT "${sourceKey}" AS sourceId, CAST(idx AS INTEGER) AS idx, NULL::INTEGER AS line, rec,
+    // Bundles of one line per file are read as JSON Lines: finding where each object ends by its
+    // structure ('unstructured') cost about 12 % of a record's instructions.
+    const read = (paths: string[], format: string) => `SELECT "${sourceKey}" AS sourceId, CAST(idx AS INTEGER) AS idx, NULL::INTEGER AS line, rec,
         NULL::VARCHAR AS xcode, NULL::VARCHAR AS xreason, NULL::VARCHAR AS xraw, NULL::VARCHAR AS xpath
       FROM (SELECT "${sourceKey}", unnest("${dataKey}".Records) AS rec, unnest(range(len("${dataKey}".Records))) AS idx
-              FROM read_json([${bundles.paths.map(sqlString).join(', ')}], columns = {"${sourceKey}": 'INTEGER', "${dataKey}": 'STRUCT("Records" JSON[])'},
-                format = 'unstructured', maximum_object_size = ${Math.min(maxObj, 2 ** 31 - 1)}))`;
+              FROM read_json([${paths.map(sqlString).join(', ')}], columns = {"${sourceKey}": 'INTEGER', "${dataKey}": 'STRUCT("Records" JSON[])'},
+                format = '${format}', maximum_object_size = ${Math.min(maxObj, 2 ** 31 - 1)}))`;
+    const rel = [
+      ...(bundles.paths.length ? [read(bundles.paths, 'newline_delimited')] : []),
+      ...(bundles.multiLinePaths.length ? [read(bundles.multiLinePaths, 'unstructured')] : []),
+    ].join(' UNION ALL ');
+    if (!rel) return false;
     try {
       const res = await store.transaction(async () => {
         const res = await loadDirect(store, rel, uris, cfg);
