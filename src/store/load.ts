@@ -28,6 +28,66 @@ type PathName = (typeof PATHS)[number];
 const v = (p: PathName): string => `v[${PATHS.indexOf(p) + 1}]`;
 
 /**
+ * A path of PATHS' form (`a.b.c`, a quoted member `"@x"`) as DuckDB's JSON path argument. DuckDB
+ * reads a `$.` path anew, member by member, for every row; a JSON pointer (RFC 6901, `/a/b/c`)
+ * goes to yyjson's own lookup, with the same values. A path with a list index keeps the `$.`
+ * form: a pointer's `/0` would also find an object's member "0", where `[0]` finds nothing.
+ */
+export function jsonPath(path: string): string {
+  if (path.includes('[')) return '$.' + path;
+  const parts = path.match(/"[^"]*"|[^.]+/g) ?? [];
+  return parts.map((m) => '/' + m.replace(/^"|"$/g, '').replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+/** The members and list items a path goes through: `a.b[0].c` → a, b, [0], c. */
+function pathSteps(path: string): (string | number)[] {
+  const steps: (string | number)[] = [];
+  for (const part of path.match(/"[^"]*"|[^.]+/g) ?? []) {
+    const m = /^([^[]+)\[(\d+)\]$/.exec(part);
+    if (m) steps.push(m[1]!, Number(m[2]));
+    else steps.push(part.replace(/^"|"$/g, ''));
+  }
+  return steps;
+}
+
+/**
+ * The paths as one STRUCT type for `json_transform` (members as VARCHAR, lists of structs where
+ * a path indexes a list), and each path's value in it as SQL over `t`. One transform walks each
+ * object once, where a path list looked every member up from the top: 53 paths cost about 13 %
+ * fewer instructions a record this way (Valgrind, on the benchmark's records).
+ */
+export function structOfPaths(paths: readonly string[]): { type: string; value: (path: string) => string } {
+  type Node = 'VARCHAR' | { list: Node } | Map<string, Node>;
+  const root = new Map<string, Node>();
+  for (const path of paths) {
+    const steps = pathSteps(path);
+    let at: Map<string, Node> = root;
+    for (let i = 0; i < steps.length; i++) {
+      const name = steps[i] as string;
+      if (i === steps.length - 1) {
+        at.set(name, 'VARCHAR');
+      } else if (typeof steps[i + 1] === 'number') {
+        let list = at.get(name) as { list: Node } | undefined;
+        if (!list) at.set(name, (list = { list: new Map<string, Node>() }));
+        at = list.list as Map<string, Node>;
+        i++;
+      } else {
+        let next = at.get(name) as Map<string, Node> | undefined;
+        if (!next) at.set(name, (next = new Map<string, Node>()));
+        at = next;
+      }
+    }
+  }
+  const render = (n: Node): unknown => (n === 'VARCHAR' ? n : n instanceof Map ? Object.fromEntries([...n].map(([k, v]) => [k, render(v)])) : [render(n.list)]);
+  const value = (path: string) =>
+    't' + pathSteps(path).map((s) => (typeof s === 'number' ? `[${s + 1}]` : `."${s.replace(/"/g, '""')}"`)).join('');
+  return { type: JSON.stringify(render(root)), value };
+}
+
+/** PATHS as one STRUCT (see structOfPaths). */
+const STRUCT = structOfPaths(PATHS);
+
+/**
  * JSON type of a field, computed (with a second parse) only when its extracted text could be
  * something other than a string: most records never pay for it.
  */
@@ -83,6 +143,14 @@ const IPV4 = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0
 const IPV6 = '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$';
 const HOST = '^([A-Za-z0-9-]+\\.)+[A-Za-z][A-Za-z0-9-]*$';
 const REGION = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
+/** An IPv4 or IPv6 address or a host name, as one expression: three took about twice as long. */
+const SOURCE_ADDRESS = `(?:${IPV4})|(?:${IPV6})|(?:${HOST})`;
+
+/**
+ * The last `/`-separated part of an ARN (`assumed-role/Role/alice` → `alice`), '' when there is
+ * none, NULL for NULL: what `regexp_extract(arn, '/([^/]+)$', 1)` gives, for about half its cost.
+ */
+const lastPart = (arn: string) => `CASE WHEN contains(${arn}, '/') THEN split_part(${arn}, '/', -1) WHEN ${arn} IS NOT NULL THEN '' END`;
 
 /**
  * Builds the SELECT that validates and derives every typed column from `rel`. `ingestedAt` is
@@ -90,7 +158,16 @@ const REGION = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
  * small ones (pushes) let DuckDB inline them, which plans into a cheaper pipeline.
  */
 function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: string, materialize: boolean): string {
-  const extract = `json_extract_string(rec, [${PATHS.map((p) => sqlString('$.' + p)).join(', ')}])`;
+  // The paths' values: from one STRUCT transform, except in a record with a field of TEXT_PATHS
+  // that is not a string, where the path list is read as it always was. (The transform writes an
+  // exponent number's text otherwise: `1.5e-07`, where the path list writes `1.5e-7`; an eventID
+  // so written must stay the same key for the duplicate check whichever version stored it.)
+  // A CASE, not AND: a projected AND evaluates both sides on every row, a CASE its THEN only
+  // where its WHEN holds, so only suspect records pay for the second pass.
+  const oddTyped = `CASE WHEN ${TEXT_SUSPECT} THEN list_contains(list_transform(json_extract(rec, [${TEXT_PATHS.map((p) => sqlString(jsonPath(p))).join(', ')}]),
+      x -> x IS NULL OR left(CAST(x AS VARCHAR), 1) = '"'), FALSE) ELSE FALSE END`;
+  const extract = `CASE WHEN oddTyped THEN json_extract_string(rec, [${PATHS.map((p) => sqlString(jsonPath(p))).join(', ')}])
+    ELSE [${PATHS.map((p) => STRUCT.value(p)).join(', ')}] END`;
   const isInsight = `(${v('eventType')} = 'AwsCloudTrailInsight')`;
   const tstr = `CASE WHEN tTime = 'VARCHAR' THEN ${v('eventTime')} WHEN tTime IS NULL THEN ${v('"@timestamp"')} END`;
   const es = `CASE WHEN tSource = 'VARCHAR' THEN ${v('eventSource')} WHEN tSource IS NULL AND ${isInsight} THEN ${v('insightDetails.eventSource')} END`;
@@ -128,12 +205,10 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       CASE WHEN ${v('readOnly')} NOT IN ('true', 'false') THEN 'odd-readOnly' END,
       CASE WHEN ${v('managementEvent')} NOT IN ('true', 'false') THEN 'odd-managementEvent' END,
       CASE WHEN ${v('userIdentity.type')} IS NULL AND json_type(rec, '$.userIdentity') NOT IN ('OBJECT', 'NULL') THEN 'odd-userIdentity' END,
-      CASE WHEN ${v('sourceIPAddress')} IS NOT NULL AND NOT (regexp_matches(${v('sourceIPAddress')}, '${IPV4}')
-        OR regexp_matches(${v('sourceIPAddress')}, '${IPV6}') OR regexp_matches(${v('sourceIPAddress')}, '${HOST}')
-        OR starts_with(${v('sourceIPAddress')}, 'AWS Internal')) THEN 'odd-source-ip' END,
+      CASE WHEN ${v('sourceIPAddress')} IS NOT NULL AND NOT (starts_with(${v('sourceIPAddress')}, 'AWS Internal')
+        OR regexp_matches(${v('sourceIPAddress')}, '${SOURCE_ADDRESS}')) THEN 'odd-source-ip' END,
       CASE WHEN ${v('awsRegion')} IS NOT NULL AND NOT regexp_matches(${v('awsRegion')}, '${REGION}') THEN 'odd-region' END,
-      CASE WHEN (${TEXT_SUSPECT}) AND list_contains(list_transform(json_extract(rec, [${TEXT_PATHS.map((p) => sqlString('$.' + p)).join(', ')}]),
-          x -> x IS NULL OR left(CAST(x AS VARCHAR), 1) = '"'), FALSE) THEN 'odd-typed-field' END,
+      CASE WHEN oddTyped THEN 'odd-typed-field' END,
       CASE WHEN ${v('userIdentity.sessionContext.attributes.mfaAuthenticated')} NOT IN ('true', 'false') THEN 'odd-mfaAuthenticated' END
     ), ''), ','), []::VARCHAR[])`;
   /** The values of two paths that are set, as a list. */
@@ -143,15 +218,16 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
   const username = `nullif(CASE ${ut}
       WHEN 'IAMUser' THEN ${v('userIdentity.userName')}
       WHEN 'Root' THEN 'root'
-      WHEN 'AssumedRole' THEN regexp_extract(${arn}, '/([^/]+)$', 1)
+      WHEN 'AssumedRole' THEN ${lastPart(arn)}
       WHEN 'FederatedUser' THEN regexp_extract(${arn}, 'federated-user/(.+)$', 1)
       WHEN 'AWSService' THEN ${v('userIdentity.invokedBy')}
       WHEN 'IdentityCenterUser' THEN coalesce(${v('userIdentity.userName')}, ${v('userIdentity.onBehalfOf.userId')})
-      ELSE coalesce(${v('userIdentity.userName')}, nullif(regexp_extract(${arn}, '/([^/]+)$', 1), ''), ${v('userIdentity.principalId')}) END, '')`;
+      ELSE coalesce(${v('userIdentity.userName')}, nullif(${lastPart(arn)}, ''), ${v('userIdentity.principalId')}) END, '')`;
   // MATERIALIZED: the extracted list is referenced many times below; without it DuckDB may
   // inline the projection and parse every record once per reference.
   return `
-  WITH ex AS ${materialize ? 'MATERIALIZED ' : ''}(SELECT sourceId, idx, line, rec, xcode, xreason, xraw, xpath, ${ingestedAt} AS ingestedAt, ${extract} AS v FROM (${rel}))
+  WITH ex AS ${materialize ? 'MATERIALIZED ' : ''}(SELECT sourceId, idx, line, rec, xcode, xreason, xraw, xpath, ${ingestedAt} AS ingestedAt, ${extract} AS v, oddTyped
+    FROM (SELECT *, json_transform(rec, ${sqlString(STRUCT.type)}) AS t, ${oddTyped} AS oddTyped FROM (${rel})))
   SELECT sourceId, idx, line, rec, xraw, xpath,
     ${reject} AS rejectCode, ${reason} AS rejectReason,
     ${v('eventID')} AS eventId, ts AS eventTime, ${v('eventVersion')} AS eventVersion, es AS eventSource, en AS eventName,
@@ -614,9 +690,9 @@ export async function reclassify(store: Store, cfg: AiClassificationConfig): Pro
             json_extract_string(record, '$.requestParameters.repositoryName') AS repoName,
             coalesce(json_extract_string(record, '$.requestParameters.instanceType'), json_extract_string(record, '$.responseElements.instancesSet.items[0].instanceType')) AS itype,
             CASE WHEN starts_with(fnr, 'arn:') THEN split_part(fnr, ':', 7) ELSE split_part(fnr, ':', 1) END AS fnName
-          FROM (SELECT rowid, * EXCLUDE (record), coalesce(json_extract_string(record, '$.requestParameters.functionName'),
+          FROM (SELECT rowid, eventSource, eventName, record, coalesce(json_extract_string(record, '$.requestParameters.functionName'),
                   CASE WHEN starts_with(resourceArns[1], 'arn:aws:lambda') THEN resourceArns[1] END) AS fnr
-                FROM (SELECT rowid, * EXCLUDE (record, recordLarge), coalesce(record, recordLarge) AS record FROM event_store))))
+                FROM (SELECT rowid, eventSource, eventName, resourceArns, coalesce(record, recordLarge) AS record FROM event_store))))
     ) x
     WHERE event_store.rowid = x.rid AND (event_store.aiService IS DISTINCT FROM nullif(split_part(c, '|', 1), '')
       OR event_store.aiActivity IS DISTINCT FROM nullif(split_part(c, '|', 2), ''))
