@@ -321,7 +321,6 @@ export async function ingestObjects(
       ...(bundles.paths.length ? [read(bundles.paths, 'newline_delimited')] : []),
       ...(bundles.multiLinePaths.length ? [read(bundles.multiLinePaths, 'unstructured')] : []),
     ].join(' UNION ALL ');
-    if (!rel) return false;
     try {
       const res = await store.transaction(async () => {
         const res = await loadDirect(store, rel, uris, cfg);

@@ -8,8 +8,13 @@ import {
   type AiClassificationConfig,
   type AiCondition,
 } from '../model/ai-activity.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { classificationSql, conditionSql, normalizedEventNameSql, sourceFamilies } from './classify.js';
-import { sqlString } from './db.js';
+import { Store, sqlString } from './db.js';
+import { reclassify } from './load.js';
+import { ingest } from '../ingest/index.js';
 
 /** The table read as its documentation says: the first row whose source, name and condition hold. */
 function byTable(source: string, name: string, conds: Record<AiCondition, boolean>): string | null {
@@ -112,12 +117,6 @@ test('conditions: a name matches the globs as the globs read, lowercased, with n
 });
 
 test('reclassify: new AI name lists apply to every stored event, Lambda names by function ARN included', async () => {
-  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const { Store } = await import('./db.js');
-  const { ingest } = await import('../ingest/index.js');
-  const { reclassify } = await import('./load.js');
   const dir = mkdtempSync(join(tmpdir(), 'aitrail-reclassify-'));
   try {
     const ev = (id: string, source: string, name: string, requestParameters: Record<string, unknown>, resources?: unknown[]) => ({

@@ -115,6 +115,9 @@ export function sourceFamilies(rows: readonly AiMappingRow[]): { sources: string
   return families;
 }
 
+/** The table's source families, worked out once (every load builds its SQL anew). */
+let aiFamilies: ReturnType<typeof sourceFamilies> | undefined;
+
 /**
  * One CASE expression yielding 'service|activity' (or NULL for non-AI events); callers split it
  * with split_part. The rows are tested within their source family (sourceFamilies) only: a
@@ -122,7 +125,7 @@ export function sourceFamilies(rows: readonly AiMappingRow[]): { sources: string
  * what validating and deriving a record cost.
  */
 export function classificationSql(inp: ClassifyInputs): string {
-  const families = sourceFamilies(AI_MAPPING).map((family) => {
+  const families = (aiFamilies ??= sourceFamilies(AI_MAPPING)).map((family) => {
     const sameSources = (row: AiMappingRow) =>
       row.sources.length === family.sources.length && row.sources.every((s) => family.sources.includes(s));
     const branches = family.rows.map((row) => {

@@ -34,12 +34,12 @@ const v = (p: PathName): string => `v[${PATHS.indexOf(p) + 1}]`;
  * form: a pointer's `/0` would also find an object's member "0", where `[0]` finds nothing.
  */
 export function jsonPath(path: string): string {
-  if (path.includes('[')) return '$.' + path;
-  const parts = path.match(/"[^"]*"|[^.]+/g) ?? [];
-  return parts.map((m) => '/' + m.replace(/^"|"$/g, '').replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  const steps = pathSteps(path);
+  if (steps.some((s) => typeof s === 'number')) return '$.' + path;
+  return steps.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
-/** The members and list items a path goes through: `a.b[0].c` → a, b, [0], c. */
+/** The members and list items a path goes through: `a.b[0].c` → a, b, 0, c. */
 function pathSteps(path: string): (string | number)[] {
   const steps: (string | number)[] = [];
   for (const part of path.match(/"[^"]*"|[^.]+/g) ?? []) {
