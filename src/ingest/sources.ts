@@ -74,12 +74,52 @@ export function skipReason(key: string, explicit: boolean, range?: { start?: Dat
 
 /** Sorts `items` in place by a string key computed once per item (stable for equal keys). */
 export function sortByKey<T>(items: T[], keyOf: (item: T) => string): T[] {
-  const keys = new Map(items.map((o) => [o, keyOf(o)]));
-  return items.sort((a, b) => {
-    const ka = keys.get(a)!;
-    const kb = keys.get(b)!;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  // Keys beside their items, not looked up in a map at each comparison: sorting 58,000 files
+  // took a quarter of a second that way. (Array sorts are stable.)
+  const keyed = items.map((item) => ({ key: keyOf(item), item }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let i = 0; i < keyed.length; i++) items[i] = keyed[i]!.item;
+  return items;
+}
+
+/**
+ * A local file found by a walk or named. Its size and time are looked up when first asked for:
+ * for a file new to the store, just before it is read, while the batch before loads. Looked up
+ * during the walk, they were 0.5 of the 1.3 s it took to list 58,000 delivery files, with nothing
+ * else running. (A class: an object literal with accessors made new functions for every file.)
+ */
+class LocalFile implements InputObject {
+  private stats?: { size: number; mtimeMs: number };
+
+  constructor(
+    readonly uri: string,
+    readonly explicit: boolean,
+    private readonly known?: Stats,
+  ) {}
+
+  private stat(): { size: number; mtimeMs: number } {
+    if (!this.stats) {
+      const s = this.known ?? statOrUndefined(this.uri);
+      this.stats = { size: s?.size ?? 0, mtimeMs: Math.trunc(s?.mtimeMs ?? 0) };
+    }
+    return this.stats;
+  }
+
+  get size(): number {
+    return this.stat().size;
+  }
+
+  get mtimeMs(): number {
+    return this.stat().mtimeMs;
+  }
+
+  fetch(): Promise<string> {
+    return Promise.resolve(this.uri);
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** A sort key that orders delivery files by delivery time, then by name. */
@@ -110,31 +150,7 @@ export async function listLocal(
     throw new AitrailError('INGEST_SOURCE', `cannot read ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
   const out: InputObject[] = [];
-  // A found file's size and time are looked up when first asked for: for a file new to the store,
-  // just before it is read, while the batch before loads. Looked up during the walk, they were
-  // 0.5 of the 1.3 s it took to list 58,000 delivery files, with nothing else running.
-  const add = (path: string, explicit: boolean, known?: Stats) => {
-    let st: { size: number; mtimeMs: number } | undefined;
-    const stat = (): { size: number; mtimeMs: number } => {
-      if (!st) {
-        const s = known ?? statOrUndefined(path);
-        st = { size: s?.size ?? 0, mtimeMs: Math.trunc(s?.mtimeMs ?? 0) };
-      }
-      return st;
-    };
-    out.push({
-      uri: path,
-      get size() {
-        return stat().size;
-      },
-      get mtimeMs() {
-        return stat().mtimeMs;
-      },
-      explicit,
-      fetch: async () => path,
-      release: async () => undefined,
-    });
-  };
+  const add = (path: string, explicit: boolean, known?: Stats) => out.push(new LocalFile(path, explicit, known));
   if (st.isFile()) {
     add(root, true, st);
     return out;
