@@ -128,9 +128,10 @@ function jsonTypeName(t: string): string {
 /**
  * Whether a time string that parsed is in CloudTrail's own form, `2026-11-01T10:00:00Z`: then it
  * is exactly `strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ')`, and the Athena view gives that instead
- * of reading the record (the flag `odd-eventTime-format` marks the others).
+ * of reading the record (the flag `odd-eventTime-format` marks the others). 20 bytes and 20
+ * characters (LIKE's `_` is a character): ASCII, so the character positions are byte positions.
  */
-const CANONICAL_TIME = (t: string) => `(strlen(${t}) = 20 AND substr(${t}, 11, 1) = 'T' AND substr(${t}, 20, 1) = 'Z')`;
+const CANONICAL_TIME = (t: string) => `(strlen(${t}) = 20 AND ${t} LIKE '__________T________Z')`;
 
 /**
  * A time, or NULL outside years 0000–9999 (RFC 3339's, and the four digits CloudTrail writes).
