@@ -34,7 +34,7 @@ const v = (p: PathName): string => `v${PATHS.indexOf(p) + 1}`;
  * goes to yyjson's own lookup, with the same values. A path with a list index keeps the `$.`
  * form: a pointer's `/0` would also find an object's member "0", where `[0]` finds nothing.
  */
-export function jsonPath(path: string): string {
+function jsonPath(path: string): string {
   const steps = pathSteps(path);
   if (steps.some((s) => typeof s === 'number')) return '$.' + path;
   return steps.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
@@ -57,7 +57,7 @@ function pathSteps(path: string): (string | number)[] {
  * object once, where a path list looked every member up from the top: 53 paths cost about 13 %
  * fewer instructions a record this way (Valgrind, on the benchmark's records).
  */
-export function structOfPaths(paths: readonly string[]): { type: string; value: (path: string) => string } {
+function structOfPaths(paths: readonly string[]): { type: string; value: (path: string) => string } {
   type Node = 'VARCHAR' | { list: Node } | Map<string, Node>;
   const root = new Map<string, Node>();
   for (const path of paths) {
@@ -227,7 +227,7 @@ function stagedSelect(rel: string, cfg: AiClassificationConfig, ingestedAt: stri
       WHEN 'AWSService' THEN ${v('userIdentity.invokedBy')}
       WHEN 'IdentityCenterUser' THEN coalesce(${v('userIdentity.userName')}, ${v('userIdentity.onBehalfOf.userId')})
       ELSE coalesce(${v('userIdentity.userName')}, nullif(${lastPart(arn)}, ''), ${v('userIdentity.principalId')}) END, '')`;
-  // MATERIALIZED: the extracted list is referenced many times below; without it DuckDB may
+  // MATERIALIZED: the extracted values are referenced many times below; without it DuckDB may
   // inline the projection and parse every record once per reference.
   return `
   WITH ex AS ${materialize ? 'MATERIALIZED ' : ''}(SELECT sourceId, idx, line, rec, xcode, xreason, xraw, xpath, ${ingestedAt} AS ingestedAt, ${values}, oddTyped
